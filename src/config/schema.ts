@@ -1,0 +1,67 @@
+/**
+ * @module The configuration schema: one zod schema from which the types and config/schema.json come.
+ */
+import { z } from 'zod';
+import { duration } from './duration.js';
+import { consentConfigSchema } from '../consent/config.js';
+import { privacyConfigSchema } from '../privacy/config.js';
+import { deliveryConfigSchema } from '../delivery/config.js';
+import { destinationConfigSchema } from '../destinations/index.js';
+
+export const configSchema = z
+  .object({
+    /** Dev mode opens debugging endpoints (explain) without admin auth and generates dev keys. */
+    dev_mode: z.boolean().default(true),
+    server: z
+      .object({
+        port: z.number().int().min(0).max(65535).default(8080),
+        host: z.string().default('0.0.0.0'),
+        /** Directory of the embedded store; `TAGRELAY_DATA_DIR` overrides. */
+        data_dir: z.string().default('./data'),
+        /** Origins allowed to send events with credentials (CORS). */
+        cors_origins: z.array(z.string()).default([]),
+        /** Trust the first address of `X-Forwarded-For` as the client IP (behind a proxy/CDN). */
+        trust_proxy: z.boolean().default(false),
+      })
+      .prefault({}),
+    limits: z
+      .object({
+        max_body_bytes: z.number().int().min(1024).default(256 * 1024),
+        max_events: z.number().int().min(1).default(500),
+        max_params: z.number().int().min(1).default(100),
+        max_string_length: z.number().int().min(1).default(1000),
+        max_items: z.number().int().min(1).default(200),
+      })
+      .prefault({}),
+    dedupe: z
+      .object({
+        window: duration.prefault('24h'),
+        max_ids: z.number().int().min(1).default(1_000_000),
+      })
+      .prefault({}),
+    time: z
+      .object({
+        max_past: duration.prefault('72h'),
+        max_future: duration.prefault('15m'),
+      })
+      .prefault({}),
+    consent: consentConfigSchema,
+    privacy: privacyConfigSchema,
+    delivery: deliveryConfigSchema,
+    destinations: z
+      .array(destinationConfigSchema)
+      .default([{ id: 'lake', type: 'sqlite' } as never])
+      .superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((d, i) => {
+          if (seen.has(d.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate destination id '${d.id}'` });
+          seen.add(d.id);
+        });
+      }),
+  })
+  .strict();
+
+/** The validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+/** The configuration as written (before defaults). */
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,30 @@
+/**
+ * @module Consent configuration: trusted geo headers, regional policies, receipts.
+ */
+import { z } from 'zod';
+import { duration } from '../config/duration.js';
+
+/** What a region's default is when no signal decides. */
+export const policySchema = z.enum(['opt_in', 'opt_out', 'notice']);
+export type Policy = z.infer<typeof policySchema>;
+
+export const consentConfigSchema = z
+  .object({
+    /** Request headers that carry the visitor's country (and region); trusted only when listed. */
+    geo_headers: z.array(z.string().toLowerCase()).default(['cf-ipcountry']),
+    /** Region key → policy. Keys: ISO country (`DE`), `US-CA`, group names (`EEA`), and `default`. */
+    regions: z.record(z.string(), policySchema).default({ EEA: 'opt_in', UK: 'opt_in', CH: 'opt_in', default: 'opt_in' }),
+    /** Recorded with every decision, so an audit can tell which policy applied. */
+    policy_version: z.string().default('1'),
+    receipts: z
+      .object({
+        /** ES256 private key as JWK JSON or PKCS#8 PEM; generated and persisted in dev when absent. */
+        signing_key: z.string().optional(),
+        ttl: duration.prefault('395d'),
+        cookie_name: z.string().default('tr_consent'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export type ConsentConfig = z.infer<typeof consentConfigSchema>;

@@ -1,0 +1,20 @@
+/**
+ * @module Delivery configuration: retries, backoff, dead-letter thresholds, polling.
+ */
+import { z } from 'zod';
+import { duration } from '../config/duration.js';
+
+export const deliveryConfigSchema = z
+  .object({
+    max_attempts: z.number().int().min(1).default(10),
+    max_age: duration.prefault('24h'),
+    backoff_base: duration.prefault('1s'),
+    backoff_max: duration.prefault('10m'),
+    /** How often the worker looks for due items when nothing woke it. */
+    poll_interval: duration.prefault('1s'),
+    /** Items claimed per destination per round. */
+    claim_batch: z.number().int().min(1).max(5000).default(500),
+  })
+  .prefault({});
+
+export type DeliveryConfig = z.infer<typeof deliveryConfigSchema>;

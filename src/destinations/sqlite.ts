@@ -1,0 +1,79 @@
+/**
+ * @module The embedded warehouse: events stored in the local SQLite `events` table.
+ */
+import { z } from 'zod';
+import { baseDestinationSchema, defineDestination } from './types.js';
+import type { Event } from '../event.js';
+
+export const sqliteConfigSchema = baseDestinationSchema.extend({
+  type: z.literal('sqlite'),
+});
+export type SqliteConfig = z.infer<typeof sqliteConfigSchema>;
+
+/** One row of the `events` table. */
+export interface EventRow {
+  event_id: string;
+  name: string;
+  time: number;
+  received_at: number;
+  client_id: string | null;
+  session_id: string | null;
+  user_id: string | null;
+  page_url: string | null;
+  data: string;
+}
+
+/** Columns lifted out of the JSON `data` for querying, retention and erasure. */
+function row(event: Event): EventRow {
+  const { event_id, name, time, received_at } = event;
+  const data = {
+    params: event.params,
+    items: event.items,
+    user_properties: event.user_properties,
+    user: event.user,
+    page: event.page,
+    client: event.client,
+    consent: event.consent_state,
+    device: event.device,
+    geo: event.geo,
+    campaign: event.campaign,
+    time_adjusted: event.time_adjusted,
+    source: event.request.source,
+    ip: event.request.ip,
+  };
+  return {
+    event_id,
+    name,
+    time,
+    received_at,
+    client_id: event.client.client_id ?? null,
+    session_id: event.client.session_id ?? null,
+    user_id: event.user.user_id ?? null,
+    page_url: event.page.url ?? null,
+    data: JSON.stringify(data),
+  };
+}
+
+const INSERT =
+  'INSERT OR IGNORE INTO events (event_id, name, time, received_at, client_id, session_id, user_id, page_url, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** The default warehouse destination: writes through the same outbox and `send` path as every vendor. */
+export const sqlite = defineDestination<SqliteConfig, EventRow>({
+  type: 'sqlite',
+  configSchema: sqliteConfigSchema,
+  requires: ['analytics_storage'],
+  whenDenied: 'anonymize',
+  batch: { maxEvents: 500, maxWaitMs: 0 },
+  map(event) {
+    return { payload: row(event) };
+  },
+  async send(batch, _config, ctx) {
+    await ctx.db.batch(
+      batch.map(({ payload: r }) => ({
+        sql: INSERT,
+        params: [r.event_id, r.name, r.time, r.received_at, r.client_id, r.session_id, r.user_id, r.page_url, r.data],
+      })),
+    );
+    return { delivered: batch.map((i) => i.id), retry: [], failed: [] };
+  },
+});

@@ -1,0 +1,96 @@
+/**
+ * @module The destination contract: config schema, required purposes, a pure `map`, and `send`.
+ */
+import { z } from 'zod';
+import type { Event } from '../event.js';
+import type { Purpose } from '../consent/purposes.js';
+import type { FetchLike, Logger, SqlDb } from '../ports.js';
+import { destinationPrivacySchema } from '../privacy/config.js';
+import { PURPOSES } from '../consent/purposes.js';
+
+/** What happens to an event for a destination whose required purposes are not all granted. */
+export const whenDeniedSchema = z.enum(['drop', 'anonymize', 'cookieless']);
+export type WhenDenied = z.infer<typeof whenDeniedSchema>;
+
+/** Fields every destination entry has. */
+export const baseDestinationSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lower-case id of letters, digits, _ or -'),
+  enabled: z.boolean().default(true),
+  /** Overrides the vendor's base URL (EU endpoints, proxies, tests). */
+  endpoint: z.url().optional(),
+  /** Purposes that must be granted; unset: the destination type's default. */
+  requires: z.array(z.enum(PURPOSES)).optional(),
+  when_denied: whenDeniedSchema.optional(),
+  /** This vendor's IAB TCF vendor id, checked when a TC string is present. */
+  tcf_vendor_id: z.number().int().positive().optional(),
+  privacy: destinationPrivacySchema,
+  batch: z
+    .object({
+      max_events: z.number().int().min(1).optional(),
+      max_wait_ms: z.number().int().min(0).optional(),
+    })
+    .prefault({}),
+});
+export type BaseDestinationConfig = z.infer<typeof baseDestinationSchema>;
+
+/** How the consent gate treated this event for this destination. */
+export type GateMode = 'full' | 'anonymize' | 'cookieless';
+
+/** What `map` learns besides the event: the gate's verdict and its reasons. */
+export interface MapContext {
+  mode: GateMode;
+  reasons: string[];
+}
+
+/** A mapped per-event payload, or a refusal with a reason (recorded, never silent). */
+export type MapResult<P> = { payload: P } | { skip: string };
+
+/** One outbox item handed to `send`. */
+export interface OutboxItem<P> {
+  id: number;
+  event_id: string;
+  payload: P;
+  attempts: number;
+  created_at: number;
+}
+
+/** Per-item outcome of a send. Items not listed anywhere count as retryable failures. */
+export interface SendResult {
+  delivered: number[];
+  retry: { id: number; error: string; retry_after_ms?: number }[];
+  failed: { id: number; error: string }[];
+}
+
+/** I/O a destination may use; tests hand in fakes. */
+export interface SendContext {
+  fetch: FetchLike;
+  now(): number;
+  log: Logger;
+  db: SqlDb;
+}
+
+/**
+ * A destination kind.
+ *
+ * @example
+ * export const ga4 = defineDestination({ type: 'ga4', configSchema, requires: ['analytics_storage'], map, send })
+ */
+export interface Destination<C extends BaseDestinationConfig = BaseDestinationConfig, P = unknown> {
+  type: string;
+  configSchema: z.ZodType<C>;
+  /** Default required purposes. */
+  requires: readonly Purpose[];
+  /** Default when consent is missing. */
+  whenDenied: WhenDenied;
+  /** Default batching: most events per `send`, and how long to wait to fill a batch. */
+  batch: { maxEvents: number; maxWaitMs: number };
+  /** Pure: the canonical event (already minimized for this destination) → this vendor's per-event payload. */
+  map(event: Event, config: C, ctx: MapContext): MapResult<P>;
+  /** I/O: deliver a batch; classify each item. */
+  send(batch: OutboxItem<P>[], config: C, ctx: SendContext): Promise<SendResult>;
+}
+
+/** Identity helper that keeps the config type tied to the schema. */
+export function defineDestination<C extends BaseDestinationConfig, P>(d: Destination<C, P>): Destination<C, P> {
+  return d;
+}

@@ -1,0 +1,72 @@
+/**
+ * @module Ports: the small contracts each runtime (src/runtime/*) implements for the core.
+ *
+ * The core never imports `node:*`, Bun or Workers APIs; it asks for these instead, so each
+ * runtime can hand in its fastest implementation (createHash on Node, crypto.subtle on edge).
+ */
+
+/** SHA-256 and HMAC-SHA-256, hex-encoded. */
+export interface Hasher {
+  sha256Hex(input: string): Promise<string>;
+  hmacSha256Hex(key: string, input: string): Promise<string>;
+}
+
+/** A bound SQL parameter. */
+export type SqlValue = string | number | null;
+
+/** One statement for {@link SqlDb.batch}. */
+export interface SqlStatement {
+  sql: string;
+  params?: readonly SqlValue[];
+}
+
+/**
+ * The embedded store, SQLite dialect: better-sqlite3 on Node, bun:sqlite on Bun, D1 on Workers.
+ * `batch` runs its statements in one transaction.
+ */
+export interface SqlDb {
+  exec(sql: string): Promise<void>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+  all<T = Record<string, SqlValue>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  get<T = Record<string, SqlValue>>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  batch(statements: readonly SqlStatement[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Structured log line fields. Never put raw PII or secrets in them. */
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+/** The `fetch` shape destinations send through (an undici Pool on Node). */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** What a runtime hands to `createApp`. */
+export interface Runtime {
+  name: 'node' | 'bun' | 'workers' | 'deno' | 'test';
+  hash: Hasher;
+  db: SqlDb;
+  fetch: FetchLike;
+  /** Current time, epoch ms (injectable for tests). */
+  now(): number;
+  log: Logger;
+  /** Random bytes as lowercase hex. */
+  randomHex(bytes: number): string;
+  /** Keep a promise alive after the response (Workers' ctx.waitUntil); Node just lets it run. */
+  waitUntil(promise: Promise<unknown>): void;
+  /** Environment variables, for `${VAR}` references and secrets. */
+  env: Record<string, string | undefined>;
+}
+
+/** A logger that drops everything (tests, tools). */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
