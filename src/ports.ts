@@ -46,6 +46,9 @@ export interface Logger {
 /** The `fetch` shape destinations send through (an undici Pool on Node). */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/** The peer address of a request, as the runtime's server knows it. */
+export type RemoteAddress = (request: Request, env: unknown) => string | undefined;
+
 /** What a runtime hands to `createApp`. */
 export interface Runtime {
   name: 'node' | 'bun' | 'workers' | 'deno' | 'test';
@@ -59,6 +62,8 @@ export interface Runtime {
   randomHex(bytes: number): string;
   /** Keep a promise alive after the response (Workers' ctx.waitUntil); Node just lets it run. */
   waitUntil(promise: Promise<unknown>): void;
+  /** The client's socket address (hono's getConnInfo of the runtime's adapter). */
+  remoteAddress: RemoteAddress;
   /** Environment variables, for `${VAR}` references and secrets. */
   env: Record<string, string | undefined>;
 }

@@ -1,0 +1,190 @@
+/**
+ * @module The delivery worker: claims due outbox items per destination, sends, retries, dead-letters.
+ */
+import type { SqlDb, Logger, FetchLike } from '../ports.js';
+import type { Destination, OutboxItem, SendResult } from '../destinations/types.js';
+import type { DestinationConfig } from '../destinations/index.js';
+import type { DeliveryConfig } from './config.js';
+import { backoffDelay } from './backoff.js';
+
+/** A configured destination with its kind. */
+export interface ActiveDestination {
+  config: DestinationConfig;
+  kind: Destination<any, any>;
+}
+
+interface Row {
+  id: number;
+  event_id: string;
+  payload: string;
+  attempts: number;
+  created_at: number;
+}
+
+/** Counters for metrics and tests. */
+export interface DeliveryStats {
+  delivered: number;
+  retried: number;
+  dead: number;
+}
+
+export interface Worker {
+  /** Look for due items now (called after each outbox commit). */
+  wake(): void;
+  /** Run rounds until nothing is due now; resolves when idle (tests, shutdown). */
+  drain(): Promise<void>;
+  start(): void;
+  /** Stop polling and wait for in-flight sends. */
+  stop(): Promise<void>;
+  readonly stats: DeliveryStats;
+}
+
+/**
+ * @example
+ * const worker = createWorker({ db, destinations, config: config.delivery, fetch, now, log, random: Math.random })
+ * worker.start()
+ */
+export function createWorker(deps: {
+  db: SqlDb;
+  destinations: ActiveDestination[];
+  config: DeliveryConfig;
+  fetch: FetchLike;
+  now: () => number;
+  log: Logger;
+  random: () => number;
+}): Worker {
+  const { db, config, log } = deps;
+  const stats: DeliveryStats = { delivered: 0, retried: 0, dead: 0 };
+  const running = new Map<string, Promise<number>>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = true;
+
+  async function settle(dest: ActiveDestination, items: OutboxItem<unknown>[], result: SendResult): Promise<void> {
+    const now = deps.now();
+    const byId = new Map(items.map((i) => [i.id, i]));
+    const statements: { sql: string; params: (string | number | null)[] }[] = [];
+    const log_ = (i: OutboxItem<unknown>, status: string, attempts: number, reason: string | null) =>
+      statements.push({
+        sql:
+          'INSERT INTO delivery_log (event_id, destination_id, status, attempts, reasons, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (event_id, destination_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, reasons = excluded.reasons, updated_at = excluded.updated_at',
+        params: [i.event_id, dest.config.id, status, attempts, reason === null ? null : JSON.stringify([reason]), now],
+      });
+    const dead = (i: OutboxItem<unknown>, reason: string, attempts: number) => {
+      statements.push({
+        sql: 'INSERT INTO dead_letter (destination_id, event_id, payload, reason, attempts, created_at, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        params: [dest.config.id, i.event_id, JSON.stringify(i.payload), reason, attempts, i.created_at, now],
+      });
+      statements.push({ sql: 'DELETE FROM outbox WHERE id = ?', params: [i.id] });
+      log_(i, 'dead', attempts, reason);
+      stats.dead++;
+    };
+    const seen = new Set<number>();
+    for (const id of result.delivered) {
+      const i = byId.get(id);
+      if (!i || seen.has(id)) continue;
+      seen.add(id);
+      statements.push({ sql: 'DELETE FROM outbox WHERE id = ?', params: [id] });
+      log_(i, 'delivered', i.attempts + 1, null);
+      stats.delivered++;
+    }
+    for (const f of result.failed) {
+      const i = byId.get(f.id);
+      if (!i || seen.has(f.id)) continue;
+      seen.add(f.id);
+      dead(i, f.error, i.attempts + 1);
+    }
+    const retries = [...result.retry];
+    for (const i of items) if (!seen.has(i.id) && !retries.some((r) => r.id === i.id)) retries.push({ id: i.id, error: 'no result from send' });
+    for (const r of retries) {
+      const i = byId.get(r.id);
+      if (!i || seen.has(r.id)) continue;
+      seen.add(r.id);
+      const attempts = i.attempts + 1;
+      if (attempts >= config.max_attempts || now - i.created_at >= config.max_age) {
+        dead(i, `${r.error} (gave up after ${attempts} attempts)`, attempts);
+        continue;
+      }
+      const delay = backoffDelay(attempts, { base: config.backoff_base, max: config.backoff_max, random: deps.random, retryAfterMs: r.retry_after_ms });
+      statements.push({
+        sql: 'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?',
+        params: [attempts, now + delay, r.error.slice(0, 2000), r.id],
+      });
+      stats.retried++;
+    }
+    await db.batch(statements);
+  }
+
+  /** One round for one destination; returns how many items it handled. */
+  async function round(dest: ActiveDestination): Promise<number> {
+    const rows = await db.all<Row>(
+      'SELECT id, event_id, payload, attempts, created_at FROM outbox WHERE destination_id = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?',
+      [dest.config.id, deps.now(), config.claim_batch],
+    );
+    if (rows.length === 0) return 0;
+    const items: OutboxItem<unknown>[] = rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) }));
+    const size = dest.config.batch.max_events ?? dest.kind.batch.maxEvents;
+    const ctx = { fetch: deps.fetch, now: deps.now, log, db };
+    for (let start = 0; start < items.length; start += size) {
+      const chunk = items.slice(start, start + size);
+      let result: SendResult;
+      try {
+        result = await dest.kind.send(chunk, dest.config, ctx);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        log.warn('send failed', { destination: dest.config.id, error: message.slice(0, 200) });
+        result = { delivered: [], failed: [], retry: chunk.map((i) => ({ id: i.id, error: `send threw: ${message}` })) };
+      }
+      await settle(dest, chunk, result);
+    }
+    return rows.length;
+  }
+
+  function runDestination(dest: ActiveDestination): Promise<number> {
+    const current = running.get(dest.config.id);
+    if (current) return current;
+    const p = round(dest)
+      .catch((err) => {
+        log.error('delivery round failed', { destination: dest.config.id, error: String(err).slice(0, 200) });
+        return 0;
+      })
+      .finally(() => running.delete(dest.config.id));
+    running.set(dest.config.id, p);
+    return p;
+  }
+
+  async function tick(): Promise<void> {
+    timer = undefined;
+    const handled = await Promise.all(deps.destinations.map(runDestination));
+    if (stopped) return;
+    // A full claim means more may be due: go again at once rather than waiting for the poll.
+    const again = handled.some((n) => n >= config.claim_batch);
+    timer = setTimeout(() => void tick(), again ? 0 : config.poll_interval);
+  }
+
+  return {
+    stats,
+    wake() {
+      if (stopped) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => void tick(), 0);
+    },
+    async drain() {
+      for (;;) {
+        await Promise.all([...running.values()]);
+        const handled = await Promise.all(deps.destinations.map(runDestination));
+        if (handled.every((n) => n === 0)) return;
+      }
+    },
+    start() {
+      stopped = false;
+      this.wake();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await Promise.all([...running.values()]);
+    },
+  };
+}

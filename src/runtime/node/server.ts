@@ -1,0 +1,71 @@
+/**
+ * @module Start tagrelay on Node with @hono/node-server, and stop it gracefully on SIGTERM/SIGINT.
+ */
+import { serve } from '@hono/node-server';
+import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createApp, type TagrelayApp } from '../../app.js';
+import type { Config } from '../../config/schema.js';
+import { nodeRuntime, jsonLogger } from './runtime.js';
+
+/** A running server. */
+export interface RunningServer {
+  app: TagrelayApp;
+  port: number;
+  host: string;
+  /** Stop accepting, flush the outbox, stop the worker, close the store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * @example
+ * const server = await startServer(config, { port: 0, host: '127.0.0.1' })
+ */
+export async function startServer(config: Config, opts: { port?: number; host?: string; dataDir?: string } = {}): Promise<RunningServer> {
+  const log = jsonLogger();
+  const dataDir = resolve(opts.dataDir ?? process.env.TAGRELAY_DATA_DIR ?? config.server.data_dir);
+  const app = createApp(config, nodeRuntime({ dataDir, log }));
+  await app.services.ready;
+  const host = opts.host ?? process.env.HOST ?? config.server.host;
+  const wanted = opts.port ?? (process.env.PORT !== undefined ? Number(process.env.PORT) : config.server.port);
+  const server = await new Promise<ReturnType<typeof serve>>((ok, fail) => {
+    const s = serve({ fetch: app.fetch, port: wanted, hostname: host }, () => ok(s));
+    s.once('error', fail);
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info('tagrelay listening', { host, port, data_dir: dataDir, destinations: config.destinations.length });
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    port,
+    host,
+    stop() {
+      stopping ??= (async () => {
+        await new Promise<void>((done) => {
+          server.close(() => done());
+          // Keep-alive sockets would hold close() open; they get no new requests once closing.
+          (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        });
+        await app.services.close();
+        log.info('tagrelay stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Stop on SIGTERM/SIGINT; a second signal exits at once. */
+export function stopOnSignals(server: RunningServer): void {
+  let signalled = false;
+  const onSignal = (signal: string) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    jsonLogger().info('shutting down', { signal });
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
