@@ -50,7 +50,7 @@ export const configSchema = z
     delivery: deliveryConfigSchema,
     destinations: z
       .array(destinationConfigSchema)
-      .default([{ id: 'lake', type: 'sqlite' } as never])
+      .prefault([{ id: 'lake', type: 'sqlite' }])
       .superRefine((list, ctx) => {
         const seen = new Set<string>();
         list.forEach((d, i) => {
