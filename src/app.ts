@@ -12,6 +12,8 @@ import { TagrelayError } from './errors.js';
 import { ingestNative } from './ingest/native.js';
 import { routeEvents } from './pipeline.js';
 import { createServices, type Services } from './services.js';
+import { adminRoutes } from './admin/routes.js';
+import { createVerifier } from './admin/auth.js';
 
 /** The Hono app plus the services behind it (for the runtime's start/stop and for tests). */
 export type TagrelayApp = Hono & { services: Services };
@@ -116,6 +118,8 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
     services.counters.duplicates += routed.duplicates;
     return c.json({ accepted: parsed.events.length, duplicates: routed.duplicates, rejected: parsed.rejected }, 202);
   });
+
+  app.route('/admin/v1', adminRoutes(services, createVerifier(config.admin, runtime.fetch as typeof fetch)));
 
   return Object.assign(app, { services });
 }

@@ -8,6 +8,7 @@ import { createOutbox, type Outbox } from './delivery/outbox.js';
 import { createWorker, type ActiveDestination, type Worker } from './delivery/worker.js';
 import { createDeduper, type Deduper } from './rules/dedupe.js';
 import { destinations as registry } from './destinations/index.js';
+import { purge } from './privacy/retention.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -21,6 +22,8 @@ export interface Services {
   ready: Promise<void>;
   /** Counters for /metrics and tests. */
   counters: { accepted: number; rejected: number; duplicates: number };
+  /** Run the retention purge now; logs counts, never values. */
+  purgeNow(): Promise<void>;
   /** Stop the worker, commit pending writes, close the store. */
   close(): Promise<void>;
 }
@@ -40,9 +43,32 @@ export function createServices(config: Config, runtime: Runtime): Services {
     random: Math.random,
   });
   const outbox = createOutbox(runtime.db, () => worker.wake());
-  const ready = migrate(runtime.db).then(() => worker.start());
+  let purgeTimer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  async function purgeNow(): Promise<void> {
+    const counts = await purge(runtime.db, config.retention, runtime.now());
+    const total = counts.reduce((n, c) => n + c.rows, 0);
+    if (total > 0) runtime.log.info('retention purge', Object.fromEntries(counts.filter((c) => c.rows > 0).map((c) => [c.rule, c.rows])));
+  }
+  function schedulePurge(): void {
+    if (closed) return;
+    purgeTimer = setTimeout(() => {
+      purgeNow()
+        .catch((err) => runtime.log.error('retention purge failed', { error: String(err).slice(0, 200) }))
+        .finally(schedulePurge);
+    }, config.retention.purge_interval);
+    // Node: a pending purge must not keep the process alive on its own.
+    (purgeTimer as { unref?: () => void }).unref?.();
+  }
+  const ready = migrate(runtime.db)
+    .then(purgeNow)
+    .then(() => {
+      worker.start();
+      schedulePurge();
+    });
   let closing: Promise<void> | undefined;
   return {
+    purgeNow,
     config,
     runtime,
     outbox,
@@ -53,6 +79,8 @@ export function createServices(config: Config, runtime: Runtime): Services {
     counters: { accepted: 0, rejected: 0, duplicates: 0 },
     close() {
       closing ??= (async () => {
+        closed = true;
+        if (purgeTimer) clearTimeout(purgeTimer);
         await ready.catch(() => undefined);
         await outbox.flush();
         await worker.stop();

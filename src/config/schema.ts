@@ -6,6 +6,8 @@ import { duration } from './duration.js';
 import { consentConfigSchema } from '../consent/config.js';
 import { privacyConfigSchema } from '../privacy/config.js';
 import { deliveryConfigSchema } from '../delivery/config.js';
+import { retentionConfigSchema } from '../privacy/retention.js';
+import { adminConfigSchema } from '../admin/config.js';
 import { destinationConfigSchema } from '../destinations/index.js';
 
 export const configSchema = z
@@ -48,6 +50,8 @@ export const configSchema = z
     consent: consentConfigSchema,
     privacy: privacyConfigSchema,
     delivery: deliveryConfigSchema,
+    retention: retentionConfigSchema,
+    admin: adminConfigSchema,
     destinations: z
       .array(destinationConfigSchema)
       .prefault([{ id: 'lake', type: 'sqlite' }])

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { clock, post, testApp } from '../helpers/runtime.js';
+import { purge, retentionConfigSchema } from '../../src/privacy/retention.js';
+import type { TagrelayApp } from '../../src/app.js';
+
+const DAY = 86_400_000;
+let app: TagrelayApp | undefined;
+afterEach(async () => {
+  await app?.services.close();
+  app = undefined;
+});
+
+async function settle(a: TagrelayApp) {
+  await a.services.ready;
+  await a.services.outbox.flush();
+  await a.services.worker.drain();
+}
+
+describe('retention purge', () => {
+  it('nulls a field at its age and deletes rows at theirs — exactly what is due', async () => {
+    const c = clock();
+    const rules = { rules: { events: '10d', 'events.user_id': '2d', 'events.ip': '1d' } };
+    app = testApp({ retention: rules, server: { trust_proxy: true } }, { now: c }).app;
+    const db = app.services.runtime.db;
+    const send = (id: string) =>
+      post(
+        app!,
+        '/v1/events',
+        { name: 'x', event_id: id, user: { user_id: `u-${id}` }, client: { client_id: `c-${id}` }, consent: { analytics_storage: 'granted' } },
+        { 'x-forwarded-for': '203.0.113.7' },
+      );
+    await send('old');
+    await settle(app);
+    c.now += 3 * DAY;
+    await send('new');
+    await settle(app);
+    const config = retentionConfigSchema.parse(rules);
+
+    const dry = await purge(db, config, c.now, { dryRun: true });
+    expect(dry).toEqual([
+      { rule: 'events', action: 'delete', rows: 0 },
+      { rule: 'events.user_id', action: 'null_field', rows: 1 },
+      { rule: 'events.ip', action: 'null_field', rows: 1 },
+    ]);
+    // a dry run changes nothing
+    expect((await db.all<{ user_id: string }>("SELECT user_id FROM events WHERE event_id = 'old'"))[0]!.user_id).toBe('u-old');
+
+    await purge(db, config, c.now);
+    const rows = await db.all<{ event_id: string; user_id: string | null; client_id: string | null; data: string }>(
+      'SELECT event_id, user_id, client_id, data FROM events ORDER BY event_id',
+    );
+    expect(rows.map((r) => [r.event_id, r.user_id, r.client_id])).toEqual([
+      ['new', 'u-new', 'c-new'],
+      ['old', null, 'c-old'],
+    ]);
+    const old = JSON.parse(rows[1]!.data) as { user: Record<string, string>; ip?: string };
+    expect(old.user.user_id).toBeUndefined();
+    expect(old.ip).toBeUndefined();
+    expect(JSON.parse(rows[0]!.data).ip).toBeDefined();
+
+    // running again finds nothing more due
+    expect((await purge(db, config, c.now)).every((r) => r.rows === 0)).toBe(true);
+
+    c.now += 8 * DAY; // 'old' is 11 days old, 'new' 8
+    await purge(db, config, c.now);
+    expect((await db.all<{ event_id: string }>('SELECT event_id FROM events')).map((r) => r.event_id)).toEqual(['new']);
+  });
+
+  it('expired outbox items move to the dead-letter store, never vanish', async () => {
+    const c = clock();
+    app = testApp({ retention: { rules: { outbox: '7d' } } }, { now: c }).app;
+    const db = app.services.runtime.db;
+    await app.services.ready;
+    await app.services.worker.stop();
+    await post(app, '/v1/events', { name: 'x', event_id: 'stuck', consent: { analytics_storage: 'granted' } });
+    await app.services.outbox.flush();
+    c.now += 8 * DAY;
+    const counts = await purge(db, retentionConfigSchema.parse({ rules: { outbox: '7d' } }), c.now);
+    expect(counts).toEqual([{ rule: 'outbox', action: 'dead_letter', rows: 1 }]);
+    expect(await db.all('SELECT event_id, reason FROM dead_letter')).toEqual([{ event_id: 'stuck', reason: 'retention.outbox_expired' }]);
+    expect(await db.all('SELECT * FROM outbox')).toEqual([]);
+  });
+
+  it('rejects unknown rules with the list of known ones', () => {
+    const r = retentionConfigSchema.safeParse({ rules: { 'events.password': '1d' } });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.message).toContain('events.<field>');
+    expect(r.error!.issues[0]!.path).toEqual(['rules', 'events.password']);
+  });
+});
