@@ -8,7 +8,8 @@ import { H, T0, consent, event } from './fixtures.js';
 const config = ga4ConfigSchema.parse({ id: 'ga', type: 'ga4', measurement_id: 'G-TEST123', api_secret: 's3cr3t' });
 const full: MapContext = { mode: 'full', reasons: [] };
 
-const ITEM_IN: Item = { item_id: 'SKU_12345', item_name: 'Stan and Friends Tee', price: '10.01', quantity: '3', item_category: 'Apparel', discount: 2.22, index: 0 };
+// Wire strings for price/quantity (as a gtag hit carries them) must come out as numbers.
+const ITEM_IN = { item_id: 'SKU_12345', item_name: 'Stan and Friends Tee', price: '10.01', quantity: '3', item_category: 'Apparel', discount: 2.22, index: 0 } as unknown as Item;
 const ITEM_OUT = { item_id: 'SKU_12345', item_name: 'Stan and Friends Tee', price: 10.01, quantity: 3, item_category: 'Apparel', discount: 2.22, index: 0 };
 const SESSION = { session_id: '1714564800', engagement_time_msec: 120 };
 
