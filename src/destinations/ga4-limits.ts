@@ -18,6 +18,7 @@ export const GA4_LIMITS = {
   userPropertyNameLength: 24,
   userPropertyValueLength: 36,
   itemsPerEvent: 200,
+  userIdLength: 256,
   /** The POST body must be smaller than 130 kB. */
   bodyBytes: 130_000,
   /** Events may be backdated up to 72 hours. */

@@ -246,7 +246,11 @@ export function mapGa4(event: Event, config: Ga4MapConfig, ctx: MapContext): Map
     consent,
     event: { name, params: mapParams(event, ctx, notes), timestamp_micros: time * 1000 },
   };
-  if (ctx.mode === 'full' && event.user.user_id) payload.user_id = event.user.user_id;
+  if (ctx.mode === 'full' && event.user.user_id) {
+    // GA4 ignores a User-ID over 256 characters; a cut id would join the wrong user, so drop it.
+    if (event.user.user_id.length > GA4_LIMITS.userIdLength) notes.push('ga4.user_id_too_long');
+    else payload.user_id = event.user.user_id;
+  }
   if (ctx.mode !== 'cookieless' && event.user_properties) {
     const up = mapUserProperties(event.user_properties, notes);
     if (up) payload.user_properties = up;

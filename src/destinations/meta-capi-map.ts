@@ -144,6 +144,10 @@ export function mapMetaCapi(event: Event, config: MetaMapConfig, ctx: MapContext
   if (!eventName) return { skip: 'meta.custom_event_disabled' };
   if (event.received_at - event.time > META_MAX_AGE_MS) return { skip: 'meta.event_too_old' };
 
+  const cd = customData(event);
+  // Meta requires value and currency on Purchase and rejects the whole request without them.
+  if (eventName === 'Purchase' && (cd?.value === undefined || cd.currency === undefined)) return { skip: 'meta.purchase_missing_value_or_currency' };
+
   const user = userData(event, ctx);
   if (Object.keys(user).length === 0) return { skip: 'meta.no_customer_information' };
 
@@ -157,7 +161,6 @@ export function mapMetaCapi(event: Event, config: MetaMapConfig, ctx: MapContext
     user_data: user,
   };
   if (event.page.url) out.event_source_url = event.page.url;
-  const cd = customData(event);
   if (cd) out.custom_data = cd;
   if (event.consent_state?.limited_data_use) {
     // Country 0 / state 0: Meta geolocates the event itself (Data Processing Options for US users).

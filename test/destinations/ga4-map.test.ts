@@ -114,6 +114,12 @@ describe('ga4 map: consent modes', () => {
     expect(a).not.toHaveProperty('user_properties');
   });
 
+  it('drops a user_id over 256 characters rather than sending a cut one', () => {
+    const r = ga4.map({ ...rich, user: { user_id: 'u'.repeat(257) } }, config, full);
+    expect('payload' in r && r.payload.user_id).toBeUndefined();
+    expect('payload' in r && r.notes).toEqual(['ga4.user_id_too_long']);
+  });
+
   it('missing consent state counts as denied', () => {
     const p = payloadOf(ga4.map({ ...rich, consent_state: undefined }, config, full));
     expect(p.consent).toEqual({ ad_user_data: 'DENIED', ad_personalization: 'DENIED' });

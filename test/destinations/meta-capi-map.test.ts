@@ -121,6 +121,11 @@ describe('meta map: user data, consent and limits', () => {
     expect('payload' in future && future.payload.event_time).toBe(T0 / 1000);
   });
 
+  it('skips a Purchase without value or currency (Meta rejects the whole request)', () => {
+    expect(metaCapi.map({ ...base, name: 'purchase', params: { value: 10 } }, config, full)).toEqual({ skip: 'meta.purchase_missing_value_or_currency' });
+    expect(metaCapi.map({ ...base, name: 'purchase', params: { currency: 'EUR' } }, config, full)).toEqual({ skip: 'meta.purchase_missing_value_or_currency' });
+  });
+
   it('uses the configured action_source', () => {
     const r = metaCapi.map(base, { ...config, action_source: 'app' }, full);
     expect('payload' in r && r.payload.action_source).toBe('app');

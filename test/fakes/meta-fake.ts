@@ -44,6 +44,9 @@ export function checkMetaEvent(e: Record<string, unknown>, nowSec: number): stri
     return invalid(2804003, 'Event Timestamp Too Old', 'The timestamp for this event is too far in the past. Events need to be sent from your server within 7 days of when they occurred.');
   if (e.event_time > nowSec + 60) return invalid(2804004, 'Event Timestamp In Future', 'The timestamp for this event is in the future.');
   if (typeof e.action_source !== 'string' || !ACTION_SOURCES.has(e.action_source)) return invalid(2804019, 'Invalid Action Source', 'The action_source parameter is missing or invalid.');
+  const cd = e.custom_data as Record<string, unknown> | undefined;
+  if (e.event_name === 'Purchase' && (typeof cd?.value !== 'number' || typeof cd.currency !== 'string'))
+    return invalid(2804020, 'Missing Purchase Value', 'Purchase events require value and currency in custom_data.');
   const ud = e.user_data as Record<string, unknown> | undefined;
   if (!ud || typeof ud !== 'object' || !CUSTOMER.some((k) => ud[k] !== undefined && ud[k] !== ''))
     return invalid(2804050, 'Insufficient Customer Information', 'At least one customer information parameter is required in user_data.');
