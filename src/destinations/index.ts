@@ -3,15 +3,20 @@
  */
 import { z } from 'zod';
 import { sqlite, sqliteConfigSchema } from './sqlite.js';
+import { ga4, ga4ConfigSchema } from './ga4.js';
+import { metaCapi, metaCapiConfigSchema } from './meta-capi.js';
 import type { Destination } from './types.js';
 
 /** Every destination kind tagrelay ships. */
-export type DestinationKind = 'sqlite';
+export type DestinationKind = 'sqlite' | 'ga4' | 'meta_capi';
 
+/** Kind → implementation. */
 export const destinations: Record<DestinationKind, Destination<any, any>> = {
   sqlite,
+  ga4,
+  meta_capi: metaCapi,
 };
 
 /** One destination entry in config, discriminated by `type`. */
-export const destinationConfigSchema = z.discriminatedUnion('type', [sqliteConfigSchema]);
+export const destinationConfigSchema = z.discriminatedUnion('type', [sqliteConfigSchema, ga4ConfigSchema, metaCapiConfigSchema]);
 export type DestinationConfig = z.infer<typeof destinationConfigSchema>;

@@ -42,8 +42,11 @@ export interface MapContext {
   reasons: string[];
 }
 
-/** A mapped per-event payload, or a refusal with a reason (recorded, never silent). */
-export type MapResult<P> = { payload: P } | { skip: string };
+/**
+ * A mapped per-event payload, or a refusal with a reason (recorded, never silent).
+ * `notes` lists reason codes for changes `map` made on the way (a truncated value, a dropped param).
+ */
+export type MapResult<P> = { payload: P; notes?: string[] } | { skip: string };
 
 /** One outbox item handed to `send`. */
 export interface OutboxItem<P> {

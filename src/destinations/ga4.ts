@@ -1,0 +1,182 @@
+/**
+ * @module Google Analytics 4 via the Measurement Protocol.
+ *
+ * Docs: https://developers.google.com/analytics/devguides/collection/protocol/ga4
+ * (reference: …/protocol/ga4/reference, validation: …/protocol/ga4/validating-events)
+ */
+import { z } from 'zod';
+import { baseDestinationSchema, defineDestination } from './types.js';
+import type { OutboxItem, SendContext, SendResult } from './types.js';
+import { mapGa4, type Ga4Payload } from './ga4-map.js';
+import { GA4_LIMITS } from './ga4-limits.js';
+import { byteLength, isRetryableStatus, parseRetryAfter, postJson, redact, truncateText } from './http.js';
+
+export const ga4ConfigSchema = baseDestinationSchema.extend({
+  type: z.literal('ga4'),
+  measurement_id: z.string().regex(/^G-[A-Z0-9]{4,20}$/, 'expected a GA4 measurement id such as G-ABC123XYZ'),
+  /** Secret: never logged; every error string is redacted. */
+  api_secret: z.string().min(1),
+  /** `https://region1.google-analytics.com` keeps collection in the EU. */
+  endpoint: z.url().default('https://www.google-analytics.com'),
+  /** Check each request on /debug/mp/collect first and fail the events it reports. */
+  validate: z.boolean().default(false),
+  /** What to do with an event over a collection limit: fix it (and note why) or skip it. */
+  limit_behavior: z.enum(['truncate', 'drop']).default('truncate'),
+  timeout_ms: z.number().int().min(100).default(10_000),
+});
+export type Ga4Config = z.infer<typeof ga4ConfigSchema>;
+
+/** One Measurement Protocol request and the outbox items it carries. */
+interface Ga4Request {
+  items: OutboxItem<Ga4Payload>[];
+  body: string;
+}
+
+/** A validation message as /debug/mp/collect returns it. */
+export interface Ga4ValidationMessage {
+  fieldPath?: string;
+  description?: string;
+  validationCode?: string;
+}
+
+function requestBody(items: OutboxItem<Ga4Payload>[]): string {
+  const { event: _e, ...request } = items[0]!.payload;
+  return JSON.stringify({ ...request, events: items.map((i) => i.payload.event) });
+}
+
+/**
+ * Group items into requests: one per client (and equal request-level fields), at most 25 events and
+ * under 130 kB each.
+ */
+export function planGa4Requests(items: OutboxItem<Ga4Payload>[]): Ga4Request[] {
+  const groups = new Map<string, OutboxItem<Ga4Payload>[]>();
+  for (const item of items) {
+    const { event: _e, ...request } = item.payload;
+    const key = JSON.stringify(request);
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
+  }
+  const out: Ga4Request[] = [];
+  for (const group of groups.values()) {
+    let current: OutboxItem<Ga4Payload>[] = [];
+    for (const item of group) {
+      const next = [...current, item];
+      if (current.length > 0 && (next.length > GA4_LIMITS.eventsPerRequest || byteLength(requestBody(next)) >= GA4_LIMITS.bodyBytes)) {
+        out.push({ items: current, body: requestBody(current) });
+        current = [item];
+      } else current = next;
+    }
+    if (current.length > 0) out.push({ items: current, body: requestBody(current) });
+  }
+  return out;
+}
+
+/** Indexes of events a validation message names ("Event at index: [2] …"), or all when it names none. */
+function blamedIndexes(message: Ga4ValidationMessage, count: number): number[] {
+  const m = /index:?\s*\[(\d+)\]/i.exec(message.description ?? '');
+  if (m && (message.fieldPath ?? '').startsWith('events')) {
+    const i = Number(m[1]);
+    if (i < count) return [i];
+  }
+  return Array.from({ length: count }, (_, i) => i);
+}
+
+function describe(message: Ga4ValidationMessage): string {
+  return `ga4.validation:${message.validationCode ?? 'UNKNOWN'} ${message.fieldPath ?? ''}: ${message.description ?? ''}`.trim();
+}
+
+/** Deliver a batch: group per client, validate when asked, classify every item. */
+async function sendGa4(batch: OutboxItem<Ga4Payload>[], config: Ga4Config, ctx: SendContext): Promise<SendResult> {
+  const result: SendResult = { delivered: [], retry: [], failed: [] };
+  const now = ctx.now();
+  const base = config.endpoint.replace(/\/+$/, '');
+  const query = `measurement_id=${encodeURIComponent(config.measurement_id)}&api_secret=${encodeURIComponent(config.api_secret)}`;
+  const clean = (text: string): string => redact(text, [config.api_secret, encodeURIComponent(config.api_secret)]);
+
+  // Items can wait in the outbox; past 72 h GA4 would misdate or drop them, so they stop here.
+  const fresh = batch.filter((item) => {
+    if (now - item.payload.event.timestamp_micros / 1000 <= GA4_LIMITS.maxAgeMs) return true;
+    result.failed.push({ id: item.id, error: 'ga4.event_too_old' });
+    return false;
+  });
+
+  let throttled: { error: string; retry_after_ms?: number } | undefined;
+  for (let request of planGa4Requests(fresh)) {
+    if (throttled) {
+      // After a 429/5xx, keep the rest of the batch for later instead of hammering the endpoint.
+      for (const item of request.items) result.retry.push({ id: item.id, ...throttled });
+      continue;
+    }
+    if (config.validate) {
+      const checked = await postJson(ctx.fetch, `${base}/debug/mp/collect?${query}`, request.body, config.timeout_ms);
+      if (checked.ok && checked.status >= 200 && checked.status < 300) {
+        const messages = parseValidation(checked.text);
+        if (messages.length > 0) {
+          const bad = new Map<number, string>();
+          for (const msg of messages) for (const i of blamedIndexes(msg, request.items.length)) bad.set(i, clean(describe(msg)));
+          for (const [i, error] of bad) result.failed.push({ id: request.items[i]!.id, error: truncateText(error) });
+          const good = request.items.filter((_, i) => !bad.has(i));
+          if (good.length === 0) continue;
+          request = { items: good, body: requestBody(good) };
+        }
+      }
+      // A failing debug endpoint says nothing about the events: fall through to the real send.
+    }
+    const res = await postJson(ctx.fetch, `${base}/mp/collect?${query}`, request.body, config.timeout_ms);
+    if (!res.ok) {
+      throttled = { error: clean(`ga4.${res.error}`) };
+    } else if (res.status >= 200 && res.status < 300) {
+      // GA4 answers 2xx (usually 204, empty) even for payloads it discards; map() is the validator.
+      for (const item of request.items) result.delivered.push(item.id);
+      continue;
+    } else if (isRetryableStatus(res.status)) {
+      const retryAfter = parseRetryAfter(res.retryAfter, now);
+      throttled = {
+        error: clean(`ga4.http_${res.status}: ${truncateText(res.text)}`),
+        ...(retryAfter !== undefined ? { retry_after_ms: retryAfter } : {}),
+      };
+    } else {
+      const error = clean(`ga4.http_${res.status}: ${truncateText(res.text)}`);
+      for (const item of request.items) result.failed.push({ id: item.id, error });
+      continue;
+    }
+    for (const item of request.items) result.retry.push({ id: item.id, ...throttled });
+  }
+  if (result.failed.length > 0 || result.retry.length > 0) {
+    ctx.log.warn('ga4 send incomplete', {
+      measurement_id: config.measurement_id,
+      delivered: result.delivered.length,
+      retry: result.retry.length,
+      failed: result.failed.length,
+    });
+  }
+  return result;
+}
+
+/** Parse a /debug/mp/collect body; anything unexpected counts as no messages. */
+export function parseValidation(text: string): Ga4ValidationMessage[] {
+  try {
+    const body = JSON.parse(text) as { validationMessages?: unknown };
+    return Array.isArray(body.validationMessages) ? (body.validationMessages as Ga4ValidationMessage[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The GA4 destination. Minimization flavour: `google` (email, phone and names hashed; city, region,
+ * postal code and country normalized in clear).
+ *
+ * @example
+ * { id: 'ga', type: 'ga4', measurement_id: 'G-ABC123', api_secret: '${GA4_API_SECRET}' }
+ */
+export const ga4 = defineDestination<Ga4Config, Ga4Payload>({
+  type: 'ga4',
+  configSchema: ga4ConfigSchema,
+  requires: ['analytics_storage'],
+  whenDenied: 'drop',
+  batch: { maxEvents: 100, maxWaitMs: 1000 },
+  map: mapGa4,
+  send: sendGa4,
+});

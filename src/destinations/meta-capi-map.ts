@@ -1,0 +1,172 @@
+/**
+ * @module Meta Conversions API mapping: a minimized canonical Event → one CAPI server event.
+ *
+ * Parameters: https://developers.facebook.com/docs/marketing-api/conversions-api/parameters
+ */
+import type { Event, Scalar } from '../event.js';
+import type { MapContext, MapResult } from './types.js';
+
+/** Canonical (GA4-style) event names → Meta standard events. */
+export const META_STANDARD_EVENTS: Readonly<Record<string, string>> = {
+  page_view: 'PageView',
+  view_item: 'ViewContent',
+  add_to_cart: 'AddToCart',
+  add_to_wishlist: 'AddToWishlist',
+  begin_checkout: 'InitiateCheckout',
+  add_payment_info: 'AddPaymentInfo',
+  purchase: 'Purchase',
+  generate_lead: 'Lead',
+  sign_up: 'CompleteRegistration',
+  search: 'Search',
+  subscribe: 'Subscribe',
+};
+
+/** Meta rejects a request whose events are older than 7 days (the whole request, not just the event). */
+export const META_MAX_AGE_MS = 7 * 86_400_000;
+
+/** Customer information parameters (hashed ones as lists, the browser/request ones in clear). */
+export interface MetaUserData {
+  em?: string[];
+  ph?: string[];
+  fn?: string[];
+  ln?: string[];
+  ge?: string[];
+  db?: string[];
+  ct?: string[];
+  st?: string[];
+  zp?: string[];
+  country?: string[];
+  external_id?: string[];
+  client_ip_address?: string;
+  client_user_agent?: string;
+  fbc?: string;
+  fbp?: string;
+}
+
+/** One content line of `custom_data.contents`. */
+export interface MetaContent {
+  id: string;
+  quantity?: number;
+  item_price?: number;
+}
+
+/** One CAPI server event. */
+export interface MetaEvent {
+  event_name: string;
+  event_time: number;
+  event_id: string;
+  action_source: string;
+  event_source_url?: string;
+  user_data: MetaUserData;
+  custom_data?: Record<string, Scalar | string[] | MetaContent[]>;
+  data_processing_options?: string[];
+  data_processing_options_country?: number;
+  data_processing_options_state?: number;
+}
+
+/** The config fields mapping needs. */
+export interface MetaMapConfig {
+  action_source: string;
+  event_name_map: Record<string, string>;
+  custom_events: boolean;
+}
+
+const HASHED_KEYS = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id'] as const;
+
+/** Params consumed into documented custom_data fields or meaningless to Meta (GA4 session plumbing). */
+const CONSUMED = new Set([
+  'value', 'currency', 'transaction_id', 'search_term', 'items', 'session_id', 'engagement_time_msec',
+  'page_location', 'page_referrer', 'page_title', 'session_number', 'debug_mode',
+]);
+
+function num(v: Scalar | undefined): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+function userData(event: Event, ctx: MapContext): MetaUserData {
+  const ud: MetaUserData = {};
+  // Every customer parameter identifies a person: only a fully consented event carries any.
+  if (ctx.mode !== 'full') return ud;
+  const h = event.hashed_user ?? {};
+  for (const k of HASHED_KEYS) {
+    const v = h[k];
+    if (v) ud[k] = [v];
+  }
+  if (event.request.ip) ud.client_ip_address = event.request.ip;
+  if (event.request.user_agent) ud.client_user_agent = event.request.user_agent;
+  if (event.client.fbc) ud.fbc = event.client.fbc;
+  if (event.client.fbp) ud.fbp = event.client.fbp;
+  return ud;
+}
+
+function customData(event: Event): MetaEvent['custom_data'] {
+  const p = event.params;
+  const cd: NonNullable<MetaEvent['custom_data']> = {};
+  const value = num(p.value);
+  if (value !== undefined) cd.value = value;
+  if (typeof p.currency === 'string' && p.currency !== '') cd.currency = p.currency.toUpperCase();
+  if (p.transaction_id !== undefined) cd.order_id = String(p.transaction_id);
+  if (p.search_term !== undefined) cd.search_string = String(p.search_term);
+  const items = (event.items ?? []).filter((i) => i.item_id !== undefined && i.item_id !== '');
+  if (items.length > 0) {
+    cd.content_ids = items.map((i) => String(i.item_id));
+    cd.contents = items.map((i) => {
+      const c: MetaContent = { id: String(i.item_id) };
+      const q = num(i.quantity);
+      const price = num(i.price);
+      if (q !== undefined) c.quantity = q;
+      if (price !== undefined) c.item_price = price;
+      return c;
+    });
+    cd.content_type = 'product';
+    cd.num_items = items.reduce((sum, i) => sum + (num(i.quantity) ?? 1), 0);
+    if (items.length === 1 && items[0]!.item_name !== undefined) cd.content_name = String(items[0]!.item_name);
+  }
+  for (const [k, v] of Object.entries(p)) if (!CONSUMED.has(k) && !(k in cd)) cd[k] = v;
+  return Object.keys(cd).length > 0 ? cd : undefined;
+}
+
+/** Meta's event name for a canonical name, or `undefined` when it would be a disallowed custom event. */
+export function metaEventName(name: string, config: MetaMapConfig): string | undefined {
+  const mapped = config.event_name_map[name] ?? META_STANDARD_EVENTS[name];
+  if (mapped) return mapped;
+  return config.custom_events ? name : undefined;
+}
+
+/**
+ * Map one event. Skips (with a reason the lead dead-letters) what Meta would reject for the whole
+ * request: events older than 7 days and website events without any customer information.
+ */
+export function mapMetaCapi(event: Event, config: MetaMapConfig, ctx: MapContext): MapResult<MetaEvent> {
+  const eventName = metaEventName(event.name, config);
+  if (!eventName) return { skip: 'meta.custom_event_disabled' };
+  if (event.received_at - event.time > META_MAX_AGE_MS) return { skip: 'meta.event_too_old' };
+
+  const cd = customData(event);
+  // Meta requires value and currency on Purchase and rejects the whole request without them.
+  if (eventName === 'Purchase' && (cd?.value === undefined || cd.currency === undefined)) return { skip: 'meta.purchase_missing_value_or_currency' };
+
+  const user = userData(event, ctx);
+  if (Object.keys(user).length === 0) return { skip: 'meta.no_customer_information' };
+
+  // Meta rejects future timestamps; a client clock ahead of ours is clamped to receive time.
+  const out: MetaEvent = {
+    event_name: eventName,
+    event_time: Math.floor(Math.min(event.time, event.received_at) / 1000),
+    // The same id the browser pixel sends as eventID, so Meta deduplicates pixel and server events.
+    event_id: event.event_id,
+    action_source: config.action_source,
+    user_data: user,
+  };
+  if (event.page.url) out.event_source_url = event.page.url;
+  if (cd) out.custom_data = cd;
+  if (event.consent_state?.limited_data_use) {
+    // Country 0 / state 0: Meta geolocates the event itself (Data Processing Options for US users).
+    out.data_processing_options = ['LDU'];
+    out.data_processing_options_country = 0;
+    out.data_processing_options_state = 0;
+  }
+  return { payload: out };
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { ga4, ga4ConfigSchema } from '../../src/destinations/ga4.js';
+import { ephemeralClientId, type Ga4Payload } from '../../src/destinations/ga4-map.js';
+import type { Item, Scalar } from '../../src/event.js';
+import type { MapContext, MapResult } from '../../src/destinations/types.js';
+import { H, T0, consent, event } from './fixtures.js';
+
+const config = ga4ConfigSchema.parse({ id: 'ga', type: 'ga4', measurement_id: 'G-TEST123', api_secret: 's3cr3t' });
+const full: MapContext = { mode: 'full', reasons: [] };
+
+// Wire strings for price/quantity (as a gtag hit carries them) must come out as numbers.
+const ITEM_IN = { item_id: 'SKU_12345', item_name: 'Stan and Friends Tee', price: '10.01', quantity: '3', item_category: 'Apparel', discount: 2.22, index: 0 } as unknown as Item;
+const ITEM_OUT = { item_id: 'SKU_12345', item_name: 'Stan and Friends Tee', price: 10.01, quantity: 3, item_category: 'Apparel', discount: 2.22, index: 0 };
+const SESSION = { session_id: '1714564800', engagement_time_msec: 120 };
+
+function payloadOf(r: MapResult<Ga4Payload>): Ga4Payload {
+  if ('skip' in r) throw new Error(`unexpected skip ${r.skip}`);
+  return r.payload;
+}
+
+describe('ga4 map: recommended events (golden)', () => {
+  const cases: [string, Record<string, Scalar>, Item[] | undefined, Record<string, unknown>][] = [
+    ['view_item', { currency: 'usd', value: '30.03' }, [ITEM_IN], { currency: 'USD', value: 30.03, items: [ITEM_OUT] }],
+    ['view_item_list', { item_list_id: 'related_products', item_list_name: 'Related products' }, [ITEM_IN], { item_list_id: 'related_products', item_list_name: 'Related products', items: [ITEM_OUT] }],
+    ['select_item', { item_list_id: 'related_products', item_list_name: 'Related products' }, [ITEM_IN], { item_list_id: 'related_products', item_list_name: 'Related products', items: [ITEM_OUT] }],
+    ['add_to_cart', { currency: 'EUR', value: 30.03 }, [ITEM_IN], { currency: 'EUR', value: 30.03, items: [ITEM_OUT] }],
+    ['remove_from_cart', { currency: 'EUR', value: 30.03 }, [ITEM_IN], { currency: 'EUR', value: 30.03, items: [ITEM_OUT] }],
+    ['view_cart', { currency: 'EUR', value: 30.03 }, [ITEM_IN], { currency: 'EUR', value: 30.03, items: [ITEM_OUT] }],
+    ['begin_checkout', { currency: 'USD', value: 30.03, coupon: 'SUMMER_FUN' }, [ITEM_IN], { currency: 'USD', value: 30.03, coupon: 'SUMMER_FUN', items: [ITEM_OUT] }],
+    ['add_payment_info', { currency: 'USD', value: 30.03, coupon: 'SUMMER_FUN', payment_type: 'Credit Card' }, [ITEM_IN], { currency: 'USD', value: 30.03, coupon: 'SUMMER_FUN', payment_type: 'Credit Card', items: [ITEM_OUT] }],
+    ['add_shipping_info', { currency: 'USD', value: 30.03, coupon: 'SUMMER_FUN', shipping_tier: 'Ground' }, [ITEM_IN], { currency: 'USD', value: 30.03, coupon: 'SUMMER_FUN', shipping_tier: 'Ground', items: [ITEM_OUT] }],
+    [
+      'purchase',
+      { transaction_id: 12345, value: '72.05', tax: '3.60', shipping: 5.99, currency: 'usd', coupon: 'SUMMER_SALE' },
+      [ITEM_IN],
+      { transaction_id: '12345', value: 72.05, tax: 3.6, shipping: 5.99, currency: 'USD', coupon: 'SUMMER_SALE', items: [ITEM_OUT] },
+    ],
+    ['refund', { transaction_id: 'T_12345', currency: 'USD', value: 30.03 }, [ITEM_IN], { transaction_id: 'T_12345', currency: 'USD', value: 30.03, items: [ITEM_OUT] }],
+    ['add_to_wishlist', { currency: 'USD', value: 30.03 }, [ITEM_IN], { currency: 'USD', value: 30.03, items: [ITEM_OUT] }],
+    ['view_promotion', { creative_name: 'Summer Banner', promotion_id: 'P_12345' }, [ITEM_IN], { creative_name: 'Summer Banner', promotion_id: 'P_12345', items: [ITEM_OUT] }],
+    ['select_promotion', { creative_name: 'Summer Banner', promotion_id: 'P_12345' }, [ITEM_IN], { creative_name: 'Summer Banner', promotion_id: 'P_12345', items: [ITEM_OUT] }],
+    ['sign_up', { method: 'Google' }, undefined, { method: 'Google' }],
+    ['login', { method: 'Google' }, undefined, { method: 'Google' }],
+    ['generate_lead', { currency: 'usd', value: '99' }, undefined, { currency: 'USD', value: 99 }],
+    ['search', { search_term: 't-shirts' }, undefined, { search_term: 't-shirts' }],
+    ['tutorial_begin', { step: 1, beta: true }, undefined, { step: 1, beta: true }],
+  ];
+
+  it.each(cases)('%s', (name, params, items, expected) => {
+    const r = ga4.map(event({ name, params, ...(items ? { items } : {}) }), config, full);
+    expect(r).toEqual({
+      payload: {
+        client_id: '1234567890.1714564800',
+        consent: { ad_user_data: 'GRANTED', ad_personalization: 'GRANTED' },
+        event: { name, params: { ...SESSION, ...expected }, timestamp_micros: T0 * 1000 },
+      },
+    });
+  });
+
+  it('page_view carries page_location, page_referrer and page_title from the page', () => {
+    const r = payloadOf(ga4.map(event({ page: { url: 'https://shop.example/p?x=1', referrer: 'https://www.google.com/', title: 'Shop' } }), config, full));
+    expect(r.event.params).toEqual({ ...SESSION, page_location: 'https://shop.example/p?x=1', page_referrer: 'https://www.google.com/', page_title: 'Shop' });
+  });
+});
+
+describe('ga4 map: consent modes', () => {
+  const rich = event({
+    name: 'purchase',
+    params: { transaction_id: 'T1', value: 10, currency: 'EUR' },
+    user: { user_id: 'u-42' },
+    user_properties: { tier: 'gold' },
+    hashed_user: { em: H.em, ph: H.ph, fn: H.fn, ln: H.ln, ct: 'berlin', st: 'be', zp: '10115', country: 'de' },
+  });
+
+  it('full mode with ad_user_data granted sends user_id, user properties and Google user_data', () => {
+    const p = payloadOf(ga4.map(rich, config, full));
+    expect(p.user_id).toBe('u-42');
+    expect(p.user_properties).toEqual({ tier: { value: 'gold' } });
+    expect(p.user_data).toEqual({
+      sha256_email_address: [H.em],
+      sha256_phone_number: [H.ph],
+      address: [{ sha256_first_name: H.fn, sha256_last_name: H.ln, city: 'berlin', region: 'be', postal_code: '10115', country: 'de' }],
+    });
+  });
+
+  it('full mode with ad_user_data denied keeps user_id but sends no user_data and says DENIED', () => {
+    const p = payloadOf(ga4.map({ ...rich, consent_state: consent(['analytics_storage', 'ad_personalization']) }, config, full));
+    expect(p.user_id).toBe('u-42');
+    expect(p.user_data).toBeUndefined();
+    expect(p.consent).toEqual({ ad_user_data: 'DENIED', ad_personalization: 'GRANTED' });
+  });
+
+  it('anonymize mode keeps the client id and session but drops user_id and user_data', () => {
+    const p = payloadOf(ga4.map(rich, config, { mode: 'anonymize', reasons: [] }));
+    expect(p.client_id).toBe('1234567890.1714564800');
+    expect(p.user_id).toBeUndefined();
+    expect(p.user_data).toBeUndefined();
+    expect(p.event.params.session_id).toBe('1714564800');
+  });
+
+  it('cookieless mode sends a per-event id, no session, no user fields, consent denied', () => {
+    const ctx: MapContext = { mode: 'cookieless', reasons: [] };
+    const a = payloadOf(ga4.map(rich, config, ctx));
+    const b = payloadOf(ga4.map({ ...rich, event_id: 'evt-2' }, config, ctx));
+    expect(a.client_id).toBe(ephemeralClientId(rich));
+    expect(a.client_id).toMatch(/^\d+\.1714564800$/);
+    expect(a.client_id).not.toBe('1234567890.1714564800');
+    expect(b.client_id).not.toBe(a.client_id);
+    expect(payloadOf(ga4.map(rich, config, ctx)).client_id).toBe(a.client_id);
+    expect(a.consent).toEqual({ ad_user_data: 'DENIED', ad_personalization: 'DENIED' });
+    expect(a.event.params.session_id).toBeUndefined();
+    expect(a).not.toHaveProperty('user_id');
+    expect(a).not.toHaveProperty('user_data');
+    expect(a).not.toHaveProperty('user_properties');
+  });
+
+  it('drops a user_id over 256 characters rather than sending a cut one', () => {
+    const r = ga4.map({ ...rich, user: { user_id: 'u'.repeat(257) } }, config, full);
+    expect('payload' in r && r.payload.user_id).toBeUndefined();
+    expect('payload' in r && r.notes).toEqual(['ga4.user_id_too_long']);
+  });
+
+  it('missing consent state counts as denied', () => {
+    const p = payloadOf(ga4.map({ ...rich, consent_state: undefined }, config, full));
+    expect(p.consent).toEqual({ ad_user_data: 'DENIED', ad_personalization: 'DENIED' });
+    expect(p.user_data).toBeUndefined();
+  });
+});
+
+describe('ga4 map: time', () => {
+  it('keeps the event time within 72 h of receipt', () => {
+    const p = payloadOf(ga4.map(event({ time: T0 - 71 * 3_600_000 }), config, full));
+    expect(p.event.timestamp_micros).toBe((T0 - 71 * 3_600_000) * 1000);
+  });
+  it('skips events more than 72 h older than their receipt', () => {
+    expect(ga4.map(event({ time: T0 - 73 * 3_600_000 }), config, full)).toEqual({ skip: 'ga4.event_too_old' });
+  });
+  it('clamps a future client time to receive time', () => {
+    expect(payloadOf(ga4.map(event({ time: T0 + 60_000 }), config, full)).event.timestamp_micros).toBe(T0 * 1000);
+  });
+});

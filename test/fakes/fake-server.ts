@@ -1,0 +1,102 @@
+/**
+ * @module A scriptable node:http server on 127.0.0.1 for vendor fakes: records requests, replays scripted failures.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A scripted answer that overrides the fake's own logic for one request. */
+export interface ScriptedResponse {
+  status: number;
+  /** Raw body; JSON-encode it yourself. */
+  body?: string;
+  /** `Retry-After` header value (seconds or an HTTP date). */
+  retryAfter?: string;
+  /** Wait this long before answering (to trip client timeouts). */
+  delayMs?: number;
+}
+
+/** One request the fake received. */
+export interface ReceivedRequest<B = unknown> {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  raw: string;
+  bytes: number;
+  /** Parsed JSON body, `undefined` when it did not parse. */
+  body: B | undefined;
+  /** The status the fake answered. */
+  status: number;
+}
+
+/** What a vendor fake exposes to tests. */
+export interface VendorFake<B = unknown> {
+  url: string;
+  received: ReceivedRequest<B>[];
+  /** Answer the next requests with these, in order, before the fake's own logic resumes. */
+  failNext(...responses: ScriptedResponse[]): void;
+  close(): Promise<void>;
+}
+
+/** The fake's own answer for a request. */
+export interface FakeAnswer {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Start a fake on a random port; `handle` is the vendor's behaviour when no failure is scripted. */
+export async function startFake<B>(handle: (req: Omit<ReceivedRequest<B>, 'status'>) => FakeAnswer): Promise<VendorFake<B>> {
+  const received: ReceivedRequest<B>[] = [];
+  const script: ScriptedResponse[] = [];
+  const server = createServer(async (req, res) => {
+    const buf = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const raw = buf.toString('utf8');
+    let body: B | undefined;
+    try {
+      body = JSON.parse(raw) as B;
+    } catch {
+      body = undefined;
+    }
+    const entry = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      raw,
+      bytes: buf.length,
+      body,
+    };
+    const scripted = script.shift();
+    const answer: FakeAnswer = scripted
+      ? { status: scripted.status, body: scripted.body, headers: scripted.retryAfter ? { 'retry-after': scripted.retryAfter } : {} }
+      : handle(entry);
+    received.push({ ...entry, status: answer.status });
+    if (scripted?.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
+    if (res.destroyed) return;
+    res.writeHead(answer.status, { ...(answer.body ? { 'content-type': 'application/json' } : {}), ...answer.headers });
+    res.end(answer.body ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    failNext: (...responses) => void script.push(...responses),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
