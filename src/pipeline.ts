@@ -62,6 +62,8 @@ export async function routeEvents(events: Event[], deps: PipelineDeps): Promise<
         continue;
       }
       out.rows.push({ destination_id: config.id, event_id: event.event_id, payload: mapped.payload, created_at: event.received_at });
+      // Fixes made to fit the vendor's limits (truncations) are recorded with the decision.
+      if (mapped.notes && mapped.notes.length > 0) out.decisions.push({ ...base, status: 'queued', reasons: [...verdict.reasons, ...mapped.notes] });
     }
   }
   return out;

@@ -1,5 +1,5 @@
 /**
- * @module Retry timing: exponential backoff with full jitter, and `Retry-After` parsing.
+ * @module Retry timing: exponential backoff with full jitter (`Retry-After` is parsed by destinations/http.ts).
  */
 
 /**
@@ -10,13 +10,4 @@ export function backoffDelay(attempt: number, opts: { base: number; max: number;
   const cap = Math.min(opts.max, opts.base * 2 ** Math.max(0, attempt - 1));
   const jittered = Math.floor(opts.random() * cap);
   return Math.max(jittered, opts.retryAfterMs ?? 0);
-}
-
-/** `Retry-After` as seconds or an HTTP date → milliseconds from `now` (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
