@@ -7,6 +7,7 @@ import { REGION_GROUPS } from './regions.js';
 
 /** What a region's default is when no signal decides. */
 export const policySchema = z.enum(['opt_in', 'opt_out', 'notice']);
+/** `opt_in` (deny until granted), `notice` (own-site storage allowed, advertising denied), `opt_out` (allowed until opted out). */
 export type Policy = z.infer<typeof policySchema>;
 
 const REGION_KEY = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/;
@@ -16,6 +17,7 @@ function isRegionKey(key: string): boolean {
   return key === 'default' || key in REGION_GROUPS || (REGION_KEY.test(key) && key !== 'EU');
 }
 
+/** The `consent:` section of the config file. */
 export const consentConfigSchema = z
   .object({
     /** Request headers that carry the visitor's country (and region); trusted only when listed. */
@@ -42,4 +44,5 @@ export const consentConfigSchema = z
   })
   .prefault({});
 
+/** The validated `consent:` section. */
 export type ConsentConfig = z.infer<typeof consentConfigSchema>;
