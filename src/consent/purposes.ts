@@ -45,6 +45,8 @@ export interface ConsentState {
   region: string;
   /** The policy applied when no signal decided (`opt_in` / `opt_out` / …). */
   policy: string;
+  /** The `regions` config key that chose the policy (`US-CA`, `US`, `EEA`, `default`), or `strictest` for an unknown region. */
+  policy_key?: string;
   policy_version: string;
   /** Meta Limited Data Use applies (GPC or a US opt-out signal in an opt-out region). */
   limited_data_use: boolean;
