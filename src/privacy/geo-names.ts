@@ -34,35 +34,29 @@ const COUNTRY_ALIASES: Record<string, string> = {
   'south korea': 'KR', 'korea, republic of': 'KR', russia: 'RU', 'czech republic': 'CZ', uae: 'AE',
 };
 
+/** The 249 officially assigned ISO 3166-1 alpha-2 codes (Intl also knows withdrawn and pseudo codes). */
+const ISO_CODES = new Set(
+  (
+    'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ ' +
+    'CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR ' +
+    'GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP ' +
+    'KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT ' +
+    'MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW ' +
+    'SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ ' +
+    'UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
+  ).split(' '),
+);
+
 let byName: Map<string, string> | undefined;
-let display: Intl.DisplayNames | undefined;
 
-function regionNames(): Intl.DisplayNames {
-  display ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-  return display;
-}
-
-/** True when `code` (upper-case) is an ISO 3166-1 alpha-2 region Intl knows. */
-function isRegion(code: string): boolean {
-  if (!/^[A-Z]{2}$/.test(code)) return false;
-  try {
-    return regionNames().of(code) !== undefined;
-  } catch {
-    return false;
-  }
-}
-
-/** English region name → code, built once from Intl (no hand-kept list of 250 names). */
+/** English country name → code, built once from Intl's region names (no hand-kept list of names). */
 function nameIndex(): Map<string, string> {
   if (byName) return byName;
   byName = new Map(Object.entries(COUNTRY_ALIASES));
-  for (let a = 65; a <= 90; a++) {
-    for (let b = 65; b <= 90; b++) {
-      const code = String.fromCharCode(a, b);
-      // Skip Intl's pseudo-regions (EU, UN, EZ, QO, XA, XB, ZZ): not countries.
-      if (/^(EU|EZ|UN|QO|XA|XB|ZZ)$/.test(code) || !isRegion(code)) continue;
-      byName.set(regionNames().of(code)!.toLowerCase(), code);
-    }
+  const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+  for (const code of ISO_CODES) {
+    const name = names.of(code);
+    if (name) byName.set(name.toLowerCase(), code);
   }
   return byName;
 }
@@ -74,7 +68,7 @@ export function countryCode(input: string): string | undefined {
     const up = s.toUpperCase();
     // ISO reserves UK for GB; people still write it.
     if (up === 'UK') return 'GB';
-    return isRegion(up) && !/^(EU|EZ|UN|QO|XA|XB|ZZ)$/.test(up) ? up : undefined;
+    return ISO_CODES.has(up) ? up : undefined;
   }
   return nameIndex().get(s.toLowerCase().replace(/\s+/g, ' '));
 }
