@@ -127,11 +127,15 @@ const US_ZIP = /^(\d{5})(?:-?\d{4})?$/;
 
 /**
  * Postal code. Meta: lower-case, no spaces, dashes or dots; US ZIP+4 → the first 5 digits (also
- * when the country is unknown but the text has the ZIP/ZIP+4 shape). Google: `.` and `~` removed, trimmed.
+ * when the country is unknown but the text has the ZIP/ZIP+4 shape). Google: `.` and `~` removed,
+ * trimmed, and likewise a US ZIP+4 cut to 5 digits.
  */
 export function normalizePostalCode(raw: string, flavor: Flavor, country?: string): Normalized {
   if (flavor === 'google') {
     const v = raw.replace(/[.~]/g, '').trim();
+    // Not in Google's rules: a US ZIP+4 is cut to 5 digits, which is all matching needs (minimization).
+    const zip = US_ZIP.exec(v);
+    if (zip && (!country || country.toUpperCase() === 'US')) return ok(zip[1]!);
     return v ? ok(v) : bad('privacy.invalid_postal_code');
   }
   const compact = raw.trim().toLowerCase().replace(/[\s.]+/g, '');

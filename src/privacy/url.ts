@@ -50,7 +50,7 @@ export function redactEmails(text: string): string {
 export function looksLikePhone(text: string): boolean {
   const s = text.trim();
   if (!/^[+(]?[\d\s().-]+$/.test(s) || IPV4.test(s) || /^\d{4}-\d{2}-\d{2}/.test(s)) return false;
-  const digits = s.replace(/\D/g, '').length;
+  const digits = s.replace(/^00/, '').replace(/\D/g, '').length;
   if (/^(\+|00)/.test(s)) return digits >= 8 && digits <= 15;
   return digits >= 9 && digits <= 15 && /[\s().-]/.test(s);
 }

@@ -137,6 +137,8 @@ describe('names, city, state, postal code', () => {
     ['ABCDE', 'meta', 'US', bad('privacy.invalid_postal_code')],
     ['SW1A 1AA', 'google', 'GB', ok('SW1A 1AA')],
     [' 94.035~ ', 'google', 'US', ok('94035')],
+    ['94035-1234', 'google', 'US', ok('94035')],
+    ['1234-567', 'google', 'PT', ok('1234-567')],
     ['~.', 'google', undefined, bad('privacy.invalid_postal_code')],
   ])('postal code %j (%s, %s)', (raw, flavor, country, expected) => {
     expect(normalizePostalCode(raw, flavor, country)).toEqual(expected);
