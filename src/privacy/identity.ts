@@ -25,7 +25,8 @@ const CLICK_ID_KEY = /(clid|braid)$|^(li_fat_id|epik)$/;
 /**
  * Rewrite the identity sections of `out` (a copy of the event) in place and push reasons.
  *
- * - full, meta/google: `hashed_user` with the vendor's normalization; `user` keeps `user_id` only.
+ * - full, meta/google: `hashed_user` with the vendor's normalization; `user` keeps `user_id` only;
+ *   Meta's `fbp`/`fbc` are kept for Meta only.
  * - full, warehouse: `hashed_user.*`, `user.user_id` and `client.client_id` become
  *   HMAC-SHA-256(salt, value) (PII is SHA-256'd first, so clear and pre-hashed inputs give the same
  *   pseudonym); `salt_id` records the salt; `fbp`/`fbc` are removed.
@@ -64,11 +65,14 @@ export async function minimizeIdentity(out: Event, opts: IdentityOptions, reason
       }
     }
     out.user = user.user_id ? { user_id: flavor === 'warehouse' ? await pseudonym(user.user_id) : user.user_id } : {};
-    if (flavor === 'warehouse') {
-      if (out.client.client_id) out.client.client_id = await pseudonym(out.client.client_id);
+    if (flavor !== 'meta') {
+      // Meta's browser and click ids are for Meta only.
       if (out.client.fbp || out.client.fbc) reasons.push('privacy.vendor_ids_removed');
       delete out.client.fbp;
       delete out.client.fbc;
+    }
+    if (flavor === 'warehouse') {
+      if (out.client.client_id) out.client.client_id = await pseudonym(out.client.client_id);
       out.salt_id = global.pseudonymization.salt_id;
       reasons.push('privacy.ids_pseudonymized');
     }

@@ -54,7 +54,12 @@ describe('minimize: identity', () => {
       zp: '10001',
       country: 'US',
     });
-    expect(reasons).toEqual(expect.arrayContaining(['privacy.not_used_by_vendor:gender', 'privacy.not_used_by_vendor:date_of_birth']));
+    expect(event.client.fbp).toBeUndefined();
+    expect(event.client.fbc).toBeUndefined();
+    expect(event.client.client_id).toBe('1234567890.1700000000');
+    expect(reasons).toEqual(
+      expect.arrayContaining(['privacy.not_used_by_vendor:gender', 'privacy.not_used_by_vendor:date_of_birth', 'privacy.vendor_ids_removed']),
+    );
   });
 
   it('uses the geo country, then the configured default, to read a phone without a country', async () => {
