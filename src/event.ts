@@ -151,6 +151,11 @@ export interface Event {
   user: UserData;
   /** Set by the privacy stage per destination (see {@link HashedUser}). */
   hashed_user?: HashedUser;
+  /**
+   * Set by the privacy stage for warehouse copies: the id of the salt whose HMAC replaced
+   * `client.client_id`, `user.user_id` and `hashed_user.*`, so rows survive a salt rotation.
+   */
+  salt_id?: string;
   page: PageData;
   client: ClientData;
   consent: ConsentSignals;

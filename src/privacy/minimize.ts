@@ -1,0 +1,161 @@
+/**
+ * @module Minimization: the per-destination copy of an event that may leave, with a reason for every change.
+ */
+import type { Event, Scalar } from '../event.js';
+import type { Hasher } from '../ports.js';
+import type { GateMode } from '../destinations/types.js';
+import type { DestinationPrivacy, PrivacyConfig } from './config.js';
+import { minimizeIdentity, type MinimizeFlavor } from './identity.js';
+import { applyIpPolicy, type IpPolicy } from './ip.js';
+import { CLICK_ID_PARAMS, DEFAULT_REDACTED_PARAMS, looksLikeEmail, looksLikePhone, redactEmails, redactUrl } from './url.js';
+import { reduceDevice, reduceUserAgent } from './user-agent.js';
+
+export type { MinimizeFlavor } from './identity.js';
+
+/** Options of {@link minimize}. */
+export interface MinimizeOptions {
+  flavor: MinimizeFlavor;
+  /** The consent gate's verdict for this destination. */
+  mode: GateMode;
+  /** This destination's `privacy` block. */
+  privacy: DestinationPrivacy;
+  /** The global `privacy` block (salt, default country). */
+  global: PrivacyConfig;
+  hasher: Hasher;
+  /** The destination type's IP policy, used when `privacy.ip` is unset. */
+  defaultIp: IpPolicy;
+  /** Epoch ms, for date-of-birth checks (default: now). */
+  now?: number;
+}
+
+/** Request headers a destination may still see; the rest (cookies, forwarded IPs, client hints) is removed. */
+const KEPT_HEADERS = new Set(['accept-language']);
+
+/** Does `name` match an allow/deny entry (exact, or prefix with a trailing `*`)? */
+function matches(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
+}
+
+/** Remove personal data from a flat record of scalars (params, user properties). */
+function scrubRecord(record: Record<string, Scalar>, deny: Set<string>, urlOpts: Parameters<typeof redactUrl>[1], reasons: string[]): void {
+  for (const [key, value] of Object.entries(record)) {
+    if (looksLikeEmail(key)) {
+      // The name itself is personal data: the reason must not repeat it.
+      delete record[key];
+      reasons.push('privacy.param_name_email');
+      continue;
+    }
+    if (deny.has(key.toLowerCase())) {
+      delete record[key];
+      reasons.push(`privacy.param_removed:${key}`);
+      continue;
+    }
+    if (typeof value !== 'string') continue;
+    if (/^https?:\/\//i.test(value)) {
+      const r = redactUrl(value, urlOpts);
+      reasons.push(...r.reasons);
+      if (r.url === undefined) delete record[key];
+      else record[key] = r.url;
+    } else if (looksLikeEmail(value)) {
+      delete record[key];
+      reasons.push(`privacy.param_value_email:${key}`);
+    } else if (looksLikePhone(value)) {
+      delete record[key];
+      reasons.push(`privacy.param_value_phone:${key}`);
+    }
+  }
+}
+
+/**
+ * Build the copy of `event` that one destination may receive. The input is never mutated.
+ *
+ * 1. Identity per consent mode and flavour (see `minimizeIdentity`): hashed/pseudonymized user
+ *    data, `user_id` only in full mode, client ids removed or salted when consent is missing.
+ * 2. IP per policy (`privacy.ip`, else `defaultIp`; anonymize never keeps a full address).
+ * 3. Request headers reduced to `accept-language`; cookies removed.
+ * 4. User-Agent reduced to `Browser/major (OS)` when `user_agent: reduced` or in anonymize mode.
+ * 5. `page.url`, `page.referrer` and URL-valued params redacted; emails removed from `page.title`.
+ * 6. Params and user properties named like personal data, or whose values look like an email or
+ *    phone number, removed; item fields holding an email removed.
+ * 7. The destination's `fields.allow` / `fields.deny` applied to param names.
+ *
+ * @example
+ * const { event: copy, reasons } = await minimize(event, { flavor: 'meta', mode: 'full', privacy, global, hasher, defaultIp: 'keep' })
+ */
+export async function minimize(event: Event, opts: MinimizeOptions): Promise<{ event: Event; reasons: string[] }> {
+  const { mode, privacy } = opts;
+  const out = structuredClone(event);
+  const reasons: string[] = [];
+
+  await minimizeIdentity(out, opts, reasons);
+
+  let ipPolicy = privacy.ip ?? opts.defaultIp;
+  if (mode === 'anonymize' && ipPolicy === 'keep') ipPolicy = 'truncate';
+  const ip = applyIpPolicy(out.request.ip, ipPolicy);
+  reasons.push(...ip.reasons);
+  if (ip.ip === undefined) delete out.request.ip;
+  else out.request.ip = ip.ip;
+  if (mode === 'anonymize' && out.geo?.city) {
+    delete out.geo.city;
+    reasons.push('privacy.geo_city_removed');
+  }
+
+  const headers = Object.keys(out.request.headers);
+  out.request.headers = Object.fromEntries(Object.entries(out.request.headers).filter(([k]) => KEPT_HEADERS.has(k)));
+  if (headers.length > Object.keys(out.request.headers).length) reasons.push('privacy.headers_removed');
+  if (Object.keys(out.request.cookies).length > 0) reasons.push('privacy.cookies_removed');
+  out.request.cookies = {};
+
+  if (privacy.user_agent === 'reduced' || mode === 'anonymize') {
+    if (out.request.user_agent !== undefined) {
+      const reduced = reduceUserAgent(out.request.user_agent, out.device);
+      if (reduced === undefined) delete out.request.user_agent;
+      else out.request.user_agent = reduced;
+      reasons.push(reduced === undefined ? 'privacy.user_agent_dropped' : 'privacy.user_agent_reduced');
+    }
+    if (out.device) out.device = reduceDevice(out.device);
+  }
+
+  const extra = mode === 'full' ? privacy.url_redaction.params : [...privacy.url_redaction.params, ...CLICK_ID_PARAMS];
+  const urlOpts = { params: extra, mode: privacy.url_redaction.mode };
+  for (const field of ['url', 'referrer'] as const) {
+    const r = redactUrl(out.page[field], urlOpts);
+    reasons.push(...r.reasons);
+    if (r.url === undefined) delete out.page[field];
+    else out.page[field] = r.url;
+  }
+  if (out.page.title && looksLikeEmail(out.page.title)) {
+    out.page.title = redactEmails(out.page.title);
+    reasons.push('privacy.title_email');
+  }
+
+  const deny = new Set([...DEFAULT_REDACTED_PARAMS, ...extra].map((p) => p.toLowerCase()));
+  scrubRecord(out.params, deny, urlOpts, reasons);
+  if (out.user_properties) scrubRecord(out.user_properties, deny, urlOpts, reasons);
+  for (const item of out.items ?? []) {
+    for (const [k, v] of Object.entries(item)) {
+      if (typeof v === 'string' && looksLikeEmail(v)) {
+        delete item[k];
+        reasons.push(`privacy.item_value_email:${k}`);
+      }
+    }
+  }
+  if (out.campaign) {
+    for (const [k, v] of Object.entries(out.campaign)) {
+      if (typeof v === 'string' && (looksLikeEmail(v) || looksLikePhone(v))) {
+        delete out.campaign[k];
+        reasons.push(`privacy.campaign_value_removed:${k}`);
+      }
+    }
+  }
+
+  const { allow, deny: denyFields } = privacy.fields;
+  for (const name of Object.keys(out.params)) {
+    if ((allow && !matches(name, allow)) || (denyFields && matches(name, denyFields))) {
+      delete out.params[name];
+      reasons.push(`privacy.field_removed:${name}`);
+    }
+  }
+
+  return { event: out, reasons: [...new Set(reasons)] };
+}
