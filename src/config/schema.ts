@@ -6,6 +6,8 @@ import { duration } from './duration.js';
 import { consentConfigSchema } from '../consent/config.js';
 import { privacyConfigSchema } from '../privacy/config.js';
 import { deliveryConfigSchema } from '../delivery/config.js';
+import { identityConfigSchema } from '../identity/config.js';
+import { enrichConfigSchema } from '../enrich/config.js';
 import { destinationConfigSchema } from '../destinations/index.js';
 
 export const configSchema = z
@@ -48,6 +50,8 @@ export const configSchema = z
     consent: consentConfigSchema,
     privacy: privacyConfigSchema,
     delivery: deliveryConfigSchema,
+    identity: identityConfigSchema,
+    enrich: enrichConfigSchema,
     destinations: z
       .array(destinationConfigSchema)
       .default([{ id: 'lake', type: 'sqlite' } as never])
