@@ -15,6 +15,7 @@ const regexSource = z.string().refine(
   { message: 'expected a regular expression' },
 );
 
+/** `enrich:` in the config file. */
 export const enrichConfigSchema = z
   .object({
     device: z
@@ -47,4 +48,5 @@ export const enrichConfigSchema = z
   })
   .prefault({});
 
+/** The validated `enrich` section. */
 export type EnrichConfig = z.infer<typeof enrichConfigSchema>;

@@ -6,6 +6,7 @@ import { duration } from '../config/duration.js';
 
 const cookieName = z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'expected a cookie name (RFC 6265 token)');
 
+/** `identity:` in the config file. */
 export const identityConfigSchema = z
   .object({
     /** `auto` (registrable domain of the Host), `none` (host-only), or a domain such as `example.com`. */
@@ -36,4 +37,5 @@ export const identityConfigSchema = z
   })
   .prefault({});
 
+/** The validated `identity` section. */
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;
