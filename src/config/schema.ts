@@ -8,6 +8,8 @@ import { privacyConfigSchema } from '../privacy/config.js';
 import { deliveryConfigSchema } from '../delivery/config.js';
 import { retentionConfigSchema } from '../privacy/retention.js';
 import { adminConfigSchema } from '../admin/config.js';
+import { identityConfigSchema } from '../identity/config.js';
+import { enrichConfigSchema } from '../enrich/config.js';
 import { destinationConfigSchema } from '../destinations/index.js';
 
 export const configSchema = z
@@ -52,6 +54,8 @@ export const configSchema = z
     delivery: deliveryConfigSchema,
     retention: retentionConfigSchema,
     admin: adminConfigSchema,
+    identity: identityConfigSchema,
+    enrich: enrichConfigSchema,
     destinations: z
       .array(destinationConfigSchema)
       .prefault([{ id: 'lake', type: 'sqlite' }])
