@@ -4,16 +4,19 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { bodyLimit } from 'hono/body-limit';
-import { getCookie } from 'hono/cookie';
 import type { Config } from './config/schema.js';
 import type { Runtime } from './ports.js';
-import type { RequestContext } from './event.js';
+import type { Event, RequestContext } from './event.js';
+import type { ConsentValue, Purpose } from './consent/purposes.js';
 import { TagrelayError } from './errors.js';
-import { ingestNative } from './ingest/native.js';
+import { ingestNative, type Rejection } from './ingest/native.js';
 import { routeEvents } from './pipeline.js';
 import { createServices, type Services } from './services.js';
 import { adminRoutes } from './admin/routes.js';
-import { createVerifier } from './admin/auth.js';
+import { createVerifier, requireScope } from './admin/auth.js';
+import { parseCookies } from './identity/cookies.js';
+import { ACCEPT_CH } from './enrich/client-hints.js';
+import { consentChoiceSchema, explainEvents, recordConsent, validateBody } from './consent/endpoints.js';
 
 /** The Hono app plus the services behind it (for the runtime's start/stop and for tests). */
 export type TagrelayApp = Hono & { services: Services };
@@ -24,7 +27,7 @@ const ACCEPTED_TYPES = ['application/json', 'text/plain', 'application/x-www-for
 /** Headers never copied into the event's request context (credentials). */
 const PRIVATE_HEADERS = new Set(['cookie', 'authorization', 'proxy-authorization']);
 
-function requestContext(c: Context, config: Config, runtime: Runtime): RequestContext {
+function requestContext(c: Context, config: Config, runtime: Runtime, source: RequestContext['source']): RequestContext {
   const headers: Record<string, string> = {};
   c.req.raw.headers.forEach((value, key) => {
     if (!PRIVATE_HEADERS.has(key)) headers[key] = value;
@@ -34,7 +37,12 @@ function requestContext(c: Context, config: Config, runtime: Runtime): RequestCo
     const forwarded = headers['x-forwarded-for']?.split(',')[0]?.trim();
     if (forwarded) ip = forwarded;
   }
-  return { source: 'native', ip, user_agent: headers['user-agent'], headers, cookies: getCookie(c) };
+  return { source, ip, user_agent: headers['user-agent'], headers, cookies: parseCookies(c.req.header('cookie')) };
+}
+
+/** The Host the browser addressed (for the cookie domain). */
+function hostOf(c: Context): string {
+  return c.req.header('host') ?? new URL(c.req.url).host;
 }
 
 /** Read the body as JSON whatever the (accepted) content type says. */
@@ -51,6 +59,14 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
+/** The state of a valid consent receipt cookie, if the request carries one. */
+async function receiptOf(cookies: Record<string, string>, services: Services): Promise<Partial<Record<Purpose, ConsentValue>> | undefined> {
+  const token = cookies[services.config.consent.receipts.cookie_name];
+  if (!token) return undefined;
+  const verified = await services.receipts.verify(token);
+  return verified.ok ? verified.state : undefined;
+}
+
 /**
  * Build the app for one runtime.
  *
@@ -60,6 +76,7 @@ async function readJson(c: Context): Promise<unknown> {
  */
 export function createApp(config: Config, runtime: Runtime): TagrelayApp {
   const services = createServices(config, runtime);
+  const verifier = createVerifier(config.admin, runtime.fetch as typeof fetch);
   const app = new Hono();
 
   app.onError((err, c) => {
@@ -89,37 +106,79 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
     onError: (c) => c.json(new TagrelayError('ERR_PAYLOAD_TOO_LARGE', `body exceeds ${config.limits.max_body_bytes} bytes`).toBody(), 413),
   });
 
+  /** Stages 3–8 for events any adapter produced; answers once they are durable. */
+  async function accept(c: Context, events: Event[], rejected: Rejection[]) {
+    const first = events[0]?.request;
+    const receipt = first ? await receiptOf(first.cookies, services) : undefined;
+    // 3–7. dedupe → consent → identify → enrich → route (per destination: gate, minimize, map)
+    const routed = await routeEvents(events, { host: hostOf(c), receipt }, {
+      config,
+      deduper: services.deduper,
+      destinations: services.destinations,
+      hasher: runtime.hash,
+      device: services.device,
+      randomHex: runtime.randomHex,
+    });
+    // 8. enqueue: durable before the answer
+    try {
+      await services.ready;
+      await services.outbox.enqueue(routed.rows, routed.decisions, routed.statements);
+    } catch (err) {
+      services.deduper.forget(events.map((e) => e.event_id));
+      runtime.log.error('outbox write failed', { error: String(err).slice(0, 200) });
+      throw new TagrelayError('ERR_STORE_UNAVAILABLE', 'events could not be stored; retry later', { cause: err });
+    }
+    services.counters.accepted += events.length;
+    services.counters.rejected += rejected.length;
+    services.counters.duplicates += routed.duplicates;
+    services.counters.bots += routed.bots;
+    for (const cookie of routed.setCookies) c.header('set-cookie', cookie, { append: true });
+    if (config.enrich.device.client_hints) c.header('accept-ch', ACCEPT_CH);
+    return routed;
+  }
+
   app.post('/v1/events', limit, async (c) => {
     // 1. parse
     const body = await readJson(c);
     // 2. validate → canonical events (one bad event never drops its neighbours)
-    const now = runtime.now();
     const parsed = ingestNative(body, {
-      now,
-      request: requestContext(c, config, runtime),
+      now: runtime.now(),
+      request: requestContext(c, config, runtime, 'native'),
       randomHex: runtime.randomHex,
       limits: config.limits,
       time: config.time,
     });
     if ('error' in parsed) throw new TagrelayError(parsed.error.code, parsed.error.message, { field: parsed.error.field });
-    // 3–7. dedupe → consent → route (per destination: gate, minimize, map)
-    const routed = await routeEvents(parsed.events, { config, deduper: services.deduper, destinations: services.destinations });
-    // 8. enqueue: durable before the answer
-    try {
-      await services.ready;
-      await services.outbox.enqueue(routed.rows, routed.decisions);
-    } catch (err) {
-      services.deduper.forget(parsed.events.map((e) => e.event_id));
-      runtime.log.error('outbox write failed', { error: String(err).slice(0, 200) });
-      throw new TagrelayError('ERR_STORE_UNAVAILABLE', 'events could not be stored; retry later', { cause: err });
-    }
-    services.counters.accepted += parsed.events.length;
-    services.counters.rejected += parsed.rejected.length;
-    services.counters.duplicates += routed.duplicates;
+    const routed = await accept(c, parsed.events, parsed.rejected);
     return c.json({ accepted: parsed.events.length, duplicates: routed.duplicates, rejected: parsed.rejected }, 202);
   });
 
-  app.route('/admin/v1', adminRoutes(services, createVerifier(config.admin, runtime.fetch as typeof fetch)));
+  app.post('/v1/consent', limit, async (c) => {
+    const choice = validateBody(await readJson(c), consentChoiceSchema);
+    const ctx = requestContext(c, config, runtime, 'native');
+    const recorded = await recordConsent(choice, { headers: ctx.headers, cookies: ctx.cookies, host: hostOf(c) }, services);
+    for (const cookie of recorded.setCookies) c.header('set-cookie', cookie, { append: true });
+    const { setCookies: _cookies, ...body } = recorded;
+    return c.json(body, 200);
+  });
+
+  // Explain: open in dev mode; otherwise an admin token with debug:read.
+  const explainAuth = config.dev_mode ? [] : [requireScope(verifier, 'debug:read')];
+  app.post('/v1/explain', limit, ...explainAuth, async (c) => {
+    const body = (await readJson(c)) as { event?: unknown; events?: unknown; headers?: unknown };
+    const extra = body && typeof body === 'object' && body.headers && typeof body.headers === 'object' ? (body.headers as Record<string, unknown>) : {};
+    const request = requestContext(c, config, runtime, 'native');
+    for (const [k, v] of Object.entries(extra)) if (typeof v === 'string') request.headers[k.toLowerCase()] = v;
+    if (typeof extra.cookie === 'string') request.cookies = parseCookies(extra.cookie);
+    request.user_agent = request.headers['user-agent'];
+    const input = body && typeof body === 'object' && 'events' in body ? { events: body.events } : (body?.event ?? body);
+    const parsed = ingestNative(input, { now: runtime.now(), request, randomHex: runtime.randomHex, limits: config.limits, time: config.time });
+    if ('error' in parsed) throw new TagrelayError(parsed.error.code, parsed.error.message, { field: parsed.error.field });
+    const receipt = await receiptOf(request.cookies, services);
+    return c.json({ explanations: await explainEvents(parsed.events, hostOf(c), receipt, services), rejected: parsed.rejected });
+  });
+
+  app.route('/admin/v1', adminRoutes(services, verifier));
 
   return Object.assign(app, { services });
 }

@@ -9,6 +9,8 @@ import { createWorker, type ActiveDestination, type Worker } from './delivery/wo
 import { createDeduper, type Deduper } from './rules/dedupe.js';
 import { destinations as registry } from './destinations/index.js';
 import { purge } from './privacy/retention.js';
+import { createDeviceParser, type DeviceParser } from './enrich/device.js';
+import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -18,10 +20,14 @@ export interface Services {
   worker: Worker;
   deduper: Deduper;
   destinations: ActiveDestination[];
+  /** Cached User-Agent + client-hint parsing. */
+  device: DeviceParser;
+  /** The consent receipt signing key (configured, or generated and persisted in dev mode). */
+  receipts: ReceiptKeyring;
   /** Resolves once the store is migrated; every route that touches the store awaits it. */
   ready: Promise<void>;
   /** Counters for /metrics and tests. */
-  counters: { accepted: number; rejected: number; duplicates: number };
+  counters: { accepted: number; rejected: number; duplicates: number; bots: number };
   /** Run the retention purge now; logs counts, never values. */
   purgeNow(): Promise<void>;
   /** Stop the worker, commit pending writes, close the store. */
@@ -76,13 +82,22 @@ export function createServices(config: Config, runtime: Runtime): Services {
     destinations,
     ready,
     deduper: createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now }),
-    counters: { accepted: 0, rejected: 0, duplicates: 0 },
+    counters: { accepted: 0, rejected: 0, duplicates: 0, bots: 0 },
+    device: createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints }),
+    receipts: createReceiptKeyring(config, runtime),
     close() {
       closing ??= (async () => {
         closed = true;
         if (purgeTimer) clearTimeout(purgeTimer);
         await ready.catch(() => undefined);
         await outbox.flush();
+        // Deliver what is due now, bounded: what remains stays in the durable outbox for the next start.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          worker.drain().catch(() => undefined),
+          new Promise((done) => (timer = setTimeout(done, config.delivery.shutdown_drain))),
+        ]);
+        clearTimeout(timer);
         await worker.stop();
         await runtime.db.close();
       })();

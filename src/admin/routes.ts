@@ -58,8 +58,8 @@ export function adminRoutes(services: Services, verifier: Verifier | undefined):
   });
 
   admin.get('/deliveries/:eventId', requireScope(verifier, 'debug:read'), async (c) => {
-    const rows = await db.all<{ destination_id: string; status: string; attempts: number; reasons: string | null; updated_at: number }>(
-      'SELECT destination_id, status, attempts, reasons, updated_at FROM delivery_log WHERE event_id = ? ORDER BY destination_id',
+    const rows = await db.all<{ destination_id: string; status: string; attempts: number; reasons: string | null; error: string | null; updated_at: number }>(
+      'SELECT destination_id, status, attempts, reasons, error, updated_at FROM delivery_log WHERE event_id = ? ORDER BY destination_id',
       [c.req.param('eventId')],
     );
     return c.json({ deliveries: rows.map((r) => ({ ...r, reasons: r.reasons ? JSON.parse(r.reasons) : [] })) });

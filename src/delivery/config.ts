@@ -12,6 +12,8 @@ export const deliveryConfigSchema = z
     backoff_max: duration.prefault('10m'),
     /** How often the worker looks for due items when nothing woke it. */
     poll_interval: duration.prefault('1s'),
+    /** On shutdown, keep delivering due items for at most this long before closing the store. */
+    shutdown_drain: duration.prefault('5s'),
     /** Items claimed per destination per round. */
     claim_batch: z.number().int().min(1).max(5000).default(500),
   })

@@ -26,7 +26,7 @@ export interface DecisionRow {
  */
 export interface Outbox {
   /** Resolves once the rows are durable; rejects when the store cannot take them. */
-  enqueue(rows: OutboxRow[], decisions: DecisionRow[]): Promise<void>;
+  enqueue(rows: OutboxRow[], decisions: DecisionRow[], extra?: SqlStatement[]): Promise<void>;
   /** Commit whatever is pending now. */
   flush(): Promise<void>;
 }
@@ -74,8 +74,9 @@ export function createOutbox(db: SqlDb, onCommit: () => void, schedule: (fn: () 
   }
 
   return {
-    enqueue(rows, decisions) {
+    enqueue(rows, decisions, extra = []) {
       const statements = outboxStatements(rows, decisions);
+      statements.push(...extra);
       if (statements.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         pending.push({ statements, resolve, reject });

@@ -66,9 +66,9 @@ export function createWorker(deps: {
     const log_ = (i: OutboxItem<unknown>, status: string, attempts: number, reason: string | null) =>
       statements.push({
         sql:
-          'INSERT INTO delivery_log (event_id, destination_id, status, attempts, reasons, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
-          'ON CONFLICT (event_id, destination_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, reasons = excluded.reasons, updated_at = excluded.updated_at',
-        params: [i.event_id, dest.config.id, status, attempts, reason === null ? null : JSON.stringify([reason]), now],
+          'INSERT INTO delivery_log (event_id, destination_id, status, attempts, error, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (event_id, destination_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, error = excluded.error, updated_at = excluded.updated_at',
+        params: [i.event_id, dest.config.id, status, attempts, reason === null ? null : reason.slice(0, 2000), now],
       });
     const dead = (i: OutboxItem<unknown>, reason: string, attempts: number) => {
       statements.push({

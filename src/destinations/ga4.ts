@@ -176,6 +176,7 @@ export const ga4 = defineDestination<Ga4Config, Ga4Payload>({
   configSchema: ga4ConfigSchema,
   requires: ['analytics_storage'],
   whenDenied: 'drop',
+  privacy: { flavor: 'google', ip: 'truncate' },
   batch: { maxEvents: 100, maxWaitMs: 1000 },
   map: mapGa4,
   send: sendGa4,

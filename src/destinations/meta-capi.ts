@@ -157,6 +157,7 @@ export const metaCapi = defineDestination<MetaCapiConfig, MetaEvent>({
   configSchema: metaCapiConfigSchema,
   requires: ['ad_storage', 'ad_user_data'],
   whenDenied: 'drop',
+  privacy: { flavor: 'meta', ip: 'keep' },
   batch: { maxEvents: META_MAX_EVENTS, maxWaitMs: 2000 },
   map: mapMetaCapi,
   send: sendMetaCapi,

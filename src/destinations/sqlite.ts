@@ -31,6 +31,8 @@ function row(event: Event): EventRow {
     items: event.items,
     user_properties: event.user_properties,
     user: event.user,
+    hashed_user: event.hashed_user,
+    salt_id: event.salt_id,
     page: event.page,
     client: event.client,
     consent: event.consent_state,
@@ -63,6 +65,7 @@ export const sqlite = defineDestination<SqliteConfig, EventRow>({
   configSchema: sqliteConfigSchema,
   requires: ['analytics_storage'],
   whenDenied: 'anonymize',
+  privacy: { flavor: 'warehouse', ip: 'truncate' },
   batch: { maxEvents: 500, maxWaitMs: 0 },
   map(event) {
     return { payload: row(event) };

@@ -85,6 +85,8 @@ export interface Destination<C extends BaseDestinationConfig = BaseDestinationCo
   requires: readonly Purpose[];
   /** Default when consent is missing. */
   whenDenied: WhenDenied;
+  /** How the privacy stage prepares events for this kind: whose hashing rules, and the default IP policy. */
+  privacy: { flavor: 'meta' | 'google' | 'warehouse'; ip: 'keep' | 'truncate' | 'drop' };
   /** Default batching: most events per `send`, and how long to wait to fill a batch. */
   batch: { maxEvents: number; maxWaitMs: number };
   /** Pure: the canonical event (already minimized for this destination) → this vendor's per-event payload. */

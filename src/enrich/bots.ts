@@ -22,6 +22,17 @@ function extraPatterns(patterns: readonly string[]): RegExp[] {
   return list;
 }
 
+const clients = new WeakMap<readonly string[], RegExp[]>();
+
+function serverClients(patterns: readonly string[]): RegExp[] {
+  let list = clients.get(patterns);
+  if (!list) {
+    list = patterns.map((p) => new RegExp(p, 'i'));
+    clients.set(patterns, list);
+  }
+  return list;
+}
+
 /** A crawler's product name ("Googlebot", "AhrefsBot"), which says more than isbot's matched fragment. */
 const PRODUCT = /[a-z][a-z0-9_-]*(?:bot|crawler|spider)\b/i;
 
@@ -43,6 +54,8 @@ function label(ua: string, match: string): string {
  */
 export function detectBot(ua: string | undefined, config: EnrichConfig['bots']): BotVerdict {
   if (!ua?.trim()) return config.empty_user_agent ? { bot: true, reason: 'bot.empty_user_agent' } : { bot: false };
+  // Back ends send events too (curl, server SDKs): HTTP libraries are senders here, not crawlers.
+  if (serverClients(config.server_clients).some((re) => re.test(ua))) return { bot: false };
   const known = isbotMatch(ua);
   if (known) return { bot: true, reason: `bot.ua_pattern:${label(ua, known)}` };
   const index = extraPatterns(config.extra_patterns).findIndex((re) => re.test(ua));

@@ -30,6 +30,15 @@ export const enrichConfigSchema = z
     bots: z
       .object({
         enabled: z.boolean().default(true),
+        /** What happens to a bot's events: `drop` (counted, sent nowhere) or `flag` (sent with device.is_bot). */
+        action: z.enum(['drop', 'flag']).default('drop'),
+        /**
+         * User-Agents of back-end senders (HTTP libraries) that isbot lists but that send real events to
+         * the event API; matched at the start of the User-Agent, case-insensitive.
+         */
+        server_clients: z
+          .array(regexSource)
+          .default(['^curl/', '^wget/', '^python-requests/', '^python-httpx/', '^node(-fetch)?\\b', '^undici', '^axios/', '^go-http-client/', '^okhttp/', '^java/', '^guzzlehttp/', '^ruby']),
         /** Extra case-insensitive patterns (regular expressions) that mark a User-Agent as a bot. */
         extra_patterns: z.array(regexSource).default([]),
         /** Treat a missing User-Agent as a bot (off: server-to-server events have none). */

@@ -33,6 +33,8 @@ export async function stitchLink(
   const userId = ids.user_id?.trim();
   if (!clientId) return { reason: 'identity.stitch_no_client_id' };
   if (!userId) return { reason: 'identity.stitch_no_user_id' };
-  const [client_key, user_key] = await Promise.all([hmac(key, `client:${clientId}`), hmac(key, `user:${userId}`)]);
+  // The same pseudonyms the warehouse stores (privacy/identity.ts), so an erasure by user id finds the
+  // linked client ids' events too.
+  const [client_key, user_key] = await Promise.all([hmac(key, clientId), hmac(key, userId)]);
   return { link: { client_key, user_key } };
 }

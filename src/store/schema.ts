@@ -47,6 +47,7 @@ export const SCHEMA = [
     status TEXT NOT NULL,
     attempts INTEGER NOT NULL,
     reasons TEXT,
+    error TEXT,
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (event_id, destination_id)
   )`,

@@ -21,6 +21,7 @@ describe('dead-letter store over the admin API', () => {
       configSchema: baseDestinationSchema as never,
       requires: ['analytics_storage'],
       whenDenied: 'drop',
+      privacy: { flavor: 'warehouse', ip: 'truncate' },
       batch: { maxEvents: 10, maxWaitMs: 0 },
       map: (e) => ({ payload: { id: e.event_id } }),
       async send(batch) {

@@ -16,8 +16,6 @@ describe('detectBot', () => {
     ['gptbot', 'bot.ua_pattern:gptbot'],
     ['applebot', 'bot.ua_pattern:applebot'],
     ['headlessChrome', 'bot.ua_pattern:headless'],
-    ['curl', 'bot.ua_pattern:curl'],
-    ['pythonRequests', 'bot.ua_pattern:python-requests'],
   ])('%s is a bot', (name, reasonPrefix) => {
     const v = detectBot(UA[name], bots);
     expect(v.bot).toBe(true);
@@ -29,6 +27,17 @@ describe('detectBot', () => {
     'chromeWindows', 'chromeMac', 'chromeAndroidReduced', 'safariIphone', 'safariIpad', 'firefoxWindows', 'firefoxLinux', 'edgeWindows', 'samsungInternet',
   ] as const)('%s is a browser', (name) => {
     expect(detectBot(UA[name], bots)).toEqual({ bot: false });
+  });
+
+  it('HTTP libraries are back-end senders by default, and bots when server_clients is emptied', () => {
+    expect(detectBot(UA.curl, bots)).toEqual({ bot: false });
+    expect(detectBot(UA.pythonRequests, bots)).toEqual({ bot: false });
+    expect(detectBot('node', bots)).toEqual({ bot: false });
+    const strict = enrichConfigSchema.parse({ bots: { server_clients: [] } }).bots;
+    expect(detectBot(UA.curl, strict).reason).toMatch(/^bot\.ua_pattern:curl/);
+    expect(detectBot(UA.pythonRequests, strict).reason).toMatch(/^bot\.ua_pattern:python-requests/);
+    // a crawler is still a crawler
+    expect(detectBot(UA.googlebot, bots).bot).toBe(true);
   });
 
   it('applies extra patterns with their index', () => {
