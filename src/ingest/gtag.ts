@@ -204,7 +204,9 @@ const requestError = (code: Rejection['code'], message: string, field?: string):
  * the non-empty lines. Never throws.
  *
  * @example
- * const { events, rejected } = ingestGtag({ query: c.req.url.split('?')[1] ?? '', body: await c.req.text(), env })
+ * const url = new URL(c.req.url)
+ * const body = c.req.method === 'POST' ? await c.req.text() : undefined
+ * const { events, rejected } = ingestGtag({ query: url.searchParams, body, env })
  */
 export function ingestGtag(input: GtagInput): IngestResult {
   const { env } = input;
