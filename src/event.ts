@@ -81,6 +81,11 @@ export interface RequestContext {
   /** Lower-cased request headers that later stages may read (client hints, geo, GPC, cookies). */
   headers: Record<string, string>;
   cookies: Record<string, string>;
+  /**
+   * Wire-protocol facts with no canonical field, by readable name (gtag: `measurement_id`, `gtm`,
+   * `page_load_id`, `hit_sequence`, `language`, `screen_resolution`, `new_session`).
+   */
+  protocol?: Record<string, string>;
 }
 
 /** Device facts from the User-Agent and client hints. */
