@@ -10,6 +10,7 @@ import type { Event, RequestContext } from './event.js';
 import type { ConsentValue, Purpose } from './consent/purposes.js';
 import { TagrelayError } from './errors.js';
 import { ingestNative, type Rejection } from './ingest/native.js';
+import { ingestGtag } from './ingest/gtag.js';
 import { routeEvents } from './pipeline.js';
 import { createServices, type Services } from './services.js';
 import { adminRoutes } from './admin/routes.js';
@@ -87,7 +88,9 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
   app.notFound((c) => c.json(new TagrelayError('ERR_NOT_FOUND', 'no such route').toBody(), 404));
 
   if (config.server.cors_origins.length > 0) {
-    app.use('/v1/*', cors({ origin: config.server.cors_origins, credentials: true, allowMethods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 }));
+    const policy = cors({ origin: config.server.cors_origins, credentials: true, allowMethods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 });
+    app.use('/v1/*', policy);
+    app.use('/g/*', policy);
   }
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -152,6 +155,31 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
     const routed = await accept(c, parsed.events, parsed.rejected);
     return c.json({ accepted: parsed.events.length, duplicates: routed.duplicates, rejected: parsed.rejected }, 202);
   });
+
+  /**
+   * gtag.js hits (`transport_url`/`server_container_url` pointed here). Answered like Google: 204 with no
+   * body for every hit that could be read, even when some lines were rejected — the page never reads the
+   * answer, and an error would only reach the visitor's console. Rejections are counted, and their number
+   * is in `x-tagrelay-rejected`. Only an oversized body (413) and a store failure (503) differ.
+   */
+  const collect = async (c: Context) => {
+    const url = new URL(c.req.url);
+    const parsed = ingestGtag({
+      query: url.searchParams,
+      body: c.req.method === 'POST' ? await c.req.text() : undefined,
+      env: { now: runtime.now(), request: requestContext(c, config, runtime, 'gtag'), randomHex: runtime.randomHex, limits: config.limits, time: config.time },
+    });
+    if (parsed.events.length > 0) await accept(c, parsed.events, parsed.rejected);
+    else services.counters.rejected += parsed.rejected.length;
+    if (parsed.rejected.length > 0) {
+      c.header('x-tagrelay-rejected', String(parsed.rejected.length));
+      runtime.log.debug('gtag hit lines rejected', { count: parsed.rejected.length, codes: [...new Set(parsed.rejected.map((r) => r.code))].join(',') });
+    }
+    c.header('cache-control', 'no-store');
+    return c.body(null, 204);
+  };
+  app.get('/g/collect', collect);
+  app.post('/g/collect', limit, collect);
 
   app.post('/v1/consent', limit, async (c) => {
     const choice = validateBody(await readJson(c), consentChoiceSchema);
