@@ -1,0 +1,42 @@
+/**
+ * @module Compile tagrelay into a temp dir (`tsc --outDir`), laid out like a package so the dist runs.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, symlinkSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (bench/lib → ../..). */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A compiled copy of tagrelay. */
+export interface Build {
+  root: string;
+  /** `node <cli> serve --config …` */
+  cli: string;
+  ms: number;
+}
+
+/**
+ * `<tmp>/dist` from `tsc -p tsconfig.json --outDir <tmp>/dist`, plus package.json (ESM), config/ and a
+ * node_modules symlink to the repo's, so imports resolve exactly as in a packaged install.
+ */
+export function buildDist(): Build {
+  const root = mkdtempSync(join(tmpdir(), 'tagrelay-dist-'));
+  const started = performance.now();
+  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', join(root, 'dist')], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  });
+  cpSync(join(REPO_ROOT, 'package.json'), join(root, 'package.json'));
+  cpSync(join(REPO_ROOT, 'config'), join(root, 'config'), { recursive: true });
+  symlinkSync(realpathSync(join(REPO_ROOT, 'node_modules')), join(root, 'node_modules'), 'dir');
+  return { root, cli: join(root, 'dist/runtime/node/cli.js'), ms: performance.now() - started };
+}
+
+/** How to start tagrelay: the compiled dist, or the TypeScript source through tsx. */
+export function tagrelayCommand(build: Build | undefined, nodeFlags: string[] = []): { cmd: string; args: string[]; label: string } {
+  if (build) return { cmd: process.execPath, args: [...nodeFlags, build.cli], label: 'dist (tsc)' };
+  return { cmd: process.execPath, args: [...nodeFlags, '--import', 'tsx', join(REPO_ROOT, 'src/runtime/node/cli.ts')], label: 'tsx (src)' };
+}

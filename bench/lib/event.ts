@@ -1,0 +1,44 @@
+/**
+ * @module The realistic event the benchmarks send: an add_to_cart with consent, page, params, items and an email.
+ */
+
+/** The placeholder autocannon's `idReplacement` swaps for a unique id per request. */
+export const ID_PLACEHOLDER = '[<id>]';
+
+/** Request headers a browser's `fetch`/`sendBeacon` to a first-party endpoint carries. */
+export const EVENT_HEADERS: Record<string, string> = {
+  'content-type': 'application/json',
+  origin: 'https://shop.example.com',
+  'user-agent':
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+  'cf-ipcountry': 'DE',
+  'accept-language': 'de-DE,de;q=0.9,en;q=0.8',
+};
+
+/** One native event as a browser would send it; `eventId` defaults to the autocannon placeholder. */
+export function eventObject(eventId: string = ID_PLACEHOLDER): Record<string, unknown> {
+  return {
+    event_id: eventId,
+    name: 'add_to_cart',
+    client: { client_id: '1187203494.1716543210', session_id: '1716543210' },
+    page: {
+      url: 'https://shop.example.com/p/trail-runner-2?utm_source=newsletter&utm_medium=email',
+      referrer: 'https://www.google.com/',
+      title: 'Trail Runner 2 – Example Shop',
+    },
+    consent: { analytics_storage: 'granted', ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'denied' },
+    user: { email: 'Jane.Doe@Example.com', user_id: 'u_48213' },
+    params: {
+      currency: 'EUR',
+      value: 129.9,
+      items: [
+        { item_id: 'SKU-TR2-42-BLU', item_name: 'Trail Runner 2', item_category: 'Shoes', price: 129.9, quantity: 1 },
+      ],
+    },
+  };
+}
+
+/** The event as the JSON body text (about 650 bytes with a 33-character id). */
+export function eventBody(eventId: string = ID_PLACEHOLDER): string {
+  return JSON.stringify(eventObject(eventId));
+}
