@@ -7,6 +7,7 @@ import { configPath, loadConfigFile } from '../node/config-file.js';
 import { bunLogger, bunRuntime, type BunServer } from './runtime.js';
 
 declare const Bun: {
+  sleep(ms: number): Promise<void>;
   serve(options: { port: number; hostname: string; fetch(request: Request, server: BunServer): Response | Promise<Response> }): BunServer;
 };
 
@@ -26,7 +27,10 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) process.exit(1);
   stopping = true;
   log.info('shutting down', { signal });
-  await server.stop();
+  // stop() alone also waits for idle keep-alive sockets; finish in-flight requests, then close the rest.
+  void server.stop();
+  for (let waited = 0; server.pendingRequests > 0 && waited < 10_000; waited += 20) await Bun.sleep(20);
+  await server.stop(true);
   await app.services.close();
   log.info('tagrelay stopped');
   process.exit(0);

@@ -8,6 +8,7 @@ import { openBunSqlite } from './db.js';
 /** The slice of Bun's server API tagrelay uses (bun-types is not installed). */
 export interface BunServer {
   readonly port: number;
+  readonly pendingRequests: number;
   requestIP(request: Request): { address: string } | null;
   stop(closeActiveConnections?: boolean): Promise<void>;
 }
