@@ -32,6 +32,8 @@ interface Spec {
   warehouse(dir: string): string | undefined;
   /** Whether SIGTERM is the runtime's own graceful shutdown (wrangler dev just tears down workerd). */
   graceful: boolean;
+  /** A URL path that fires the runtime's cron handler (Workers' `scheduled`), where it has one. */
+  cronPath?: string;
   /** Conformance cases this runtime is known to fail, by name, with why (run as `it.fails`). */
   knownIssues?: Record<string, string>;
   /** A command that fails when the runtime cannot run on this machine. */
@@ -86,6 +88,7 @@ export const RUNTIMES: Record<RuntimeName, Spec> = {
     logsPort: false,
     warehouse: localD1File,
     graceful: false,
+    cronPath: '/cdn-cgi/handler/scheduled',
     probe: [BIN('workerd'), ['--version']],
   },
 };

@@ -26,6 +26,15 @@ export function runtimeSuite(name: RuntimeName): void {
 
     conformance(() => server!, { runtime: name, knownIssues: RUNTIMES[name].knownIssues });
 
+    const cron = RUNTIMES[name].cronPath;
+    if (cron) {
+      it('runs its cron trigger (the delivery drain) without error', async () => {
+        const res = await fetch(server!.baseUrl + cron);
+        expect(res.status).toBe(200);
+        expect(server!.output()).not.toMatch(/boot failed|delivery round failed|Uncaught/);
+      });
+    }
+
     if (RUNTIMES[name].graceful) {
       it('stops cleanly on SIGTERM (exit code 0, "tagrelay stopped")', async () => {
         expect(await server!.stop()).toBe(0);
