@@ -6,6 +6,7 @@
  *
  * Usage: npm run bench:delivery -- [--events 20000] [--queued 100000] [--tsx]
  */
+import { createDeviceParser } from '../src/enrich/device.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +69,7 @@ const requestContext = () => ({
 /** Put `events` events into the outbox the way the app does; returns the time it took. */
 async function fill(runtime: Runtime, config: Config, destinations: ActiveDestination[], events: number, prefix: string): Promise<number> {
   await migrate(runtime.db);
-  const outbox = createOutbox(runtime.db, () => undefined);
+  const outbox = createOutbox(runtime.db, () => undefined, runtime.defer);
   const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });
   const started = performance.now();
   for (let n = 0; n < events; n += CHUNK) {
@@ -76,8 +77,15 @@ async function fill(runtime: Runtime, config: Config, destinations: ActiveDestin
     const env = { now: runtime.now(), request: requestContext(), randomHex: runtime.randomHex, limits: config.limits, time: config.time };
     const parsed = ingestNative({ events: list }, env);
     if ('error' in parsed || parsed.rejected.length > 0) throw new Error('bench events were rejected');
-    const routed = await routeEvents(parsed.events, { config, deduper, destinations });
-    await outbox.enqueue(routed.rows, routed.decisions);
+    const routed = await routeEvents(parsed.events, { host: 'bench.local' }, {
+      config,
+      deduper,
+      destinations,
+      hasher: runtime.hash,
+      device: createDeviceParser({ cacheSize: 1000 }),
+      randomHex: runtime.randomHex,
+    });
+    await outbox.enqueue(routed.rows, routed.decisions, routed.statements);
   }
   return performance.now() - started;
 }

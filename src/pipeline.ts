@@ -146,6 +146,12 @@ async function route(event: Event, deps: PipelineDeps, explain: boolean, out: Ro
     if (mapped.notes) reasons.push(...mapped.notes);
     const action = verdict.mode === 'full' ? 'send' : verdict.mode;
     outcome.decisions.push({ destination_id: config.id, action, reasons, ...(explain ? { payload: mapped.payload } : {}) });
+    if (kind.local) {
+      // The embedded store: written in the commit that acknowledges the event.
+      out.statements.push(...kind.local(mapped.payload, config));
+      out.decisions.push({ ...base, status: 'delivered', reasons });
+      continue;
+    }
     out.rows.push({ destination_id: config.id, event_id: event.event_id, payload: mapped.payload, created_at: event.received_at });
     out.decisions.push({ ...base, status: 'queued', reasons });
   }

@@ -60,6 +60,8 @@ export interface Runtime {
   log: Logger;
   /** Random bytes as lowercase hex. */
   randomHex(bytes: number): string;
+  /** Run `fn` after pending I/O callbacks (Node's setImmediate): lets concurrent requests share one commit. */
+  defer(fn: () => void): void;
   /** Keep a promise alive after the response (Workers' ctx.waitUntil); Node just lets it run. */
   waitUntil(promise: Promise<unknown>): void;
   /** The client's socket address (hono's getConnInfo of the runtime's adapter). */

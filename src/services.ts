@@ -48,7 +48,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     log: runtime.log,
     random: Math.random,
   });
-  const outbox = createOutbox(runtime.db, () => worker.wake());
+  const outbox = createOutbox(runtime.db, () => worker.wake(), runtime.defer);
   let purgeTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   async function purgeNow(): Promise<void> {

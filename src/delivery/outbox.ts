@@ -15,7 +15,7 @@ export interface OutboxRow {
 export interface DecisionRow {
   destination_id: string;
   event_id: string;
-  status: 'dropped' | 'skipped' | 'queued';
+  status: 'dropped' | 'skipped' | 'queued' | 'delivered';
   reasons: string[];
   at: number;
 }
@@ -54,7 +54,7 @@ export function outboxStatements(rows: OutboxRow[], decisions: DecisionRow[]): S
  * const outbox = createOutbox(db, () => worker.wake())
  * await outbox.enqueue(rows, decisions)
  */
-export function createOutbox(db: SqlDb, onCommit: () => void, schedule: (fn: () => void) => void = (fn) => setTimeout(fn, 0)): Outbox {
+export function createOutbox(db: SqlDb, onCommit: () => void, schedule: (fn: () => void) => void): Outbox {
   let pending: { statements: SqlStatement[]; resolve(): void; reject(err: unknown): void }[] = [];
   let scheduled = false;
   let committing: Promise<void> = Promise.resolve();

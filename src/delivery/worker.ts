@@ -56,7 +56,6 @@ export function createWorker(deps: {
   const { db, config, log } = deps;
   const stats: DeliveryStats = { delivered: 0, retried: 0, dead: 0 };
   const running = new Map<string, Promise<number>>();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = true;
 
   async function settle(dest: ActiveDestination, items: OutboxItem<unknown>[], result: SendResult): Promise<void> {
@@ -153,21 +152,36 @@ export function createWorker(deps: {
     return p;
   }
 
-  async function tick(): Promise<void> {
-    timer = undefined;
-    const handled = await Promise.all(deps.destinations.map(runDestination));
-    if (stopped) return;
-    // A full claim means more may be due: go again at once rather than waiting for the poll.
-    const again = handled.some((n) => n >= config.claim_batch);
-    timer = setTimeout(() => void tick(), again ? 0 : config.poll_interval);
+  /** How long a destination waits after new items arrive, to fill a batch (`batch.max_wait_ms`). */
+  const waitMs = (d: ActiveDestination) => d.config.batch.max_wait_ms ?? d.kind.batch.maxWaitMs;
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  function schedule(dest: ActiveDestination, delay: number): void {
+    if (stopped || timers.has(dest.config.id)) return;
+    timers.set(
+      dest.config.id,
+      setTimeout(() => {
+        timers.delete(dest.config.id);
+        void runDestination(dest).then((handled) => {
+          // A full claim means more is due: go again at once rather than waiting.
+          if (handled >= config.claim_batch) schedule(dest, 0);
+        });
+      }, delay),
+    );
   }
+
+  /** The slow loop: retries that came due and items requeued from the dead-letter store. */
+  function poll(): void {
+    if (stopped) return;
+    for (const dest of deps.destinations) schedule(dest, 0);
+    pollTimer = setTimeout(poll, config.poll_interval);
+  }
+  let pollTimer: ReturnType<typeof setTimeout> | undefined;
 
   return {
     stats,
     wake() {
-      if (stopped) return;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => void tick(), 0);
+      for (const dest of deps.destinations) if (!dest.kind.local) schedule(dest, waitMs(dest));
     },
     async drain() {
       for (;;) {
@@ -178,12 +192,13 @@ export function createWorker(deps: {
     },
     start() {
       stopped = false;
-      this.wake();
+      poll();
     },
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
+      if (pollTimer) clearTimeout(pollTimer);
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
       await Promise.all([...running.values()]);
     },
   };

@@ -70,13 +70,12 @@ export const sqlite = defineDestination<SqliteConfig, EventRow>({
   map(event) {
     return { payload: row(event) };
   },
-  async send(batch, _config, ctx) {
-    await ctx.db.batch(
-      batch.map(({ payload: r }) => ({
-        sql: INSERT,
-        params: [r.event_id, r.name, r.time, r.received_at, r.client_id, r.session_id, r.user_id, r.page_url, r.data],
-      })),
-    );
+  local(r) {
+    return [{ sql: INSERT, params: [r.event_id, r.name, r.time, r.received_at, r.client_id, r.session_id, r.user_id, r.page_url, r.data] }];
+  },
+  async send(batch, config, ctx) {
+    // Replays from the dead-letter store come this way; new events are stored by `local` at commit.
+    await ctx.db.batch(batch.flatMap(({ payload }) => this.local!(payload, config)));
     return { delivered: batch.map((i) => i.id), retry: [], failed: [] };
   },
 });

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Event } from '../event.js';
 import type { Purpose } from '../consent/purposes.js';
-import type { FetchLike, Logger, SqlDb } from '../ports.js';
+import type { FetchLike, Logger, SqlDb, SqlStatement } from '../ports.js';
 import { destinationPrivacySchema } from '../privacy/config.js';
 import { PURPOSES } from '../consent/purposes.js';
 
@@ -91,6 +91,11 @@ export interface Destination<C extends BaseDestinationConfig = BaseDestinationCo
   batch: { maxEvents: number; maxWaitMs: number };
   /** Pure: the canonical event (already minimized for this destination) → this vendor's per-event payload. */
   map(event: Event, config: C, ctx: MapContext): MapResult<P>;
+  /**
+   * For destinations in the embedded store itself: the statements that store a payload, run in the
+   * same transaction as the outbox commit (delivered when the 202 is sent; no outbox round trip).
+   */
+  local?(payload: P, config: C): SqlStatement[];
   /** I/O: deliver a batch; classify each item. */
   send(batch: OutboxItem<P>[], config: C, ctx: SendContext): Promise<SendResult>;
 }

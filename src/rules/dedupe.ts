@@ -17,8 +17,11 @@ export interface Deduper {
  * const dedupe = createDeduper({ windowMs: 86_400_000, maxIds: 1_000_000, now: Date.now })
  */
 export function createDeduper(opts: { windowMs: number; maxIds: number; now: () => number }): Deduper {
+  // maxSize (not max): lru-cache preallocates `max` slots up front (~230 ms and ~30 MB for 1M ids);
+  // counting each id as size 1 gives the same bound with storage that grows as ids arrive.
   const cache = new LRUCache<string, true>({
-    max: opts.maxIds,
+    maxSize: opts.maxIds,
+    sizeCalculation: () => 1,
     ttl: opts.windowMs,
     ttlAutopurge: false,
     perf: { now: opts.now },

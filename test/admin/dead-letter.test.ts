@@ -76,6 +76,7 @@ describe('dead-letter store over the admin API', () => {
     let calls = 0;
     app.services.destinations[0]!.kind = {
       ...app.services.destinations[0]!.kind,
+      local: undefined,
       async send(batch: { id: number }[]) {
         calls++;
         return { delivered: [], failed: [], retry: batch.map((i) => ({ id: i.id, error: 'HTTP 503' })) };

@@ -6,7 +6,7 @@ import { openSqlite } from '../../src/runtime/node/db.js';
 import { d1SqlDb, type D1Database } from '../../src/runtime/worker/d1.js';
 import type { SqlDb } from '../../src/ports.js';
 import { sqlDbContract } from './sqldb-contract.js';
-import { unavailable } from './servers.js';
+import { BIN, unavailable } from './servers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -29,7 +29,7 @@ describe('the SqlDb port, one contract for every store', () => {
 
   it.skipIf(unavailable('deno') !== undefined)('node:sqlite (Deno)', () => {
     const args = ['run', '-A', '--config', 'src/runtime/deno/deno.json', 'test/runtimes/sqldb-contract-run.ts'];
-    expect(inChild(resolve(ROOT, 'node_modules/.bin/deno'), args)).toEqual([]);
+    expect(inChild(BIN('deno'), args)).toEqual([]);
   }, 60_000);
 
   it.skipIf(unavailable('workerd') !== undefined)('D1 (local workerd through miniflare)', async () => {

@@ -45,6 +45,7 @@ export function bunRuntime(opts: { file: string; env: Record<string, string | un
     log: opts.log,
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
     waitUntil: (p) => void p.catch(() => undefined),
+    defer: (fn) => void setImmediate(fn),
     // Bun hands its server to the fetch handler as the second argument, which Hono exposes as `c.env`.
     remoteAddress: (request, env) => (env as BunServer | undefined)?.requestIP?.(request)?.address,
     env: opts.env,

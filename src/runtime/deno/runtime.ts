@@ -42,6 +42,7 @@ export function denoRuntime(opts: { file: string; env: Record<string, string | u
     log: opts.log,
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
     waitUntil: (p) => void p.catch(() => undefined),
+    defer: (fn) => void setImmediate(fn),
     remoteAddress: (_request, env) => (env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
     env: opts.env,
   };

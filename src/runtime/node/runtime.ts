@@ -47,6 +47,8 @@ export function nodeRuntime(opts: { dataDir: string; file?: string; log?: Logger
     log: opts.log ?? jsonLogger(),
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
     waitUntil: (p) => void p.catch(() => undefined),
+    // setTimeout(fn, 0) is at least 1 ms on Node; setImmediate runs right after the current I/O phase.
+    defer: (fn) => void setImmediate(fn),
     remoteAddress: (request, env) => {
       try {
         return getConnInfo({ env, req: { raw: request } } as never).remote.address;

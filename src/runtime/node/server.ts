@@ -8,6 +8,22 @@ import { createApp, type TagrelayApp } from '../../app.js';
 import type { Config } from '../../config/schema.js';
 import { nodeRuntime, jsonLogger } from './runtime.js';
 
+/**
+ * After a 413 the request body was left unread; @hono/node-server then destroys the keep-alive socket
+ * without telling the client (honojs/node-server#246), and the client's next request on it fails.
+ * Saying `Connection: close` makes the client open a fresh connection instead. Node only: Bun closes
+ * early on its own.
+ */
+function closeAfterUnreadBody(fetch: TagrelayApp['fetch']): TagrelayApp['fetch'] {
+  return async (request, env, ctx) => {
+    const response = await fetch(request, env, ctx);
+    if (response.status !== 413) return response;
+    const headers = new Headers(response.headers);
+    headers.set('connection', 'close');
+    return new Response(response.body, { status: response.status, headers });
+  };
+}
+
 /** A running server. */
 export interface RunningServer {
   app: TagrelayApp;
@@ -29,7 +45,7 @@ export async function startServer(config: Config, opts: { port?: number; host?: 
   const host = opts.host ?? process.env.HOST ?? config.server.host;
   const wanted = opts.port ?? (process.env.PORT !== undefined ? Number(process.env.PORT) : config.server.port);
   const server = await new Promise<ReturnType<typeof serve>>((ok, fail) => {
-    const s = serve({ fetch: app.fetch, port: wanted, hostname: host }, () => ok(s));
+    const s = serve({ fetch: closeAfterUnreadBody(app.fetch), port: wanted, hostname: host }, () => ok(s));
     s.once('error', fail);
   });
   const port = (server.address() as AddressInfo).port;

@@ -65,6 +65,8 @@ export function workerRuntime(d1: D1Database, env: WorkerEnv): WorkerRuntime {
     randomHex: (bytes) => hex(crypto.getRandomValues(new Uint8Array(bytes)).buffer as ArrayBuffer),
     // The port has no request in hand, so promises are collected here and each request's ctx.waitUntil
     // takes whatever is pending when its response is ready (see main.ts).
+    // Workers has no setImmediate; a macrotask still lets requests in flight join the same commit.
+    defer: (fn) => void setTimeout(fn, 0),
     waitUntil(p) {
       const tracked = p.catch(() => undefined).finally(() => pending.delete(tracked));
       pending.add(tracked);
