@@ -34,13 +34,19 @@ const MAX_HINT = 256;
 const DESKTOP_OS = new Set(['Windows', 'Mac OS', 'macOS', 'Linux', 'Ubuntu', 'Debian', 'Fedora', 'Chromium OS', 'FreeBSD', 'OpenBSD']);
 
 /** Client-hint brand names → the names ua-parser-js uses, so both sources agree. */
-const BRAND_NAMES: Record<string, string> = {
-  'Google Chrome': 'Chrome',
-  'Microsoft Edge': 'Edge',
-  'Android WebView': 'Chrome WebView',
-  YaBrowser: 'Yandex',
-};
-const PLATFORM_NAMES: Record<string, string> = { macOS: 'Mac OS', 'Chrome OS': 'Chromium OS', 'Chromium OS': 'Chromium OS' };
+// Maps, not object literals: the keys come from request headers, and `constructor` or `toString`
+// must not resolve to Object.prototype members.
+const BRAND_NAMES = new Map([
+  ['Google Chrome', 'Chrome'],
+  ['Microsoft Edge', 'Edge'],
+  ['Android WebView', 'Chrome WebView'],
+  ['YaBrowser', 'Yandex'],
+]);
+const PLATFORM_NAMES = new Map([
+  ['macOS', 'Mac OS'],
+  ['Chrome OS', 'Chromium OS'],
+  ['Chromium OS', 'Chromium OS'],
+]);
 
 /**
  * Windows' `Sec-CH-UA-Platform-Version` is the UniversalApiContract version: 13+ is Windows 11,
@@ -79,7 +85,7 @@ function applyHints(info: DeviceInfo, hints: ClientHints): void {
   const full = pickBrand(hints.fullVersionList);
   const brand = full ?? pickBrand(hints.brands);
   if (brand) {
-    const name = BRAND_NAMES[brand.brand] ?? brand.brand;
+    const name = BRAND_NAMES.get(brand.brand) ?? brand.brand;
     // "Chromium" alone says less than a UA that names another browser (Opera, Vivaldi): keep the UA's then.
     const generic = name === 'Chromium' && info.browser !== undefined && info.browser !== 'Chrome' && info.browser !== 'Chromium';
     if (!generic) {
@@ -92,7 +98,7 @@ function applyHints(info: DeviceInfo, hints: ClientHints): void {
     info.engine ??= 'Blink';
   }
   if (hints.platform && hints.platform !== 'Unknown') {
-    const os = PLATFORM_NAMES[hints.platform] ?? hints.platform;
+    const os = PLATFORM_NAMES.get(hints.platform) ?? hints.platform;
     if (os !== info.os) delete info.os_version;
     info.os = os;
     if (hints.platformVersion) {
