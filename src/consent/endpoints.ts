@@ -72,7 +72,7 @@ export async function recordConsent(
     result.expires_at = now + ttl;
     result.setCookies.push(
       serializeCookie(config.consent.receipts.cookie_name, result.receipt, {
-        domain: cookieDomain(request.host, config.identity.cookie_domain),
+        domain: cookieDomain(request.host, config.identity.cookie_domain, config.identity.cookie_domains),
         maxAgeSec: Math.floor(ttl / 1000),
         httpOnly: true,
         secure: config.identity.secure,

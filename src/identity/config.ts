@@ -11,6 +11,13 @@ export const identityConfigSchema = z
   .object({
     /** `auto` (registrable domain of the Host), `none` (host-only), or a domain such as `example.com`. */
     cookie_domain: z.string().default('auto'),
+    /**
+     * With `cookie_domain: auto`, the registrable domains a Host may set cookies on (`example.com`);
+     * any other Host gets host-only cookies. Empty: every Host's own registrable domain.
+     */
+    cookie_domains: z
+      .array(z.string().transform((d) => d.toLowerCase().replace(/^\./, '')).pipe(z.string().regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/, 'expected a registrable domain such as example.com')))
+      .default([]),
     /** Send `Secure` on every cookie (browsers accept it on http://localhost too). */
     secure: z.boolean().default(true),
     /** GA-compatible client id cookie, readable by gtag.js. */

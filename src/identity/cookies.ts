@@ -54,11 +54,19 @@ export function hostnameOf(host: string): string {
  *
  * `override`: `'auto'`/absent computes it; `'none'` forces host-only; anything else is used as given.
  *
+ * The Host header is client-chosen, so the computed domain is only ever the registrable domain of
+ * that very hostname: it always domain-matches the Host (RFC 6265 §5.1.3), and a browser only sends
+ * a Host it actually addressed — a forged Host yields cookies for the forger's own client. A Host
+ * that is not a plain hostname (`user@evil.com`, `a.com/..`, `exa_mple.com`) gets host-only cookies.
+ * `allowed` (config `identity.cookie_domains`) pins production to known registrable domains: any
+ * other Host gets host-only cookies too.
+ *
  * @example
  * cookieDomain('t.example.co.uk') // '.example.co.uk'
  * cookieDomain('localhost:8080')  // undefined
+ * cookieDomain('t.evil.com', 'auto', ['example.com']) // undefined
  */
-export function cookieDomain(host: string, override?: string): string | undefined {
+export function cookieDomain(host: string, override?: string, allowed: readonly string[] = []): string | undefined {
   if (override !== undefined && override !== '' && override !== 'auto') {
     if (override === 'none') return undefined;
     const d = override.toLowerCase();
@@ -68,8 +76,12 @@ export function cookieDomain(host: string, override?: string): string | undefine
   const hostname = hostnameOf(host);
   if (!hostname || hostname === 'localhost' || hostname.endsWith('.localhost')) return undefined;
   const parsed = parseHost(hostname, { allowPrivateDomains: true });
-  if (parsed.isIp || !parsed.domain) return undefined;
-  return `.${parsed.domain}`;
+  // tldts also pulls a hostname out of URL-like text, which no browser sends as a Host.
+  if (parsed.isIp || !parsed.domain || parsed.hostname !== hostname) return undefined;
+  const domain = `.${parsed.domain}`;
+  if (!DOMAIN_PATTERN.test(domain)) return undefined;
+  if (allowed.length > 0 && !allowed.includes(parsed.domain)) return undefined;
+  return domain;
 }
 
 /** Attributes for {@link serializeCookie}. */

@@ -66,7 +66,7 @@ export function identify(input: IdentifyInput, config: IdentityConfig): Identify
   const client: ClientData = { ...input.client };
   const setCookies: string[] = [];
   const reasons: string[] = [];
-  const domain = cookieDomain(input.host, config.cookie_domain);
+  const domain = cookieDomain(input.host, config.cookie_domain, config.cookie_domains);
   const base: CookieOptions = { domain, secure: config.secure, sameSite: 'Lax' };
 
   if (!input.storage.analytics) {
