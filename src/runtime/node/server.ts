@@ -3,21 +3,25 @@
  */
 import { serve } from '@hono/node-server';
 import { resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type TagrelayApp } from '../../app.js';
 import type { Config } from '../../config/schema.js';
 import { nodeRuntime, jsonLogger } from './runtime.js';
+import { lingerOnClose } from './linger.js';
 
 /**
  * After a 413 the request body was left unread; @hono/node-server then destroys the keep-alive socket
  * without telling the client (honojs/node-server#246), and the client's next request on it fails.
- * Saying `Connection: close` makes the client open a fresh connection instead. Node only: Bun closes
+ * Saying `Connection: close` makes the client open a fresh connection instead, and the close lingers
+ * ({@link lingerOnClose}) so a client still streaming the body reads the 413. Node only: Bun closes
  * early on its own.
  */
 function closeAfterUnreadBody(fetch: TagrelayApp['fetch']): TagrelayApp['fetch'] {
   return async (request, env, ctx) => {
     const response = await fetch(request, env, ctx);
     if (response.status !== 413) return response;
+    const socket = (env as { incoming?: { socket?: Socket } } | undefined)?.incoming?.socket;
+    if (socket) lingerOnClose(socket);
     const headers = new Headers(response.headers);
     headers.set('connection', 'close');
     return new Response(response.body, { status: response.status, headers });
