@@ -189,6 +189,15 @@ const cookieHeader = fc.oneof(
   fc.integer({ min: 100, max: 6_000 }).map((n) => `_ga=${'9'.repeat(n)}; `.repeat(3)),
 );
 
+/** Host headers: real, forged, URL-like and malformed (the cookie Domain is derived from it). */
+const hostHeader = fc.oneof(
+  fc.constantFrom('t.example.com', 'evil.com', 'a.example.com:80@evil', '[::1]:8080', 'localhost', 'github.io', 'co.uk', '127.0.0.1:8080', 'exa_mple.com', 'user@evil.com', 't.example.com.', 'xn--80ak6aa92e.com'),
+  fc.domain(),
+  fc.tuple(fc.domain(), fc.constantFrom(':80', ':abc', '.', '..', '@evil.com', '/..', '#x', '?a=b', '\\x', ':80@t.example.com', '_x.com')).map(([d, tail]) => d + tail),
+  fc.tuple(fc.stringMatching(/^[a-z0-9_.@:\-]{1,30}$/), fc.constantFrom('.com', '.co.uk', '.github.io', '')).map(([a, b]) => a + b),
+  nastyString,
+);
+
 /** Headers that feed consent, geo, device and identity. */
 export const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
   {
@@ -204,7 +213,7 @@ export const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
     'sec-ch-ua-platform': nastyString,
     'sec-ch-ua-mobile': fc.constantFrom('?0', '?1', '?2', ''),
     'x-forwarded-for': fc.oneof(fc.constantFrom('1.2.3.4', '::1', '1.2.3.4, 5.6.7.8', '999.1.1.1'), nastyString),
-    host: fc.oneof(fc.constantFrom('t.example.com', 'evil.com', 'a.example.com:80@evil', '[::1]:8080', 'localhost', 'github.io', 'co.uk', '127.0.0.1:8080'), nastyString),
+    host: hostHeader,
     origin: fc.constantFrom('https://www.example.com', 'null', 'https://www.example.com.evil.com'),
   },
   { requiredKeys: [] },
