@@ -3,7 +3,7 @@
  */
 import type { Describe, ReasonTable } from './types.js';
 
-/** Mapping notes apply either way; `limit_behavior` decides whether the event was fixed or skipped. */
+/** GA4 mapping notes: with `limit_behavior: drop` any of them skips the whole event instead of fixing it. */
 const LIMIT = ' (with limit_behavior: drop the whole event is skipped instead)';
 
 const named = (what: string, p: string): string => (p ? `${what} "${p}"` : what);
@@ -17,29 +17,29 @@ export const GA4_REASONS: ReasonTable = {
   'ga4.event_name_invalid': () =>
     'GA4 event names must start with a letter and use only letters, digits and underscores; the event was not sent to GA4.',
   'ga4.event_name_too_long': () => `The event name is longer than GA4's 40 characters; it was cut to 40${LIMIT}.`,
-  'ga4.param_name_reserved': (p) => `${named('The parameter', p)} is a name GA4 reserves; it was left out.`,
+  'ga4.param_name_reserved': (p) => `${named('The parameter', p)} is a name GA4 reserves; it was left out${LIMIT}.`,
   'ga4.param_name_reserved_prefix': (p) =>
-    `${named('The parameter', p)} starts with a prefix GA4 reserves (google_, ga_, firebase_, gtag.); it was left out.`,
+    `${named('The parameter', p)} starts with a prefix GA4 reserves (google_, ga_, firebase_, gtag.); it was left out${LIMIT}.`,
   'ga4.param_name_invalid': (p) =>
-    `${named('The parameter', p)} is not a valid GA4 name (a letter, then letters, digits or underscores); it was left out.`,
+    `${named('The parameter', p)} is not a valid GA4 name (a letter, then letters, digits or underscores); it was left out${LIMIT}.`,
   'ga4.param_name_too_long': (p) => `${named('The parameter name', p)} is longer than GA4's 40 characters; it was cut to 40${LIMIT}.`,
-  'ga4.param_type_invalid': (p) => `${named('The parameter', p)} must be a number for GA4 and was not one; it was left out.`,
+  'ga4.param_type_invalid': (p) => `${named('The parameter', p)} must be a number for GA4 and was not one; it was left out${LIMIT}.`,
   'ga4.param_value_too_long': (p) =>
     `${named('The value of the parameter', p)} is longer than GA4 accepts (100 characters; page_location 1000, page_referrer 420, page_title 300); it was cut${LIMIT}.`,
   'ga4.too_many_params': (p) => `The event has more than GA4's 25 parameters, so ${named('the parameter', p)} was left out${LIMIT}.`,
-  'ga4.item_missing_id': () => 'An e-commerce item had neither item_id nor item_name, which GA4 ignores; it was left out.',
+  'ga4.item_missing_id': () => `An e-commerce item had neither item_id nor item_name, which GA4 ignores; it was left out${LIMIT}.`,
   'ga4.too_many_items': () => `The event has more than GA4's 200 items; only the first 200 were sent${LIMIT}.`,
-  'ga4.user_property_name_reserved': (p) => `${named('The user property', p)} is a name GA4 reserves; it was left out.`,
+  'ga4.user_property_name_reserved': (p) => `${named('The user property', p)} is a name GA4 reserves; it was left out${LIMIT}.`,
   'ga4.user_property_name_reserved_prefix': (p) =>
-    `${named('The user property', p)} starts with a prefix GA4 reserves (google_, ga_, firebase_, gtag.); it was left out.`,
+    `${named('The user property', p)} starts with a prefix GA4 reserves (google_, ga_, firebase_, gtag.); it was left out${LIMIT}.`,
   'ga4.user_property_name_invalid': (p) =>
-    `${named('The user property', p)} is not a valid GA4 name (a letter, then letters, digits or underscores); it was left out.`,
-  'ga4.user_property_name_too_long': (p) => `${named('The user property name', p)} is longer than GA4's 24 characters; it was left out.`,
+    `${named('The user property', p)} is not a valid GA4 name (a letter, then letters, digits or underscores); it was left out${LIMIT}.`,
+  'ga4.user_property_name_too_long': (p) => `${named('The user property name', p)} is longer than GA4's 24 characters; it was left out${LIMIT}.`,
   'ga4.too_many_user_properties': (p) => `The event has more than GA4's 25 user properties, so ${named('the user property', p)} was left out${LIMIT}.`,
   'ga4.user_property_value_too_long': (p) =>
     `${named('The value of the user property', p)} is longer than GA4's 36 characters; it was cut to 36${LIMIT}.`,
   'ga4.user_id_too_long': () =>
-    "The user id is longer than GA4's 256 characters; it was not sent (a shortened id could join the wrong user).",
+    `The user id is longer than GA4's 256 characters; it was not sent, since a shortened id could join the wrong user${LIMIT}.`,
   'ga4.event_too_old': () =>
     'The event is more than 72 hours old, the most GA4 accepts for backdated Measurement Protocol events; it was not sent.',
   'ga4.payload_too_large': () =>
