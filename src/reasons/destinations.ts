@@ -40,6 +40,8 @@ export const GA4_REASONS: ReasonTable = {
     `${named('The value of the user property', p)} is longer than GA4's 36 characters; it was cut to 36${LIMIT}.`,
   'ga4.user_id_too_long': () =>
     `The user id is longer than GA4's 256 characters; it was not sent, since a shortened id could join the wrong user${LIMIT}.`,
+  'ga4.user_data_withheld': () =>
+    "The event carried hashed user data, but ad_user_data is not granted, so GA4 received no user_data (Google's EU user consent policy); the hashes were not sent.",
   'ga4.event_too_old': () =>
     'The event is more than 72 hours old, the most GA4 accepts for backdated Measurement Protocol events; it was not sent.',
   'ga4.payload_too_large': () =>
