@@ -47,6 +47,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     now: runtime.now,
     log: runtime.log,
     random: Math.random,
+    postgres: runtime.postgres,
   });
   const outbox = createOutbox(runtime.db, () => worker.wake(), runtime.defer);
   let purgeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -99,6 +100,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
         ]);
         clearTimeout(timer);
         await worker.stop();
+        await runtime.postgres?.end().catch(() => undefined);
         await runtime.db.close();
       })();
       return closing;

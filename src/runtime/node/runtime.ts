@@ -5,8 +5,9 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { FetchLike, Logger, LogFields, Runtime } from '../../ports.js';
+import type { FetchLike, Logger, LogFields, PostgresPort, Runtime } from '../../ports.js';
 import { openSqlite } from './db.js';
+import { createPostgresPort } from './postgres.js';
 
 /** One JSON line per log record on stderr; level threshold from TAGRELAY_LOG_LEVEL. */
 export function jsonLogger(level: string = process.env.TAGRELAY_LOG_LEVEL ?? 'info'): Logger {
@@ -30,7 +31,15 @@ function pooledFetch(): FetchLike {
  * @example
  * const runtime = nodeRuntime({ dataDir: './data' })
  */
-export function nodeRuntime(opts: { dataDir: string; file?: string; log?: Logger; now?: () => number; fetch?: FetchLike }): Runtime {
+export function nodeRuntime(opts: {
+  dataDir: string;
+  file?: string;
+  log?: Logger;
+  now?: () => number;
+  fetch?: FetchLike;
+  postgres?: PostgresPort;
+}): Runtime {
+  const log = opts.log ?? jsonLogger();
   return {
     name: 'node',
     hash: {
@@ -44,7 +53,7 @@ export function nodeRuntime(opts: { dataDir: string; file?: string; log?: Logger
     db: openSqlite(opts.file ?? join(opts.dataDir, 'tagrelay.db')),
     fetch: opts.fetch ?? pooledFetch(),
     now: opts.now ?? Date.now,
-    log: opts.log ?? jsonLogger(),
+    log,
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
     waitUntil: (p) => void p.catch(() => undefined),
     // setTimeout(fn, 0) is at least 1 ms on Node; setImmediate runs right after the current I/O phase.
@@ -57,5 +66,6 @@ export function nodeRuntime(opts: { dataDir: string; file?: string; log?: Logger
       }
     },
     env: process.env,
+    postgres: opts.postgres ?? createPostgresPort({ log }),
   };
 }
