@@ -61,8 +61,8 @@ describe('postgres send against a real server', () => {
     expect((await postgres.send(batch, c, ctx())).delivered).toEqual([1, 2]);
     const again = [...batch, { ...batch[0]!, id: 3 }];
     expect(await postgres.send(again, c, ctx())).toEqual({ delivered: [1, 2, 3], retry: [], failed: [] });
-    const [{ n }] = await sql<{ n: string }>(pgServer.url, 'SELECT count(*) AS n FROM public.redelivery');
-    expect(Number(n)).toBe(2);
+    const counted = await sql<{ n: string }>(pgServer.url, 'SELECT count(*) AS n FROM public.redelivery');
+    expect(counted.map((r) => Number(r.n))).toEqual([2]);
   });
 
   it('writes into the configured schema', async () => {

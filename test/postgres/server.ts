@@ -76,7 +76,8 @@ function freePort(): Promise<number> {
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const user = serverUser();
-  const dir = mkdtempSync(join(tmpdir(), 'tagrelay-pg-'));
+  // As root the server user must traverse the parent: /tmp is world-searchable, a custom TMPDIR may not be.
+  const dir = mkdtempSync(join(user ? '/tmp' : tmpdir(), 'tagrelay-pg-'));
   if (user) chownSync(dir, user.uid, user.gid);
   chmodSync(dir, 0o700);
   const data = join(dir, 'data');
