@@ -111,6 +111,8 @@ export async function startPostgres(): Promise<PostgresServer> {
       rmSync(dir, { recursive: true, force: true });
     }
   };
+  // A worker killed mid-file skips afterAll: still stop the server with the process.
+  process.once('exit', destroy);
   try {
     const admin = new pg.Client({ connectionString: `postgres://tagrelay@127.0.0.1:${port}/postgres` });
     await admin.connect();
