@@ -52,6 +52,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     now: runtime.now,
     log: runtime.log,
     random: Math.random,
+    postgres: runtime.postgres,
   });
   const outbox = createOutbox(runtime.db, () => worker.wake(), runtime.defer);
   let purgeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -104,6 +105,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
         ]);
         clearTimeout(timer);
         await worker.stop();
+        await runtime.postgres?.end().catch(() => undefined);
         await runtime.db.close();
       })();
       return closing;

@@ -5,8 +5,9 @@ import { jsonLineLogger, nodeCryptoHasher, randomHex } from '../shared/node-comp
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { FetchLike, Logger, Runtime } from '../../ports.js';
+import type { FetchLike, Logger, PostgresPort, Runtime } from '../../ports.js';
 import { openSqlite } from './db.js';
+import { createPostgresPort } from './postgres.js';
 
 /** One JSON line per log record on stderr; level threshold from TAGRELAY_LOG_LEVEL. */
 export function jsonLogger(level: string = process.env.TAGRELAY_LOG_LEVEL ?? 'info'): Logger {
@@ -24,14 +25,22 @@ function pooledFetch(): FetchLike {
  * @example
  * const runtime = nodeRuntime({ dataDir: './data' })
  */
-export function nodeRuntime(opts: { dataDir: string; file?: string; log?: Logger; now?: () => number; fetch?: FetchLike }): Runtime {
+export function nodeRuntime(opts: {
+  dataDir: string;
+  file?: string;
+  log?: Logger;
+  now?: () => number;
+  fetch?: FetchLike;
+  postgres?: PostgresPort;
+}): Runtime {
+  const log = opts.log ?? jsonLogger();
   return {
     name: 'node',
     hash: nodeCryptoHasher,
     db: openSqlite(opts.file ?? join(opts.dataDir, 'tagrelay.db')),
     fetch: opts.fetch ?? pooledFetch(),
     now: opts.now ?? Date.now,
-    log: opts.log ?? jsonLogger(),
+    log,
     randomHex,
     waitUntil: (p) => void p.catch(() => undefined),
     // setTimeout(fn, 0) is at least 1 ms on Node; setImmediate runs right after the current I/O phase.
@@ -44,5 +53,6 @@ export function nodeRuntime(opts: { dataDir: string; file?: string; log?: Logger
       }
     },
     env: process.env,
+    postgres: opts.postgres ?? createPostgresPort({ log }),
   };
 }
