@@ -2,6 +2,9 @@
  * @module Reason codes of the consent engine in words a privacy officer reads.
  */
 import { safeToken } from './signals/types.js';
+import { PRIVACY_REASONS } from '../privacy/reasons.js';
+import { IDENTITY_REASONS } from '../identity/reasons.js';
+import { DESTINATION_REASONS } from '../destinations/reasons.js';
 
 /** TCF v2.2 purpose names (IAB Europe, Policies Appendix A). */
 const TCF_PURPOSES: Readonly<Record<string, string>> = {
@@ -71,9 +74,13 @@ const DESCRIPTIONS: Readonly<Record<string, Describe>> = {
 /** Every reason code the consent engine emits, without its `:<argument>` part. */
 export const REASON_CODES: readonly string[] = Object.keys(DESCRIPTIONS);
 
+/** Codes of the other stages (privacy, identity, bots, destination mapping) that decisions carry too. */
+const OTHER_STAGES: Readonly<Record<string, Describe>> = { ...PRIVACY_REASONS, ...IDENTITY_REASONS, ...DESTINATION_REASONS };
+
 /** True when {@link describeReason} knows the code. */
 export function isKnownReason(code: string): boolean {
-  return code.split(':')[0]! in DESCRIPTIONS;
+  const base = code.split(':')[0]!;
+  return base in DESCRIPTIONS || base in OTHER_STAGES;
 }
 
 /**
@@ -89,5 +96,8 @@ export function describeReason(code: string): string {
   const base = i < 0 ? code : code.slice(0, i);
   const arg = i < 0 ? '' : code.slice(i + 1);
   const describe = DESCRIPTIONS[base];
-  return describe ? describe(arg) : `Unrecognised reason code "${safeToken(code, 80)}".`;
+  if (describe) return describe(arg);
+  // Arguments of other stages are names taken from the event (param names): shown only as safe tokens.
+  const other = OTHER_STAGES[base];
+  return other ? other(arg && safeToken(arg, 60)) : `Unrecognised reason code "${safeToken(code, 80)}".`;
 }
