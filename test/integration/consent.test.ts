@@ -19,6 +19,11 @@ const IDENTITY_COOKIES = ['_ga', '_tr_id', '_tr_s', '_fbp', '_fbc', 'tr_consent'
 /** A visitor in Germany (EEA: opt-in) behind the CDN that sets cf-ipcountry. */
 const VISITOR = { 'cf-ipcountry': 'DE', 'x-forwarded-for': CLIENT_IP, 'user-agent': UA };
 
+interface Words {
+  code: string;
+  explanation: string;
+}
+
 interface Delivery {
   destination_id: string;
   status: string;
@@ -183,9 +188,15 @@ describe('consent end to end (issue 3)', () => {
       const res = await postJson(stack, '/v1/explain', { event: addToCart('e2e-explain'), headers: { 'cf-ipcountry': 'DE', ...headers } }, { authorization: `Bearer ${stack.token}` });
       expect(res.status).toBe(200);
       const body = (await res.json()) as {
-        explanations: { destinations: { destination_id: string; action: string; reasons: { code: string; explanation: string }[] }[] }[];
+        explanations: { notes: Words[]; destinations: { destination_id: string; action: string; reasons: Words[] }[] }[];
       };
-      return Object.fromEntries(body.explanations[0]!.destinations.map((d) => [d.destination_id, d]));
+      const [explanation] = body.explanations;
+      // Every reason of every stage, on every destination, in words.
+      for (const r of [...explanation!.notes, ...explanation!.destinations.flatMap((d) => d.reasons)]) {
+        expect(r.explanation, r.code).not.toMatch(/^Unrecognised/);
+        expect(r.explanation).not.toBe(r.code);
+      }
+      return Object.fromEntries(explanation!.destinations.map((d) => [d.destination_id, d]));
     };
     const without = await explain({});
     expect(without.ga4!.action).toBe('drop');
@@ -203,6 +214,7 @@ describe('consent end to end (issue 3)', () => {
     expect(withReceipt.ga4!.action).toBe('send');
     expect(withReceipt.meta!.action).toBe('send');
     expect(withReceipt.ga4!.reasons.map((r) => r.code)).not.toContain('consent.purpose_denied:analytics_storage');
+    expect(withReceipt.meta!.reasons.map((r) => r.code)).toContain('privacy.user_data_hashed');
     // Explain stores nothing.
     expect(stack.query('SELECT event_id FROM events WHERE event_id = ?', 'e2e-explain')).toEqual([]);
   });
