@@ -29,11 +29,3 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
-
-/**
- * Resolve after `ms` — only to give a process the chance to do something it must NOT do
- * (e.g. deliver a dropped event); never to wait for something expected.
- */
-export function settle(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
