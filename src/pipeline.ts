@@ -15,6 +15,7 @@ import type { DeviceParser } from './enrich/device.js';
 import { resolveConsent } from './consent/resolve.js';
 import { gate, storageAllowed } from './consent/gate.js';
 import { identify } from './identity/resolve.js';
+import { parseCookies } from './identity/cookies.js';
 import { stitchLink } from './identity/stitch.js';
 import { detectBot } from './enrich/bots.js';
 import { geoFromHeaders } from './enrich/geo.js';
@@ -79,14 +80,18 @@ const UPSERT_LINK =
   'INSERT INTO identity_links (client_key, user_key, first_seen, last_seen) VALUES (?, ?, ?, ?) ' +
   'ON CONFLICT (client_key, user_key) DO UPDATE SET last_seen = excluded.last_seen';
 
-/** Stages 3–4: first-party identity (only what consent allows) and enrichment. */
-function identifyAndEnrich(event: Event, facts: RequestFacts, deps: PipelineDeps, reasons: string[]): string[] {
+/**
+ * Stages 3–4: first-party identity (only what consent allows) and enrichment. `jar` holds the cookies
+ * earlier events of the same request set: one request is one browser, so a batch shares one new
+ * client id, session and `_fbp` instead of minting one per event (only the last would reach the browser).
+ */
+function identifyAndEnrich(event: Event, facts: RequestFacts, deps: PipelineDeps, reasons: string[], jar: Record<string, string>): string[] {
   const { config } = deps;
   const consent = event.consent_state!;
   const storage = storageAllowed(consent);
   const id = identify(
     {
-      cookies: event.request.cookies,
+      cookies: { ...event.request.cookies, ...jar },
       host: facts.host,
       pageUrl: event.page.url,
       client: event.client,
@@ -168,6 +173,7 @@ export async function routeEvents(events: Event[], facts: RequestFacts, deps: Pi
   const out: Routed = { rows: [], decisions: [], statements: [], setCookies: [], outcomes: [], duplicates: 0, bots: 0 };
   const explain = facts.explain === true;
   const { config } = deps;
+  const jar: Record<string, string> = {};
   for (const event of events) {
     const outcome: EventOutcome = { event_id: event.event_id, name: event.name, status: 'routed', reasons: [], decisions: [] };
     out.outcomes.push(outcome);
@@ -192,8 +198,9 @@ export async function routeEvents(events: Event[], facts: RequestFacts, deps: Pi
     event.consent_state = resolveConsent({ signals: event.consent, headers: event.request.headers, receipt: facts.receipt }, config.consent);
     outcome.consent = event.consent_state;
     // 4. identify + enrich (identity cookies only where storage consent allows)
-    const cookies = identifyAndEnrich(event, facts, deps, outcome.reasons);
+    const cookies = identifyAndEnrich(event, facts, deps, outcome.reasons, jar);
     if (cookies.length > 0) out.setCookies = cookies;
+    Object.assign(jar, parseCookies(cookies.map((c) => c.split(';', 1)[0]).join('; ')));
     // 5. route: per destination
     await route(event, deps, explain, out, outcome);
     // 6. stitching: client ↔ user link, pseudonymized as the warehouse stores them

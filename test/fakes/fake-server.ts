@@ -27,6 +27,8 @@ export interface ReceivedRequest<B = unknown> {
   body: B | undefined;
   /** The status the fake answered. */
   status: number;
+  /** `Date.now()` when the request arrived (before its body was read). */
+  at: number;
 }
 
 /** What a vendor fake exposes to tests. */
@@ -54,11 +56,15 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Start a fake on a random port; `handle` is the vendor's behaviour when no failure is scripted. */
-export async function startFake<B>(handle: (req: Omit<ReceivedRequest<B>, 'status'>) => FakeAnswer): Promise<VendorFake<B>> {
+/**
+ * Start a fake on a random port (or `opts.port`, to bring a closed fake back at the same address);
+ * `handle` is the vendor's behaviour when no failure is scripted.
+ */
+export async function startFake<B>(handle: (req: Omit<ReceivedRequest<B>, 'status' | 'at'>) => FakeAnswer, opts: { port?: number } = {}): Promise<VendorFake<B>> {
   const received: ReceivedRequest<B>[] = [];
   const script: ScriptedResponse[] = [];
   const server = createServer(async (req, res) => {
+    const at = Date.now();
     const buf = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const raw = buf.toString('utf8');
@@ -81,13 +87,13 @@ export async function startFake<B>(handle: (req: Omit<ReceivedRequest<B>, 'statu
     const answer: FakeAnswer = scripted
       ? { status: scripted.status, body: scripted.body, headers: scripted.retryAfter ? { 'retry-after': scripted.retryAfter } : {} }
       : handle(entry);
-    received.push({ ...entry, status: answer.status });
+    received.push({ ...entry, status: answer.status, at });
     if (scripted?.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
     if (res.destroyed) return;
     res.writeHead(answer.status, { ...(answer.body ? { 'content-type': 'application/json' } : {}), ...answer.headers });
     res.end(answer.body ?? '');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

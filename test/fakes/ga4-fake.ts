@@ -80,7 +80,7 @@ export function validateGa4(query: Record<string, string>, bytes: number, body: 
  * @example
  * const fake = await startGa4Fake(); const config = { ..., endpoint: fake.url }
  */
-export async function startGa4Fake(opts: { apiSecret?: string } = {}): Promise<Ga4Fake> {
+export async function startGa4Fake(opts: { apiSecret?: string; port?: number } = {}): Promise<Ga4Fake> {
   const check = (req: Pick<ReceivedRequest<Ga4Body>, 'query' | 'bytes' | 'body'>): ValidationMessage[] => {
     const messages = validateGa4(req.query, req.bytes, req.body);
     if (opts.apiSecret !== undefined && req.query.api_secret !== undefined && req.query.api_secret !== opts.apiSecret)
@@ -92,7 +92,7 @@ export async function startGa4Fake(opts: { apiSecret?: string } = {}): Promise<G
     if (req.path === '/debug/mp/collect') return { status: 200, body: JSON.stringify({ validationMessages: check(req) }) };
     if (req.path === '/mp/collect') return { status: 204 };
     return { status: 404, body: 'Not Found' };
-  });
+  }, { port: opts.port });
   return Object.assign(fake, {
     problems: () => fake.received.map(check),
     collected: () => fake.received.filter((r) => r.path === '/mp/collect' && r.status === 204),

@@ -66,7 +66,7 @@ export function checkMetaEvent(e: Record<string, unknown>, nowSec: number): stri
  * @example
  * const fake = await startMetaFake({ accessToken: 'tok' }); fake.failNext({ status: 500 })
  */
-export async function startMetaFake(opts: { pixelId?: string; accessToken?: string; now?: () => number } = {}): Promise<MetaFake> {
+export async function startMetaFake(opts: { pixelId?: string; accessToken?: string; now?: () => number; port?: number } = {}): Promise<MetaFake> {
   const pixelId = opts.pixelId ?? '123456789012345';
   const token = opts.accessToken ?? 'test-access-token';
   const now = opts.now ?? Date.now;
@@ -85,7 +85,7 @@ export async function startMetaFake(opts: { pixelId?: string; accessToken?: stri
       if (problem) return { status: 400, body: problem };
     }
     return { status: 200, body: JSON.stringify({ events_received: data.length, messages: [], fbtrace_id: fbtrace() }) };
-  });
+  }, { port: opts.port });
   return Object.assign(fake, {
     accepted: () => fake.received.filter((r) => r.status === 200).flatMap((r) => r.body?.data ?? []),
   });

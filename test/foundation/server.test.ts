@@ -1,30 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-
-/** Start the real CLI as a child process on a random 127.0.0.1 port; resolve once it logs its port. */
-export function startProcess(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/cli.ts', ...args], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', TAGRELAY_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  return new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start: ${err}`)), 15_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-      const m = /"msg":"tagrelay listening".*?"port":(\d+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        ok({ child, port: Number(m[1]), stderr: () => err });
-      }
-    });
-    child.once('exit', (code) => fail(new Error(`server exited with ${code}: ${err}`)));
-  });
-}
+import { startProcess } from '../helpers/process.js';
 
 describe('the real server process over real HTTP', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tagrelay-it-'));
