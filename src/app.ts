@@ -18,6 +18,7 @@ import { createVerifier, requireScope } from './admin/auth.js';
 import { parseCookies } from './identity/cookies.js';
 import { ACCEPT_CH } from './enrich/client-hints.js';
 import { consentChoiceSchema, explainEvents, recordConsent, validateBody } from './consent/endpoints.js';
+import { scriptRoutes } from './scripts/routes.js';
 
 /** The Hono app plus the services behind it (for the runtime's start/stop and for tests). */
 export type TagrelayApp = Hono & { services: Services };
@@ -210,6 +211,8 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
   });
 
   app.route('/admin/v1', adminRoutes(services, verifier));
+  // First-party scripts: /gtag/js, /gtm.js (cached from Google) and the tagrelay snippet /t.js.
+  app.route('/', scriptRoutes(config.scripts, runtime));
 
   return Object.assign(app, { services });
 }
