@@ -18,6 +18,7 @@ import { createVerifier, requireScope } from './admin/auth.js';
 import { parseCookies } from './identity/cookies.js';
 import { ACCEPT_CH } from './enrich/client-hints.js';
 import { consentChoiceSchema, explainEvents, recordConsent, validateBody } from './consent/endpoints.js';
+import { scriptRoutes } from './scripts/routes.js';
 
 /** The Hono app plus the services behind it (for the runtime's start/stop and for tests). */
 export type TagrelayApp = Hono & { services: Services };
@@ -60,12 +61,15 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
-/** The state of a valid consent receipt cookie, if the request carries one. */
-async function receiptOf(cookies: Record<string, string>, services: Services): Promise<Partial<Record<Purpose, ConsentValue>> | undefined> {
+/** The state of a valid consent receipt cookie; a forged or expired one is ignored but noted. */
+async function receiptOf(
+  cookies: Record<string, string>,
+  services: Services,
+): Promise<{ receipt?: Partial<Record<Purpose, ConsentValue>>; receiptInvalid?: boolean }> {
   const token = cookies[services.config.consent.receipts.cookie_name];
-  if (!token) return undefined;
+  if (!token) return {};
   const verified = await services.receipts.verify(token);
-  return verified.ok ? verified.state : undefined;
+  return verified.ok ? { receipt: verified.state } : { receiptInvalid: true };
 }
 
 /**
@@ -112,9 +116,9 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
   /** Stages 3–8 for events any adapter produced; answers once they are durable. */
   async function accept(c: Context, events: Event[], rejected: Rejection[]) {
     const first = events[0]?.request;
-    const receipt = first ? await receiptOf(first.cookies, services) : undefined;
+    const receipt = first ? await receiptOf(first.cookies, services) : {};
     // 3–7. dedupe → consent → identify → enrich → route (per destination: gate, minimize, map)
-    const routed = await routeEvents(events, { host: hostOf(c), receipt }, {
+    const routed = await routeEvents(events, { host: hostOf(c), ...receipt }, {
       config,
       deduper: services.deduper,
       destinations: services.destinations,
@@ -203,10 +207,12 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
     const parsed = ingestNative(input, { now: runtime.now(), request, randomHex: runtime.randomHex, limits: config.limits, time: config.time });
     if ('error' in parsed) throw new TagrelayError(parsed.error.code, parsed.error.message, { field: parsed.error.field });
     const receipt = await receiptOf(request.cookies, services);
-    return c.json({ explanations: await explainEvents(parsed.events, hostOf(c), receipt, services), rejected: parsed.rejected });
+    return c.json({ explanations: await explainEvents(parsed.events, { host: hostOf(c), ...receipt }, services), rejected: parsed.rejected });
   });
 
   app.route('/admin/v1', adminRoutes(services, verifier));
+  // First-party scripts: /gtag/js, /gtm.js (cached from Google) and the tagrelay snippet /t.js.
+  app.route('/', scriptRoutes(config.scripts, runtime));
 
   return Object.assign(app, { services });
 }

@@ -38,6 +38,8 @@ export interface RequestFacts {
   host: string;
   /** Purposes recorded in a valid consent receipt cookie. */
   receipt?: Partial<Record<Purpose, ConsentValue>>;
+  /** A receipt cookie was present but forged or expired (ignored, and noted on every event). */
+  receiptInvalid?: boolean;
   /** Explain mode: nothing is remembered (dedupe) and mapped payloads are returned. */
   explain?: boolean;
 }
@@ -196,6 +198,7 @@ export async function routeEvents(events: Event[], facts: RequestFacts, deps: Pi
     }
     // 3. consent: signals → state, every purpose with its source and reason
     event.consent_state = resolveConsent({ signals: event.consent, headers: event.request.headers, receipt: facts.receipt }, config.consent);
+    if (facts.receiptInvalid) event.consent_state.notes.push('consent.receipt_invalid');
     outcome.consent = event.consent_state;
     // 4. identify + enrich (identity cookies only where storage consent allows)
     const cookies = identifyAndEnrich(event, facts, deps, outcome.reasons, jar);

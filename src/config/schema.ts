@@ -11,6 +11,7 @@ import { adminConfigSchema } from '../admin/config.js';
 import { identityConfigSchema } from '../identity/config.js';
 import { enrichConfigSchema } from '../enrich/config.js';
 import { destinationConfigSchema } from '../destinations/index.js';
+import { scriptsConfigSchema } from '../scripts/config.js';
 
 export const configSchema = z
   .object({
@@ -56,6 +57,8 @@ export const configSchema = z
     admin: adminConfigSchema,
     identity: identityConfigSchema,
     enrich: enrichConfigSchema,
+    /** First-party gtag.js / gtm.js serving (`/gtag/js`, `/gtm.js`). */
+    scripts: scriptsConfigSchema,
     destinations: z
       .array(destinationConfigSchema)
       .prefault([{ id: 'lake', type: 'sqlite' }])

@@ -11,7 +11,7 @@ import { signReceipt } from './receipts.js';
 import { describeReason } from './explain.js';
 import { identify } from '../identity/resolve.js';
 import { cookieDomain, serializeCookie } from '../identity/cookies.js';
-import { routeEvents, type EventOutcome } from '../pipeline.js';
+import { routeEvents, type EventOutcome, type RequestFacts } from '../pipeline.js';
 import { TagrelayError } from '../errors.js';
 
 /** `POST /v1/consent` body: the visitor's choice per purpose, from the site's CMP. */
@@ -104,8 +104,8 @@ export interface Explanation {
 const words = (code: string) => ({ code, explanation: describeReason(code) });
 
 /** Run the pipeline on events without storing anything, and say per destination what would happen and why. */
-export async function explainEvents(events: Event[], host: string, receipt: Partial<Record<Purpose, ConsentValue>> | undefined, services: Services): Promise<Explanation[]> {
-  const routed = await routeEvents(events, { host, receipt, explain: true }, {
+export async function explainEvents(events: Event[], facts: Omit<RequestFacts, 'explain'>, services: Services): Promise<Explanation[]> {
+  const routed = await routeEvents(events, { ...facts, explain: true }, {
     config: services.config,
     deduper: services.deduper,
     destinations: services.destinations,

@@ -63,8 +63,8 @@ async function explainOffline(config: Config, body: unknown, headerArgs: string[
     if ('error' in parsed) return { error: `${parsed.error.field ? `${parsed.error.field}: ` : ''}${parsed.error.message}` };
     const token = request.cookies[config.consent.receipts.cookie_name];
     const verified = token ? await services.receipts.verify(token) : undefined;
-    const receipt = verified?.ok ? verified.state : undefined;
-    return { explanations: await explainEvents(parsed.events, headers.host ?? 'localhost', receipt, services), rejected: parsed.rejected };
+    const facts = { host: headers.host ?? 'localhost', receipt: verified?.ok ? verified.state : undefined, receiptInvalid: verified ? !verified.ok : undefined };
+    return { explanations: await explainEvents(parsed.events, facts, services), rejected: parsed.rejected };
   } finally {
     await services.close();
   }
