@@ -9,7 +9,11 @@ import { hostnameOf } from '../../src/identity/cookies.js';
 import { sendable, type FuzzRequest } from './arbitraries.js';
 
 /** Vendors that always accept: delivery runs in the background during the fuzz without leaving the machine. */
-const acceptingFetch: FetchLike = (async () => new Response('{"events_received":1}', { status: 200, headers: { 'content-type': 'application/json' } })) as unknown as FetchLike;
+const acceptingFetch: FetchLike = (async (input: string | URL | Request) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  if (url.includes('googletagmanager')) return new Response('/* upstream script */', { status: 200, headers: { 'content-type': 'application/javascript' } });
+  return new Response('{"events_received":1}', { status: 200, headers: { 'content-type': 'application/json' } });
+}) as unknown as FetchLike;
 
 /** The app under fuzz: every destination kind, CORS on, admin keyed, a bounded dedupe memory. */
 export function fuzzApp(opts: { file?: string; log?: Logger } = {}): TagrelayApp {
@@ -82,7 +86,7 @@ export async function check(app: TagrelayApp, req: FuzzRequest): Promise<Verdict
     }
   } else if (gtag && status !== 204 && req.method !== 'OPTIONS') {
     problems.push(`gtag hit answered ${status}, not 204`);
-  } else if (text !== '' && req.method !== 'HEAD') {
+  } else if (text !== '' && req.method !== 'HEAD' && (res.headers.get('content-type') ?? '').includes('json')) {
     try {
       JSON.parse(text);
     } catch {

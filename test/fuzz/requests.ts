@@ -61,6 +61,21 @@ export const ENDPOINTS = {
   'GET /healthz /readyz': fc.record({ path: fc.constantFrom('/healthz', '/readyz'), query: fc.webQueryParameters(), method: fc.constantFrom('GET', 'HEAD'), headers: hostileHeaders }).map(
     ({ path, query, method, headers }): FuzzRequest => ({ method, path: `${path}?${query}`, headers }),
   ),
+  'GET /gtag/js /gtm.js /t.js': fc
+    .record({
+      path: fc.constantFrom('/gtag/js', '/gtm.js', '/t.js'),
+      id: fc.oneof(fc.constantFrom('G-ABC1234', 'GTM-ABCD12', 'AW-123456789', 'G-abc', 'GTM-', 'G-ABC1234&l=x', ''), nastyString),
+      layer: fc.option(fc.oneof(fc.constantFrom('dataLayer', 'dl2', '$x', '_', 'a-b', 'alert(1)', '</script>'), nastyString)),
+      extra: fc.webQueryParameters(),
+      etag: fc.option(fc.oneof(fc.constantFrom('*', 'W/"x"', '"a", "b"', ',,,'), nastyString)),
+      headers: hostileHeaders,
+    })
+    .map(({ path, id, layer, extra, etag, headers }): FuzzRequest => {
+      const query = new URLSearchParams(extra);
+      query.set('id', id);
+      if (layer !== null) query.set('l', layer);
+      return { method: 'GET', path: `${path}?${query}`, headers: etag === null ? headers : { ...headers, 'if-none-match': etag } };
+    }),
   'admin without a valid token': fc
     .record({
       path: fc.constantFrom('/admin/v1/dead-letter', '/admin/v1/dead-letter/1', '/admin/v1/dead-letter/replay', '/admin/v1/deliveries/e1', '/admin/v1/retention/purge', '/admin/v1'),
