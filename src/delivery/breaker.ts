@@ -9,7 +9,7 @@ export interface BreakerConfig {
   failures: number;
   /** First cooldown; doubles each time a probe fails. */
   cooldown: number;
-  /** Longest cooldown, Retry-After included. */
+  /** Longest exponential cooldown (a longer Retry-After still wins). */
   max_cooldown: number;
 }
 
@@ -61,13 +61,13 @@ export function classifySend(result: SendResult): SendOutcome {
 }
 
 /**
- * Cooldown after the `opens`-th consecutive opening (1-based): `cooldown · 2^(opens−1)`, at least the
- * largest Retry-After seen in this failure streak, never above `max_cooldown`. The per-item backoff
- * already keeps each item until its own Retry-After, so capping here costs at most one early probe.
+ * Cooldown after the `opens`-th consecutive opening (1-based): `cooldown · 2^(opens−1)` capped at
+ * `max_cooldown`, but never shorter than the largest Retry-After seen in this failure streak: the
+ * vendor asked us to stay away that long (RFC 9110 §10.2.3), so not even a probe goes earlier.
  */
 export function cooldownFor(opens: number, retryAfterMs: number, config: BreakerConfig): number {
-  const exponential = config.cooldown * 2 ** Math.max(0, Math.min(opens - 1, 30));
-  return Math.min(config.max_cooldown, Math.max(exponential, retryAfterMs));
+  const exponential = Math.min(config.max_cooldown, config.cooldown * 2 ** Math.max(0, Math.min(opens - 1, 30)));
+  return Math.max(exponential, retryAfterMs);
 }
 
 /**

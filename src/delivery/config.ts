@@ -23,7 +23,7 @@ export const deliveryConfigSchema = z
         failures: z.number().int().min(1).default(5),
         /** First cooldown; doubles after each failed probe. */
         cooldown: duration.prefault('5s'),
-        /** Longest cooldown, a vendor's Retry-After included. */
+        /** Longest exponential cooldown; a vendor's longer Retry-After still wins. */
         max_cooldown: duration.prefault('5m'),
       })
       .prefault({}),

@@ -43,7 +43,8 @@ describe('cooldownFor', () => {
     [60, 0, 10_000], // no overflow
     [1, 3500, 3500], // Retry-After above the exponential wins
     [3, 3500, 4000], // exponential above Retry-After wins
-    [1, 3_600_000, 10_000], // capped by max_cooldown
+    [1, 3_600_000, 3_600_000], // Retry-After beyond the cap is still honoured
+    [60, 20_000, 20_000],
   ];
   it.each(cases)('opening %i with Retry-After %i ms → %i ms', (opens, retryAfter, expected) => {
     expect(cooldownFor(opens, retryAfter, config)).toBe(expected);
