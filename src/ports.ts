@@ -49,6 +49,32 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
 /** The peer address of a request, as the runtime's server knows it. */
 export type RemoteAddress = (request: Request, env: unknown) => string | undefined;
 
+/** A bound PostgreSQL parameter (sent as text; the SQL casts it). */
+export type PgValue = string | number | null;
+
+/**
+ * Why a PostgreSQL call failed. `sqlstate` is set when the server answered with an error
+ * (https://www.postgresql.org/docs/current/errcodes-appendix.html); unset, the connection
+ * itself failed (refused, reset, timed out). `message` never holds the connection string.
+ */
+export interface PgFailure extends Error {
+  sqlstate?: string;
+}
+
+/** One PostgreSQL database, reached through a bounded pool. Rejects with a {@link PgFailure}. */
+export interface PgPool {
+  query(sql: string, params?: readonly PgValue[]): Promise<{ rowCount: number }>;
+}
+
+/**
+ * PostgreSQL for warehouse destinations (`pg` on Node). One pool per connection string,
+ * created on first use; `end` closes them all at shutdown.
+ */
+export interface PostgresPort {
+  pool(connectionString: string): PgPool;
+  end(): Promise<void>;
+}
+
 /** What a runtime hands to `createApp`. */
 export interface Runtime {
   name: 'node' | 'bun' | 'workers' | 'deno' | 'test';
@@ -68,6 +94,8 @@ export interface Runtime {
   remoteAddress: RemoteAddress;
   /** Environment variables, for `${VAR}` references and secrets. */
   env: Record<string, string | undefined>;
+  /** PostgreSQL client pools; absent on runtimes without TCP sockets (Workers, Deno deploy). */
+  postgres?: PostgresPort;
 }
 
 /** A logger that drops everything (tests, tools). */

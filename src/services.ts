@@ -11,6 +11,7 @@ import { destinations as registry } from './destinations/index.js';
 import { purge } from './privacy/retention.js';
 import { createDeviceParser, type DeviceParser } from './enrich/device.js';
 import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js';
+import { usesDevSalt } from './privacy/config.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -36,6 +37,10 @@ export interface Services {
 
 /** Wire the services; the store migration and worker start run in the background (`ready`). */
 export function createServices(config: Config, runtime: Runtime): Services {
+  if (!config.dev_mode && usesDevSalt(config.privacy)) {
+    // The dev salt is public: anyone can recompute the warehouse pseudonyms from guessed inputs.
+    runtime.log.warn('privacy.pseudonymization.salt is the public development salt; set it from an environment secret', { reason: 'privacy.dev_salt' });
+  }
   const destinations: ActiveDestination[] = config.destinations
     .filter((d) => d.enabled)
     .map((d) => ({ config: d, kind: registry[d.type] }));
@@ -47,6 +52,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     now: runtime.now,
     log: runtime.log,
     random: Math.random,
+    postgres: runtime.postgres,
   });
   const outbox = createOutbox(runtime.db, () => worker.wake(), runtime.defer);
   let purgeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -99,6 +105,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
         ]);
         clearTimeout(timer);
         await worker.stop();
+        await runtime.postgres?.end().catch(() => undefined);
         await runtime.db.close();
       })();
       return closing;

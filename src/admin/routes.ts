@@ -1,5 +1,5 @@
 /**
- * @module The admin API under /admin/v1: dead-letter store, delivery records, retention (JWT-authenticated).
+ * @module The admin API under /admin/v1: dead-letter store, delivery records, retention, data-subject requests (JWT-authenticated).
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import { requireScope, type Verifier } from './auth.js';
 import { getDeadLetter, listDeadLetters, replayDeadLetters } from '../delivery/dead-letter.js';
 import { purge } from '../privacy/retention.js';
 import { TagrelayError } from '../errors.js';
+import { dsrRoutes } from './dsr.js';
 
 const replayBody = z.union([
   z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }),
@@ -69,6 +70,8 @@ export function adminRoutes(services: Services, verifier: Verifier | undefined):
     const dryRun = c.req.query('dry_run') === 'true';
     return c.json({ dry_run: dryRun, counts: await purge(db, services.config.retention, services.runtime.now(), { dryRun }) });
   });
+
+  dsrRoutes(admin, services, verifier);
 
   return admin;
 }

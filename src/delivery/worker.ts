@@ -1,7 +1,7 @@
 /**
  * @module The delivery worker: claims due outbox items per destination, sends, retries, dead-letters.
  */
-import type { SqlDb, Logger, FetchLike } from '../ports.js';
+import type { SqlDb, Logger, FetchLike, PostgresPort } from '../ports.js';
 import type { Destination, OutboxItem, SendResult } from '../destinations/types.js';
 import type { DestinationConfig } from '../destinations/index.js';
 import type { DeliveryConfig } from './config.js';
@@ -56,6 +56,8 @@ export function createWorker(deps: {
   now: () => number;
   log: Logger;
   random: () => number;
+  /** PostgreSQL pools for warehouse destinations, when the runtime has them. */
+  postgres?: PostgresPort;
 }): Worker {
   const { db, config, log } = deps;
   const breakers = new Map<string, Breaker>(deps.destinations.map((d) => [d.config.id, createBreaker(config.breaker)]));
@@ -153,7 +155,7 @@ export function createWorker(deps: {
     if (rows.length === 0) return 0;
     const items: OutboxItem<unknown>[] = rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) }));
     const size = dest.config.batch.max_events ?? dest.kind.batch.maxEvents;
-    const ctx = { fetch: deps.fetch, now: deps.now, log, db };
+    const ctx = { fetch: deps.fetch, now: deps.now, log, db, postgres: deps.postgres };
     for (let start = 0; start < items.length; start += size) {
       // Half-open: the first chunk is the probe; its outcome decides whether the next one goes.
       if (start > 0 && !breaker.allow(deps.now())) break;

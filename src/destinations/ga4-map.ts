@@ -258,6 +258,9 @@ export function mapGa4(event: Event, config: Ga4MapConfig, ctx: MapContext): Map
   if (ctx.mode === 'full' && consent.ad_user_data === 'GRANTED') {
     const ud = mapUserData(event);
     if (ud) payload.user_data = ud;
+  } else if (ctx.mode === 'full' && event.hashed_user && Object.keys(event.hashed_user).length > 0) {
+    // Said explicitly, so the trail does not suggest the hashed data left.
+    notes.push('ga4.user_data_withheld');
   }
 
   const items = payload.event.params.items;

@@ -5,18 +5,25 @@ import { z } from 'zod';
 import { sqlite, sqliteConfigSchema } from './sqlite.js';
 import { ga4, ga4ConfigSchema } from './ga4.js';
 import { metaCapi, metaCapiConfigSchema } from './meta-capi.js';
+import { postgres, postgresConfigSchema } from './postgres.js';
 import type { Destination } from './types.js';
 
 /** Every destination kind tagrelay ships. */
-export type DestinationKind = 'sqlite' | 'ga4' | 'meta_capi';
+export type DestinationKind = 'sqlite' | 'ga4' | 'meta_capi' | 'postgres';
 
 /** Kind → implementation. */
 export const destinations: Record<DestinationKind, Destination<any, any>> = {
   sqlite,
   ga4,
   meta_capi: metaCapi,
+  postgres,
 };
 
 /** One destination entry in config, discriminated by `type`. */
-export const destinationConfigSchema = z.discriminatedUnion('type', [sqliteConfigSchema, ga4ConfigSchema, metaCapiConfigSchema]);
+export const destinationConfigSchema = z.discriminatedUnion('type', [
+  sqliteConfigSchema,
+  ga4ConfigSchema,
+  metaCapiConfigSchema,
+  postgresConfigSchema,
+]);
 export type DestinationConfig = z.infer<typeof destinationConfigSchema>;

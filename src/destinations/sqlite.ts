@@ -23,8 +23,11 @@ export interface EventRow {
   data: string;
 }
 
-/** Columns lifted out of the JSON `data` for querying, retention and erasure. */
-function row(event: Event): EventRow {
+/**
+ * A warehouse row: columns lifted out of the JSON `data` for querying, retention and erasure.
+ * Shared by every warehouse destination (sqlite, postgres) so their rows stay identical.
+ */
+export function warehouseRow(event: Event): EventRow {
   const { event_id, name, time, received_at } = event;
   const data = {
     params: event.params,
@@ -68,7 +71,7 @@ export const sqlite = defineDestination<SqliteConfig, EventRow>({
   privacy: { flavor: 'warehouse', ip: 'truncate' },
   batch: { maxEvents: 500, maxWaitMs: 0 },
   map(event) {
-    return { payload: row(event) };
+    return { payload: warehouseRow(event) };
   },
   local(r) {
     return [{ sql: INSERT, params: [r.event_id, r.name, r.time, r.received_at, r.client_id, r.session_id, r.user_id, r.page_url, r.data] }];

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Event } from '../event.js';
 import type { Purpose } from '../consent/purposes.js';
-import type { FetchLike, Logger, SqlDb, SqlStatement } from '../ports.js';
+import type { FetchLike, Logger, PostgresPort, SqlDb, SqlStatement } from '../ports.js';
 import { destinationPrivacySchema } from '../privacy/config.js';
 import { PURPOSES } from '../consent/purposes.js';
 
@@ -70,6 +70,8 @@ export interface SendContext {
   now(): number;
   log: Logger;
   db: SqlDb;
+  /** PostgreSQL pools, when the runtime has them. */
+  postgres?: PostgresPort;
 }
 
 /**

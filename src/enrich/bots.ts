@@ -13,22 +13,12 @@ export interface BotVerdict {
 
 const compiled = new WeakMap<readonly string[], RegExp[]>();
 
-function extraPatterns(patterns: readonly string[]): RegExp[] {
+/** Config pattern lists compiled once per array (case-insensitive). */
+function regexps(patterns: readonly string[]): RegExp[] {
   let list = compiled.get(patterns);
   if (!list) {
     list = patterns.map((p) => new RegExp(p, 'i'));
     compiled.set(patterns, list);
-  }
-  return list;
-}
-
-const clients = new WeakMap<readonly string[], RegExp[]>();
-
-function serverClients(patterns: readonly string[]): RegExp[] {
-  let list = clients.get(patterns);
-  if (!list) {
-    list = patterns.map((p) => new RegExp(p, 'i'));
-    clients.set(patterns, list);
   }
   return list;
 }
@@ -55,9 +45,9 @@ function label(ua: string, match: string): string {
 export function detectBot(ua: string | undefined, config: EnrichConfig['bots']): BotVerdict {
   if (!ua?.trim()) return config.empty_user_agent ? { bot: true, reason: 'bot.empty_user_agent' } : { bot: false };
   // Back ends send events too (curl, server SDKs): HTTP libraries are senders here, not crawlers.
-  if (serverClients(config.server_clients).some((re) => re.test(ua))) return { bot: false };
+  if (regexps(config.server_clients).some((re) => re.test(ua))) return { bot: false };
   const known = isbotMatch(ua);
   if (known) return { bot: true, reason: `bot.ua_pattern:${label(ua, known)}` };
-  const index = extraPatterns(config.extra_patterns).findIndex((re) => re.test(ua));
+  const index = regexps(config.extra_patterns).findIndex((re) => re.test(ua));
   return index >= 0 ? { bot: true, reason: `bot.extra_pattern:${index}` } : { bot: false };
 }

@@ -70,6 +70,15 @@ export const SCHEMA = [
     last_seen INTEGER NOT NULL,
     PRIMARY KEY (client_key, user_key)
   )`,
+  // Data-subject requests served: what was asked and what was done, never who it was about.
+  `CREATE TABLE IF NOT EXISTS dsr_requests (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    subject_kind TEXT NOT NULL,
+    actor TEXT,
+    counts TEXT NOT NULL
+  )`,
   `CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL

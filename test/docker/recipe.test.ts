@@ -78,10 +78,11 @@ describe('Dockerfile recipe (interpreted without an engine)', () => {
     }
   }, BUILD_TIMEOUT);
 
+  // Removing two node_modules trees can take a while on a busy disk.
   afterAll(() => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     rmSync(root, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   it('final stage: node:22-slim or newer, non-root USER, data volume, port 8080, compiled CMD', () => {
     const m = final.stage.from.match(/^node:(\d+)(?:\.[\d.]+)?-slim$/);

@@ -1,8 +1,8 @@
 /**
- * @module The `tagrelay` command: serve (default), check, schema.
+ * @module The `tagrelay` command: serve (default), check, schema, purge, dlq, explain.
  */
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { migrate } from '../../store/schema.js';
@@ -13,6 +13,12 @@ import { ConfigError } from '../../config/load.js';
 import { configJsonSchema } from '../../config/json-schema.js';
 import { configPath, loadConfigFile, PACKAGE_ROOT } from './config-file.js';
 import { startServer, stopOnSignals } from './server.js';
+import { nodeRuntime, jsonLogger } from './runtime.js';
+import { createServices } from '../../services.js';
+import { ingestNative, type Rejection } from '../../ingest/native.js';
+import { parseCookies } from '../../identity/cookies.js';
+import { explainEvents, type Explanation } from '../../consent/endpoints.js';
+import type { RequestContext } from '../../event.js';
 
 const USAGE = `usage: tagrelay [command] [--config PATH] [--port N] [--host H]
 
@@ -22,7 +28,10 @@ const USAGE = `usage: tagrelay [command] [--config PATH] [--port N] [--host H]
   purge [--dry-run]      apply the retention rules now (counts only, never values)
   dlq list [--destination ID]
   dlq replay (--destination ID | ID…)
-                         list or requeue dead-lettered deliveries`;
+                         list or requeue dead-lettered deliveries
+  explain --event FILE [--header 'Name: value']… [--json]
+                         say per destination what would happen to the event(s) in FILE
+                         and why, without storing or sending anything`;
 
 /** Open the configured store for an offline command. */
 async function openStore(config: Config) {
@@ -30,6 +39,52 @@ async function openStore(config: Config) {
   const db = openSqlite(join(dataDir, 'tagrelay.db'));
   await migrate(db);
   return db;
+}
+
+/**
+ * Run the pipeline on events from a file with the given request headers, on a throw-away in-memory
+ * store: nothing is stored, nothing is sent. `Cookie` may carry identity cookies and a consent receipt.
+ */
+async function explainOffline(config: Config, body: unknown, headerArgs: string[]): Promise<{ explanations: Explanation[]; rejected: Rejection[] } | { error: string }> {
+  const headers: Record<string, string> = {};
+  for (const h of headerArgs) {
+    const at = h.indexOf(':');
+    if (at <= 0) return { error: `--header expects 'Name: value', got a value without a colon` };
+    headers[h.slice(0, at).trim().toLowerCase()] = h.slice(at + 1).trim();
+  }
+  const request: RequestContext = { source: 'native', ip: headers['x-forwarded-for']?.split(',')[0]?.trim(), user_agent: headers['user-agent'], headers, cookies: parseCookies(headers.cookie) };
+  delete headers.cookie;
+  const runtime = nodeRuntime({ dataDir: '', file: ':memory:', log: jsonLogger(process.env.TAGRELAY_LOG_LEVEL ?? 'warn') });
+  const services = createServices(config, runtime);
+  try {
+    await services.ready;
+    const input = Array.isArray(body) ? { events: body } : body;
+    const parsed = ingestNative(input, { now: runtime.now(), request, randomHex: runtime.randomHex, limits: config.limits, time: config.time });
+    if ('error' in parsed) return { error: `${parsed.error.field ? `${parsed.error.field}: ` : ''}${parsed.error.message}` };
+    const token = request.cookies[config.consent.receipts.cookie_name];
+    const verified = token ? await services.receipts.verify(token) : undefined;
+    const receipt = verified?.ok ? verified.state : undefined;
+    return { explanations: await explainEvents(parsed.events, headers.host ?? 'localhost', receipt, services), rejected: parsed.rejected };
+  } finally {
+    await services.close();
+  }
+}
+
+/** The explanations in words, one block per event. */
+function formatExplanations(result: { explanations: Explanation[]; rejected: Rejection[] }): string {
+  const lines: string[] = [];
+  for (const e of result.explanations) {
+    const where = e.region ? ` — region ${e.region}, policy ${e.policy} v${e.policy_version}` : '';
+    lines.push(`event ${e.event_id} (${e.name}): ${e.status}${where}`);
+    for (const [purpose, d] of Object.entries(e.purposes ?? {})) lines.push(`  ${purpose}: ${d.value} (${d.source}) ${d.reason} — ${d.explanation}`);
+    for (const n of e.notes) lines.push(`  note ${n.code} — ${n.explanation}`);
+    for (const d of e.destinations) {
+      lines.push(`  → ${d.destination_id}: ${d.action}`);
+      for (const r of d.reasons) lines.push(`      ${r.code} — ${r.explanation}`);
+    }
+  }
+  for (const r of result.rejected) lines.push(`rejected event #${r.index}: ${r.code}${r.field ? ` ${r.field}` : ''} — ${r.message}`);
+  return lines.join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -43,6 +98,9 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       'dry-run': { type: 'boolean' },
       destination: { type: 'string' },
+      event: { type: 'string' },
+      header: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
     },
   });
   const command = positionals[0] ?? 'serve';
@@ -96,6 +154,26 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     await db.close();
+    return 0;
+  }
+  if (command === 'explain') {
+    if (!values.event) {
+      console.error('explain needs --event FILE (one event, an array, or {context, events})');
+      return 2;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(readFileSync(resolve(values.event), 'utf8'));
+    } catch (err) {
+      console.error(`${values.event}: ${err instanceof SyntaxError ? 'not valid JSON' : 'cannot be read'}`);
+      return 2;
+    }
+    const result = await explainOffline(config, body, values.header ?? []);
+    if ('error' in result) {
+      console.error(`${values.event}: ${result.error}`);
+      return 2;
+    }
+    console.log(values.json ? JSON.stringify(result, null, 2) : formatExplanations(result));
     return 0;
   }
   if (command !== 'serve') {

@@ -1,22 +1,17 @@
 /**
  * @module The Node runtime: createHash, better-sqlite3, an undici-backed fetch, JSON logs.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { jsonLineLogger, nodeCryptoHasher, randomHex } from '../shared/node-compat.js';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { FetchLike, Logger, LogFields, Runtime } from '../../ports.js';
+import type { FetchLike, Logger, PostgresPort, Runtime } from '../../ports.js';
 import { openSqlite } from './db.js';
+import { createPostgresPort } from './postgres.js';
 
 /** One JSON line per log record on stderr; level threshold from TAGRELAY_LOG_LEVEL. */
 export function jsonLogger(level: string = process.env.TAGRELAY_LOG_LEVEL ?? 'info'): Logger {
-  const order = ['debug', 'info', 'warn', 'error', 'silent'];
-  const min = Math.max(0, order.indexOf(level));
-  const write = (lvl: string) => (msg: string, fields?: LogFields) => {
-    if (order.indexOf(lvl) < min) return;
-    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }) + '\n');
-  };
-  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+  return jsonLineLogger(level, (line) => process.stderr.write(line + '\n'));
 }
 
 /** Keep-alive connection pools per origin (measured ~6× the request rate of global fetch here). */
@@ -30,22 +25,23 @@ function pooledFetch(): FetchLike {
  * @example
  * const runtime = nodeRuntime({ dataDir: './data' })
  */
-export function nodeRuntime(opts: { dataDir: string; file?: string; log?: Logger; now?: () => number; fetch?: FetchLike }): Runtime {
+export function nodeRuntime(opts: {
+  dataDir: string;
+  file?: string;
+  log?: Logger;
+  now?: () => number;
+  fetch?: FetchLike;
+  postgres?: PostgresPort;
+}): Runtime {
+  const log = opts.log ?? jsonLogger();
   return {
     name: 'node',
-    hash: {
-      async sha256Hex(input) {
-        return createHash('sha256').update(input, 'utf8').digest('hex');
-      },
-      async hmacSha256Hex(key, input) {
-        return createHmac('sha256', key).update(input, 'utf8').digest('hex');
-      },
-    },
+    hash: nodeCryptoHasher,
     db: openSqlite(opts.file ?? join(opts.dataDir, 'tagrelay.db')),
     fetch: opts.fetch ?? pooledFetch(),
     now: opts.now ?? Date.now,
-    log: opts.log ?? jsonLogger(),
-    randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+    log,
+    randomHex,
     waitUntil: (p) => void p.catch(() => undefined),
     // setTimeout(fn, 0) is at least 1 ms on Node; setImmediate runs right after the current I/O phase.
     defer: (fn) => void setImmediate(fn),
@@ -57,5 +53,6 @@ export function nodeRuntime(opts: { dataDir: string; file?: string; log?: Logger
       }
     },
     env: process.env,
+    postgres: opts.postgres ?? createPostgresPort({ log }),
   };
 }

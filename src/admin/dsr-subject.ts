@@ -1,0 +1,187 @@
+/**
+ * @module Data-subject lookup: one identifier → the stored forms it takes → every local row about that person.
+ */
+import { z } from 'zod';
+import type { Hasher, SqlDb, SqlValue } from '../ports.js';
+import type { PrivacyConfig } from '../privacy/config.js';
+import { isSha256Hex, normalizeEmail, normalizePhone, type Flavor } from '../privacy/normalize.js';
+import { TagrelayError } from '../errors.js';
+
+/** The identifiers a request may name a person by. */
+export const SUBJECT_KINDS = ['user_id', 'client_id', 'email', 'phone'] as const;
+/** One of {@link SUBJECT_KINDS}. */
+export type SubjectKind = (typeof SUBJECT_KINDS)[number];
+
+const id = z.string().trim().min(1, 'must not be empty').max(512, 'too long');
+
+/** Exactly one identifier; `country` (ISO alpha-2) only helps read a phone number without a `+` prefix. */
+export const subjectSchema = z
+  .object({
+    user_id: id.optional(),
+    client_id: id.optional(),
+    email: id.optional(),
+    phone: id.optional(),
+    country: z.string().regex(/^[A-Za-z]{2}$/, 'expected a 2-letter ISO 3166-1 country code').optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    const given = SUBJECT_KINDS.filter((k) => body[k] !== undefined);
+    if (given.length === 0) ctx.addIssue({ code: 'custom', path: [SUBJECT_KINDS.join('|')], message: 'name the person by exactly one of user_id, client_id, email, phone' });
+    else if (given.length > 1) ctx.addIssue({ code: 'custom', path: [given[1]!], message: `give only one identifier (${given.join(' and ')} given)` });
+    if (body.country !== undefined && body.phone === undefined) ctx.addIssue({ code: 'custom', path: ['country'], message: 'country only applies to phone' });
+  });
+
+/** A validated request subject. The value is clear text: keep it out of logs, errors and answers. */
+export interface Subject {
+  kind: SubjectKind;
+  value: string;
+  country?: string;
+}
+
+/** Validate a body or query object; a 400 names the field, never the value. */
+export function parseSubject(raw: unknown): Subject {
+  const parsed = subjectSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new TagrelayError('ERR_INVALID_BODY', issue.message, { field: issue.path.join('.') || undefined });
+  }
+  const kind = SUBJECT_KINDS.find((k) => parsed.data[k] !== undefined)!;
+  return { kind, value: parsed.data[kind]!, country: parsed.data.country };
+}
+
+/** Everything found about one subject, by stored key. */
+export interface Located {
+  /** Warehouse pseudonyms of the subject's user ids and client ids (after following identity_links). */
+  userKeys: string[];
+  clientKeys: string[];
+  /** Events (local event ids) that are the subject's, found by any route. */
+  eventIds: string[];
+}
+
+/** Dependencies of {@link locateSubject}. */
+export interface LocateDeps {
+  db: SqlDb;
+  hasher: Hasher;
+  privacy: PrivacyConfig;
+}
+
+// D1 binds at most 100 parameters per statement; stay under it on every runtime.
+const CHUNK = 90;
+
+/** Run `query` over `values` in chunks, each chunk as a `(?, ?, …)` placeholder list. */
+export async function inChunks<T>(values: readonly string[], query: (placeholders: string, chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < values.length; i += CHUNK) {
+    const chunk = values.slice(i, i + CHUNK);
+    out.push(...(await query(chunk.map(() => '?').join(', '), chunk)));
+  }
+  return out;
+}
+
+/** The SHA-256 a vendor payload carries for a clear email or phone, per normalization flavour. */
+async function vendorHash(subject: Subject, flavor: Flavor, deps: LocateDeps): Promise<string | undefined> {
+  if (isSha256Hex(subject.value)) return subject.value.trim().toLowerCase();
+  const country = subject.country?.toUpperCase() ?? deps.privacy.default_country;
+  const n = subject.kind === 'email' ? normalizeEmail(subject.value, flavor) : normalizePhone(subject.value, flavor, country);
+  return n.ok ? deps.hasher.sha256Hex(n.value) : undefined;
+}
+
+/** Keys in a vendor or warehouse payload whose values identify a person. */
+const IDENTITY_KEYS = new Set(['client_id', 'user_id', 'em', 'ph', 'sha256_email_address', 'sha256_phone_number']);
+
+/** True when a payload carries one of `needles` under an identity key (at any depth). */
+export function payloadMentions(value: unknown, needles: ReadonlySet<string>, key?: string): boolean {
+  if (typeof value === 'string') {
+    if (key !== undefined && IDENTITY_KEYS.has(key) && needles.has(value)) return true;
+    // The warehouse row keeps the event as JSON text in `data`.
+    if (key === 'data' && value.startsWith('{')) {
+      try {
+        return payloadMentions(JSON.parse(value), needles);
+      } catch {
+        return false;
+      }
+    }
+    return false;
+  }
+  if (Array.isArray(value)) return value.some((v) => payloadMentions(v, needles, key));
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => payloadMentions(v, needles, k));
+  return false;
+}
+
+/** Event ids of outbox / dead-letter rows whose payload names the subject. */
+async function payloadMatches(db: SqlDb, table: 'outbox' | 'dead_letter', needles: Set<string>): Promise<string[]> {
+  const rows = await inChunks([...needles], (_, chunk) =>
+    db.all<{ event_id: string; payload: string }>(
+      `SELECT event_id, payload FROM ${table} WHERE ${chunk.map(() => 'instr(payload, ?) > 0').join(' OR ')}`,
+      chunk,
+    ),
+  );
+  return rows.filter((r) => payloadMentions(JSON.parse(r.payload), needles)).map((r) => r.event_id);
+}
+
+/**
+ * Find the subject's rows. The identifier's stored forms seed the search: a user id or client id as
+ * its warehouse pseudonym HMAC(salt, value); an email or phone as HMAC(salt, SHA-256(Meta-normalized
+ * value)) in `hashed_user`, whose events then contribute their user and client pseudonyms. Identity
+ * links are followed one step each way (user → its clients; client → its users → their clients),
+ * never transitively. An event on one of those clients counts only when it carries no user id or
+ * the subject's. Pending vendor payloads are matched too, by the clear ids and unkeyed hashes they carry.
+ */
+export async function locateSubject(subject: Subject, deps: LocateDeps): Promise<Located> {
+  const { db, hasher, privacy } = deps;
+  const pseudonym = (v: string) => hasher.hmacSha256Hex(privacy.pseudonymization.salt, v);
+  const users = new Set<string>();
+  const clients = new Set<string>();
+  const events = new Set<string>();
+  const needles = new Set<string>();
+
+  if (subject.kind === 'user_id' || subject.kind === 'client_id') {
+    const key = await pseudonym(subject.value);
+    (subject.kind === 'user_id' ? users : clients).add(key);
+    needles.add(subject.value).add(key);
+  } else {
+    const field = subject.kind === 'email' ? 'em' : 'ph';
+    const meta = await vendorHash(subject, 'meta', deps);
+    const google = await vendorHash(subject, 'google', deps);
+    if (!meta) throw new TagrelayError('ERR_INVALID_BODY', `not a valid ${subject.kind === 'email' ? 'email address' : 'phone number'}`, { field: subject.kind });
+    for (const h of [meta, google]) if (h) needles.add(h);
+    const key = await pseudonym(meta);
+    needles.add(key);
+    const rows = await db.all<{ event_id: string; client_id: string | null; user_id: string | null }>(
+      `SELECT event_id, client_id, user_id FROM events WHERE json_extract(data, '$.hashed_user.${field}') = ?`,
+      [key],
+    );
+    for (const r of rows) {
+      events.add(r.event_id);
+      if (r.user_id) users.add(r.user_id);
+      if (r.client_id) clients.add(r.client_id);
+    }
+  }
+
+  // client → its users; then user → its clients.
+  const linkedUsers = await inChunks([...clients], (ph, chunk) =>
+    db.all<{ user_key: string }>(`SELECT user_key FROM identity_links WHERE client_key IN (${ph})`, chunk),
+  );
+  for (const r of linkedUsers) users.add(r.user_key);
+  const linkedClients = await inChunks([...users], (ph, chunk) =>
+    db.all<{ client_key: string }>(`SELECT client_key FROM identity_links WHERE user_key IN (${ph})`, chunk),
+  );
+  for (const r of linkedClients) clients.add(r.client_key);
+
+  const byUser = await inChunks([...users], (ph, chunk) => db.all<{ event_id: string }>(`SELECT event_id FROM events WHERE user_id IN (${ph})`, chunk));
+  for (const r of byUser) events.add(r.event_id);
+  const byClient = await inChunks([...clients], (ph, chunk) =>
+    db.all<{ event_id: string; user_id: string | null }>(`SELECT event_id, user_id FROM events WHERE client_id IN (${ph})`, chunk),
+  );
+  for (const r of byClient) if (r.user_id === null || users.has(r.user_id)) events.add(r.event_id);
+
+  for (const k of [...users, ...clients]) needles.add(k);
+  for (const table of ['outbox', 'dead_letter'] as const) for (const e of await payloadMatches(db, table, needles)) events.add(e);
+
+  return { userKeys: [...users], clientKeys: [...clients], eventIds: [...events] };
+}
+
+/** Rows of `table` whose `column` is in `values` (chunked). */
+export function rowsIn<T = Record<string, SqlValue>>(db: SqlDb, table: string, column: string, values: readonly string[], order = 'rowid'): Promise<T[]> {
+  return inChunks(values, (ph, chunk) => db.all<T>(`SELECT * FROM ${table} WHERE ${column} IN (${ph}) ORDER BY ${order}`, chunk));
+}

@@ -1,0 +1,185 @@
+/**
+ * @module PostgreSQL warehouse: the sqlite warehouse's rows, inserted into a PostgreSQL table.
+ *
+ * Docs: https://www.postgresql.org/docs/current/sql-insert.html (ON CONFLICT),
+ * SQLSTATEs: https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+import { z } from 'zod';
+import { baseDestinationSchema, defineDestination } from './types.js';
+import type { OutboxItem, SendContext, SendResult } from './types.js';
+import { warehouseRow, type EventRow } from './sqlite.js';
+import { redact, truncateText } from './http.js';
+import type { PgPool, PgValue, PostgresPort } from '../ports.js';
+
+/** Lower-case unquoted SQL identifiers only: they are interpolated (quoted) into DDL and INSERTs. */
+const identifier = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier: letters, digits and _, at most 63');
+
+export const postgresConfigSchema = baseDestinationSchema.extend({
+  type: z.literal('postgres'),
+  /** Secret (write `${DATABASE_URL}`): never logged, masked in every error string. */
+  connection_string: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL'),
+  schema: identifier.default('public'),
+  table: identifier.default('tagrelay_events'),
+  /** CREATE TABLE IF NOT EXISTS before the first insert (the schema itself must exist). */
+  create_table: z.boolean().default(true),
+});
+export type PostgresConfig = z.infer<typeof postgresConfigSchema>;
+
+/** PostgreSQL allows 65535 bind parameters per statement; 9 per row. */
+export const PG_MAX_ROWS = 1000;
+
+const COLUMNS = ['event_id', 'name', 'time', 'received_at', 'client_id', 'session_id', 'user_id', 'page_url', 'data'] as const;
+/** Casts per column: parameters are sent as text. */
+const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = { time: '::timestamptz', received_at: '::timestamptz', data: '::jsonb' };
+
+/** `"schema"."table"` (identifiers are validated, quoting keeps reserved words usable). */
+export function qualifiedTable(config: Pick<PostgresConfig, 'schema' | 'table'>): string {
+  return `"${config.schema}"."${config.table}"`;
+}
+
+/** The DDL `create_table` runs. */
+export function createTableSql(config: Pick<PostgresConfig, 'schema' | 'table'>): string {
+  return (
+    `CREATE TABLE IF NOT EXISTS ${qualifiedTable(config)} (` +
+    'event_id text PRIMARY KEY, name text NOT NULL, time timestamptz NOT NULL, received_at timestamptz NOT NULL, ' +
+    'client_id text, session_id text, user_id text, page_url text, data jsonb NOT NULL)'
+  );
+}
+
+/** One multi-row INSERT for `rows` rows; redelivered events hit the primary key and are skipped. */
+export function insertSql(config: Pick<PostgresConfig, 'schema' | 'table'>, rows: number): string {
+  const tuples: string[] = [];
+  for (let r = 0; r < rows; r++) tuples.push(`(${COLUMNS.map((c, i) => `$${r * COLUMNS.length + i + 1}${CASTS[c] ?? ''}`).join(', ')})`);
+  return `INSERT INTO ${qualifiedTable(config)} (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`;
+}
+
+/** Epoch ms → ISO 8601; an invalid time becomes NULL and is refused by the NOT NULL column. */
+const iso = (ms: number): string | null => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+
+/** The bind parameters of {@link insertSql}, row after row. */
+export function insertParams(rows: readonly EventRow[]): PgValue[] {
+  return rows.flatMap((r) => [r.event_id, r.name, iso(r.time), iso(r.received_at), r.client_id, r.session_id, r.user_id, r.page_url, r.data]);
+}
+
+/** Every spelling of the secret parts of a connection string, for masking. */
+export function connectionSecrets(connectionString: string): string[] {
+  const secrets = [connectionString];
+  try {
+    const { password } = new URL(connectionString);
+    if (password) secrets.push(password, decodeURIComponent(password));
+  } catch {
+    // Not a URL: masking the whole string is all we can do.
+  }
+  return secrets.filter((s) => s.length > 0);
+}
+
+/** How one failed statement is treated. `rowLevel`: a bad value in some row, worth isolating. */
+export interface PgVerdict {
+  kind: 'retry' | 'failed';
+  rowLevel: boolean;
+  sqlstate?: string;
+  error: string;
+}
+
+/** SQLSTATEs worth retrying: the same statement can succeed later. */
+const RETRY_STATES = new Set(['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03']);
+/** Classes worth retrying: 08 connection exception, 53 insufficient resources, 58 system (I/O) error. */
+const RETRY_CLASSES = new Set(['08', '53', '58']);
+/** Classes caused by one row's values: 22 data exception, 23 integrity violation, 54 program limit (row too big). */
+const ROW_CLASSES = new Set(['22', '23', '54']);
+
+/** Classify a failure from the {@link PgPool} port; `secrets` are masked out of the message. */
+export function classifyPgFailure(err: unknown, secrets: readonly string[]): PgVerdict {
+  const e = err as { message?: unknown; sqlstate?: unknown };
+  const message = truncateText(redact(typeof e?.message === 'string' ? e.message : String(err), secrets));
+  if (typeof e?.sqlstate !== 'string') return { kind: 'retry', rowLevel: false, error: `postgres.connection: ${message}` };
+  const sqlstate = e.sqlstate;
+  const cls = sqlstate.slice(0, 2);
+  const kind = RETRY_STATES.has(sqlstate) || RETRY_CLASSES.has(cls) ? 'retry' : 'failed';
+  return { kind, rowLevel: kind === 'failed' && ROW_CLASSES.has(cls), sqlstate, error: `postgres.sqlstate_${sqlstate}: ${message}` };
+}
+
+/** Tables this port already created (or found), per connection string: DDL runs once per process. */
+const ensured = new WeakMap<PostgresPort, Set<string>>();
+
+async function ensureTable(port: PostgresPort, db: PgPool, config: PostgresConfig): Promise<void> {
+  const key = `${config.connection_string}\u0000${qualifiedTable(config)}`;
+  const done = ensured.get(port) ?? new Set<string>();
+  ensured.set(port, done);
+  if (done.has(key)) return;
+  try {
+    await db.query(createTableSql(config));
+  } catch (err) {
+    // Two sessions racing IF NOT EXISTS can still collide in the catalog (23505 on pg_type, 42P07):
+    // either way the table now exists.
+    const state = (err as { sqlstate?: unknown }).sqlstate;
+    if (state !== '23505' && state !== '42P07') throw err;
+  }
+  done.add(key);
+}
+
+function forgetTable(port: PostgresPort, config: PostgresConfig): void {
+  ensured.get(port)?.delete(`${config.connection_string}\u0000${qualifiedTable(config)}`);
+}
+
+/** Insert a batch in statements of up to {@link PG_MAX_ROWS} rows; bisect row-level errors to isolate bad rows. */
+async function sendPostgres(batch: OutboxItem<EventRow>[], config: PostgresConfig, ctx: SendContext): Promise<SendResult> {
+  const result: SendResult = { delivered: [], retry: [], failed: [] };
+  const port = ctx.postgres;
+  if (!port) {
+    const error = 'postgres.unavailable_on_runtime: this runtime has no PostgreSQL client (run tagrelay on Node)';
+    return { ...result, failed: batch.map((i) => ({ id: i.id, error })) };
+  }
+  const db = port.pool(config.connection_string);
+  const secrets = connectionSecrets(config.connection_string);
+  // Once the server is unreachable or the table unusable, the rest of the batch shares that fate unsent.
+  let stop: PgVerdict | undefined;
+  const settle = (items: OutboxItem<EventRow>[], v: PgVerdict) => {
+    for (const i of items) (v.kind === 'retry' ? result.retry : result.failed).push({ id: i.id, error: v.error });
+  };
+  let recreated = false;
+
+  async function insert(items: OutboxItem<EventRow>[]): Promise<void> {
+    if (stop) return settle(items, stop);
+    try {
+      if (config.create_table) await ensureTable(port!, db, config);
+      await db.query(insertSql(config, items.length), insertParams(items.map((i) => i.payload)));
+      result.delivered.push(...items.map((i) => i.id));
+    } catch (err) {
+      const verdict = classifyPgFailure(err, secrets);
+      if (verdict.sqlstate === '42P01' && config.create_table && !recreated) {
+        // The table was dropped after we created it: create it again, once per send.
+        recreated = true;
+        forgetTable(port!, config);
+        return insert(items);
+      }
+      if (verdict.rowLevel && items.length > 1) {
+        const half = Math.ceil(items.length / 2);
+        await insert(items.slice(0, half));
+        return insert(items.slice(half));
+      }
+      if (!verdict.rowLevel) stop = verdict;
+      ctx.log.warn('postgres insert failed', { destination: config.id, rows: items.length, error: verdict.error.slice(0, 200) });
+      settle(items, verdict);
+    }
+  }
+
+  for (let start = 0; start < batch.length; start += PG_MAX_ROWS) await insert(batch.slice(start, start + PG_MAX_ROWS));
+  return result;
+}
+
+/** The PostgreSQL warehouse: pseudonymized rows like the embedded sqlite warehouse, delivered through the outbox. */
+export const postgres = defineDestination<PostgresConfig, EventRow>({
+  type: 'postgres',
+  configSchema: postgresConfigSchema,
+  requires: ['analytics_storage'],
+  whenDenied: 'anonymize',
+  privacy: { flavor: 'warehouse', ip: 'truncate' },
+  batch: { maxEvents: 500, maxWaitMs: 500 },
+  map(event) {
+    return { payload: warehouseRow(event) };
+  },
+  send: sendPostgres,
+});

@@ -1,0 +1,28 @@
+/**
+ * @module Runtime pieces shared by Node, Bun and Deno (all three implement node:crypto natively).
+ */
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import type { Hasher, LogFields, Logger } from '../../ports.js';
+
+/** SHA-256 through node:crypto (~25× faster per call than crypto.subtle on Node). */
+export const nodeCryptoHasher: Hasher = {
+  async sha256Hex(input) {
+    return createHash('sha256').update(input, 'utf8').digest('hex');
+  },
+  async hmacSha256Hex(key, input) {
+    return createHmac('sha256', key).update(input, 'utf8').digest('hex');
+  },
+};
+
+/** Random bytes as lowercase hex. */
+export const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+/** One JSON line per log record through `write`; records below `level` are dropped. */
+export function jsonLineLogger(level: string, write: (line: string) => void): Logger {
+  const order = ['debug', 'info', 'warn', 'error', 'silent'];
+  const min = Math.max(0, order.indexOf(level));
+  const at = (lvl: string) => (msg: string, fields?: LogFields) => {
+    if (order.indexOf(lvl) >= min) write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }));
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}

@@ -1,0 +1,74 @@
+/**
+ * @module The SqlDb port over a synchronous SQLite driver (better-sqlite3, bun:sqlite, node:sqlite):
+ * WAL pragmas, a prepared-statement cache, and `batch` as one IMMEDIATE transaction.
+ */
+import type { SqlDb, SqlStatement, SqlValue } from '../../ports.js';
+
+/** What tagrelay needs of a synchronous driver's statement. */
+export interface SyncStatement {
+  run(...params: SqlValue[]): { changes: number | bigint };
+  all(...params: SqlValue[]): unknown[];
+  get(...params: SqlValue[]): unknown;
+}
+
+/** What tagrelay needs of a synchronous driver's connection. */
+export interface SyncSqlite {
+  exec(sql: string): void;
+  prepare(sql: string): SyncStatement;
+  close(): void;
+}
+
+/**
+ * Wrap an open connection. `get` maps a driver's `null` (bun:sqlite) to `undefined`.
+ *
+ * @example
+ * const db = wrapSyncSqlite(new Database(file))
+ */
+export function wrapSyncSqlite(db: SyncSqlite): SqlDb {
+  db.exec('PRAGMA journal_mode = WAL');
+  // WAL + NORMAL: a commit survives a process crash (kill -9); only an OS crash may lose the last commits.
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA busy_timeout = 5000');
+  const cache = new Map<string, SyncStatement>();
+  const prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
+  // The statements run synchronously, so nothing interleaves inside the transaction.
+  const runAll = (statements: readonly SqlStatement[]) => {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const s of statements) prepare(s.sql).run(...((s.params ?? []) as SqlValue[]));
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  };
+  let open = true;
+  return {
+    async exec(sql) {
+      db.exec(sql);
+    },
+    async run(sql, params = []) {
+      return { changes: Number(prepare(sql).run(...params).changes) };
+    },
+    async all<T>(sql: string, params: readonly SqlValue[] = []) {
+      return prepare(sql).all(...params) as T[];
+    },
+    async get<T>(sql: string, params: readonly SqlValue[] = []) {
+      return (prepare(sql).get(...params) ?? undefined) as T | undefined;
+    },
+    async batch(statements) {
+      if (statements.length > 0) runAll(statements);
+    },
+    async close() {
+      if (open) db.close();
+      open = false;
+    },
+  };
+}
