@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
 
+/** The `delivery` section of the config. */
 export const deliveryConfigSchema = z
   .object({
     max_attempts: z.number().int().min(1).default(10),
@@ -16,7 +17,18 @@ export const deliveryConfigSchema = z
     shutdown_drain: duration.prefault('5s'),
     /** Items claimed per destination per round. */
     claim_batch: z.number().int().min(1).max(5000).default(500),
+    /** Per-destination circuit breaker: after `failures` failed sends in a row, stop sending for a cooldown. */
+    breaker: z
+      .object({
+        failures: z.number().int().min(1).default(5),
+        /** First cooldown; doubles after each failed probe. */
+        cooldown: duration.prefault('5s'),
+        /** Longest exponential cooldown; a vendor's longer Retry-After still wins. */
+        max_cooldown: duration.prefault('5m'),
+      })
+      .prefault({}),
   })
   .prefault({});
 
+/** Delivery settings after defaults. */
 export type DeliveryConfig = z.infer<typeof deliveryConfigSchema>;

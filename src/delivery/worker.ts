@@ -6,6 +6,7 @@ import type { Destination, OutboxItem, SendResult } from '../destinations/types.
 import type { DestinationConfig } from '../destinations/index.js';
 import type { DeliveryConfig } from './config.js';
 import { backoffDelay } from './backoff.js';
+import { classifySend, createBreaker, type Breaker, type BreakerSnapshot } from './breaker.js';
 
 /** A configured destination with its kind. */
 export interface ActiveDestination {
@@ -26,8 +27,11 @@ export interface DeliveryStats {
   delivered: number;
   retried: number;
   dead: number;
+  /** Circuit breaker per destination id, as of now. */
+  readonly breakers: Record<string, BreakerSnapshot>;
 }
 
+/** The delivery loop of one instance. */
 export interface Worker {
   /** Look for due items now (called after each outbox commit). */
   wake(): void;
@@ -56,7 +60,15 @@ export function createWorker(deps: {
   postgres?: PostgresPort;
 }): Worker {
   const { db, config, log } = deps;
-  const stats: DeliveryStats = { delivered: 0, retried: 0, dead: 0 };
+  const breakers = new Map<string, Breaker>(deps.destinations.map((d) => [d.config.id, createBreaker(config.breaker)]));
+  const stats: DeliveryStats = {
+    delivered: 0,
+    retried: 0,
+    dead: 0,
+    get breakers() {
+      return Object.fromEntries([...breakers].map(([id, b]) => [id, b.snapshot()]));
+    },
+  };
   const running = new Map<string, Promise<number>>();
   let stopped = true;
 
@@ -116,8 +128,26 @@ export function createWorker(deps: {
     await db.batch(statements);
   }
 
-  /** One round for one destination; returns how many items it handled. */
+  /** Feed a send's outcome to the destination's breaker and log when it opens or closes. */
+  function observe(dest: ActiveDestination, breaker: Breaker, result: SendResult): void {
+    const before = breaker.state;
+    breaker.record(classifySend(result), deps.now());
+    if (breaker.state === 'open' && before !== 'open') {
+      const s = breaker.snapshot();
+      log.warn('delivery breaker opened', { destination: dest.config.id, failures: s.consecutive_failures, cooldown_ms: breaker.openUntil - deps.now() });
+    } else if (breaker.state === 'closed' && before !== 'closed') {
+      log.info('delivery breaker closed', { destination: dest.config.id });
+    }
+  }
+
+  /**
+   * One round for one destination; returns how many items it claimed. While the destination's breaker
+   * is open nothing is claimed or sent, so the items keep their attempts; a breaker that opens mid-round
+   * leaves the unsent chunks as they were.
+   */
   async function round(dest: ActiveDestination): Promise<number> {
+    const breaker = breakers.get(dest.config.id)!;
+    if (!breaker.allow(deps.now())) return 0;
     const rows = await db.all<Row>(
       'SELECT id, event_id, payload, attempts, created_at FROM outbox WHERE destination_id = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?',
       [dest.config.id, deps.now(), config.claim_batch],
@@ -127,6 +157,8 @@ export function createWorker(deps: {
     const size = dest.config.batch.max_events ?? dest.kind.batch.maxEvents;
     const ctx = { fetch: deps.fetch, now: deps.now, log, db, postgres: deps.postgres };
     for (let start = 0; start < items.length; start += size) {
+      // Half-open: the first chunk is the probe; its outcome decides whether the next one goes.
+      if (start > 0 && !breaker.allow(deps.now())) break;
       const chunk = items.slice(start, start + size);
       let result: SendResult;
       try {
@@ -137,6 +169,7 @@ export function createWorker(deps: {
         result = { delivered: [], failed: [], retry: chunk.map((i) => ({ id: i.id, error: `send threw: ${message}` })) };
       }
       await settle(dest, chunk, result);
+      observe(dest, breaker, result);
     }
     return rows.length;
   }

@@ -64,12 +64,24 @@ export const META_REASONS: ReasonTable = {
     'Meta rejected a batch with an invalid-parameter error and the search for the bad event ran out of extra requests; the events will be retried.',
 };
 
+/** The PostgreSQL warehouse (`postgres` destination). */
+export const POSTGRES_REASONS: ReasonTable = {
+  'postgres.connection': () =>
+    'The PostgreSQL warehouse could not be reached (connection refused, reset or timed out): the delivery is retried with backoff.',
+  'postgres.unavailable_on_runtime': () =>
+    'This runtime has no PostgreSQL client (only the Node runtime has one), so the event could not be written to the PostgreSQL warehouse; it is kept in the dead-letter store.',
+};
+
 /**
  * Codes whose variable part follows the prefix directly (`ga4.http_400`): prefix → describer of that part.
  * Retryable statuses (408, 425, 429, 5xx) are retried with backoff; other 4xx are permanent.
  */
 export const HTTP_PREFIXES: Readonly<Record<string, Describe>> = {
   'ga4.http_': (status) => httpWords('Google Analytics', status),
+  'postgres.sqlstate_': (state) =>
+    /^(08|40001|40P01|55P03|57014|57P0|53|58)/.test(state)
+      ? `PostgreSQL answered SQLSTATE ${state}, a temporary failure (connection, serialization, deadlock, shutdown or resources): the delivery is retried.`
+      : `PostgreSQL refused the write with SQLSTATE ${state} (a permission, schema or data error): it is not retried and is kept in the dead-letter store.`,
   'meta.http_': (status) =>
     Number(status) >= 400 && Number(status) < 500 && ![408, 425, 429].includes(Number(status))
       ? `Meta refused the request with HTTP ${status}. Graph errors that are rate limits or transient (codes 1, 2, 4, 17, 32, 341, 613, or is_transient) are retried with backoff; any other is permanent and kept in the dead-letter store with Meta's answer (code 190, an invalid access token, stops the whole batch).`

@@ -29,6 +29,8 @@ const invalid =
 
 /** Minimization codes (src/privacy/): what was hashed, pseudonymized, truncated or removed before an event left. */
 export const PRIVACY_REASONS: ReasonTable = {
+  'privacy.dev_salt': () =>
+    'tagrelay runs outside development with the built-in pseudonymization salt, which is public: warehouse pseudonyms could be reversed by anyone who hashes candidate values. Set privacy.pseudonymization.salt from a secret.',
   'privacy.user_data_hashed': () =>
     "The visitor's personal data (email, phone, names, address) was normalized to the vendor's rules and SHA-256 hashed before it left; " +
     'the vendor matches hashes and never receives the clear values. Hashed data is still personal data (GDPR Recital 26), so this only happens with consent.',

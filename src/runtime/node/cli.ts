@@ -45,11 +45,11 @@ async function openStore(config: Config) {
  * Run the pipeline on events from a file with the given request headers, on a throw-away in-memory
  * store: nothing is stored, nothing is sent. `Cookie` may carry identity cookies and a consent receipt.
  */
-async function explainOffline(config: Config, body: unknown, headerArgs: string[]): Promise<{ explanations: Explanation[]; rejected: Rejection[] } | { error: string }> {
+async function explainOffline(config: Config, body: unknown, headerArgs: string[]): Promise<{ explanations: Explanation[]; rejected: Rejection[] } | { problem: string }> {
   const headers: Record<string, string> = {};
   for (const h of headerArgs) {
     const at = h.indexOf(':');
-    if (at <= 0) return { error: `--header expects 'Name: value', got a value without a colon` };
+    if (at <= 0) return { problem: `--header expects 'Name: value', got a value without a colon` };
     headers[h.slice(0, at).trim().toLowerCase()] = h.slice(at + 1).trim();
   }
   const request: RequestContext = { source: 'native', ip: headers['x-forwarded-for']?.split(',')[0]?.trim(), user_agent: headers['user-agent'], headers, cookies: parseCookies(headers.cookie) };
@@ -60,7 +60,7 @@ async function explainOffline(config: Config, body: unknown, headerArgs: string[
     await services.ready;
     const input = Array.isArray(body) ? { events: body } : body;
     const parsed = ingestNative(input, { now: runtime.now(), request, randomHex: runtime.randomHex, limits: config.limits, time: config.time });
-    if ('error' in parsed) return { error: `${parsed.error.field ? `${parsed.error.field}: ` : ''}${parsed.error.message}` };
+    if ('error' in parsed) return { problem: `${parsed.error.field ? `${parsed.error.field}: ` : ''}${parsed.error.message}` };
     const token = request.cookies[config.consent.receipts.cookie_name];
     const verified = token ? await services.receipts.verify(token) : undefined;
     const facts = { host: headers.host ?? 'localhost', receipt: verified?.ok ? verified.state : undefined, receiptInvalid: verified ? !verified.ok : undefined };
@@ -169,8 +169,8 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const result = await explainOffline(config, body, values.header ?? []);
-    if ('error' in result) {
-      console.error(`${values.event}: ${result.error}`);
+    if ('problem' in result) {
+      console.error(`${values.event}: ${result.problem}`);
       return 2;
     }
     console.log(values.json ? JSON.stringify(result, null, 2) : formatExplanations(result));
