@@ -52,6 +52,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     now: runtime.now,
     log: runtime.log,
     random: Math.random,
+    defer: runtime.defer,
     postgres: runtime.postgres,
   });
   const outbox = createOutbox(runtime.db, () => worker.wake(), runtime.defer);

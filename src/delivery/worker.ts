@@ -43,6 +43,9 @@ export interface Worker {
   readonly stats: DeliveryStats;
 }
 
+/** Statements per settle transaction (two or three per item). */
+const SETTLE_SLICE = 300;
+
 /**
  * @example
  * const worker = createWorker({ db, destinations, config: config.delivery, fetch, now, log, random: Math.random })
@@ -56,11 +59,14 @@ export function createWorker(deps: {
   now: () => number;
   log: Logger;
   random: () => number;
+  /** Yield to pending I/O between large writes, so ingest requests are not held up by delivery. */
+  defer?: (fn: () => void) => void;
   /** PostgreSQL pools for warehouse destinations, when the runtime has them. */
   postgres?: PostgresPort;
 }): Worker {
   const { db, config, log } = deps;
   const breakers = new Map<string, Breaker>(deps.destinations.map((d) => [d.config.id, createBreaker(config.breaker)]));
+  const yieldToIo = () => new Promise<void>((done) => (deps.defer ?? ((fn) => setTimeout(fn, 0)))(done));
   const stats: DeliveryStats = {
     delivered: 0,
     retried: 0,
@@ -125,7 +131,12 @@ export function createWorker(deps: {
       });
       stats.retried++;
     }
-    await db.batch(statements);
+    // Large batches (Meta takes 1000 per request) are settled in slices with a yield between them,
+    // so a settle never blocks ingest for long. A crash between slices only redelivers (at least once).
+    for (let i = 0; i < statements.length; i += SETTLE_SLICE) {
+      if (i > 0) await yieldToIo();
+      await db.batch(statements.slice(i, i + SETTLE_SLICE));
+    }
   }
 
   /** Feed a send's outcome to the destination's breaker and log when it opens or closes. */
@@ -157,6 +168,7 @@ export function createWorker(deps: {
     const size = dest.config.batch.max_events ?? dest.kind.batch.maxEvents;
     const ctx = { fetch: deps.fetch, now: deps.now, log, db, postgres: deps.postgres };
     for (let start = 0; start < items.length; start += size) {
+      if (start > 0) await yieldToIo();
       // Half-open: the first chunk is the probe; its outcome decides whether the next one goes.
       if (start > 0 && !breaker.allow(deps.now())) break;
       const chunk = items.slice(start, start + size);
