@@ -27,7 +27,8 @@ function vendorDestinations(sinkUrl: string): DestinationInput[] {
 
 /** The destinations of the benchmark config, and the vendor kinds not available in this build. */
 export function benchDestinations(sinkUrl: string): { list: DestinationInput[]; missing: string[] } {
-  const vendors = vendorDestinations(sinkUrl);
+  // BENCH_VENDORS=0 measures the warehouse-only path (no vendor deliveries in the background).
+  const vendors = process.env.BENCH_VENDORS === '0' ? [] : vendorDestinations(sinkUrl);
   const missing = ['ga4', 'meta_capi'].filter((k) => !vendors.some((d) => d.type === k));
   const list: DestinationInput[] = [{ id: 'lake', type: 'sqlite' }, ...vendors];
   // With no vendor kind available yet, a second warehouse keeps two destinations on the path.
