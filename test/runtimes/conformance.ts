@@ -5,6 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import { Agent, fetch as undiciFetch, type BodyInit as UndiciBody } from 'undici';
+import { gtagEventId } from '../../src/ingest/gtag.js';
 
 /** A stored warehouse row, as the `events` table holds it. */
 export interface WarehouseRow {
@@ -67,6 +68,41 @@ export function conformance(target: () => Target, opts: { runtime: string; known
     const row = await eventually(() => target().readEvent(id), `event ${id} in the warehouse`);
     expect(row.name).toBe('add_to_cart');
     expect(JSON.parse(row.data).params).toEqual({ currency: 'EUR', value: 19.9 });
+  });
+
+  it('takes a gtag.js hit on /g/collect with 204 and stores it with its gtag consent', async () => {
+    const hit = new URLSearchParams({
+      v: '2', tid: 'G-CONFORM', cid: '111.222', sid: '1700000000', sct: '1', seg: '1', _p: run, _s: '1',
+      en: 'page_view', dl: 'https://shop.example/', dt: 'Home', gcs: 'G111',
+    });
+    const res = await fetch(url(`/g/collect?${hit}`));
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe('');
+    const id = gtagEventId(new Map(hit), 0, 'page_view')!;
+    const row = await eventually(() => target().readEvent(id), `gtag event ${id} in the warehouse`);
+    const data = JSON.parse(row.data) as { source: string; params: Record<string, unknown>; consent: { purposes: Record<string, { value: string }> } };
+    expect(row.name).toBe('page_view');
+    expect(data.source).toBe('gtag');
+    expect(data.params.page_location).toBe('https://shop.example/');
+    expect(data.consent.purposes.analytics_storage!.value).toBe('granted');
+  });
+
+  it('stores an EEA visitor without consent anonymized: no client id, no user data, no identity cookie', async () => {
+    const id = `${run}-denied`;
+    const res = await fetch(url('/v1/events'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-ipcountry': 'DE' },
+      body: JSON.stringify({ name: 'add_to_cart', event_id: id, user: { email: 'jane@example.com', user_id: 'u-1' }, client: { client_id: '123.456' } }),
+    });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    const row = await eventually(() => target().readEvent(id), `event ${id} in the warehouse`);
+    const data = JSON.parse(row.data) as { user: object; hashed_user?: object; client: { client_id?: string }; consent: { purposes: Record<string, { value: string }> } };
+    expect(data.consent.purposes.analytics_storage!.value).toBe('denied');
+    expect(data.user).toEqual({});
+    expect(data.hashed_user).toBeUndefined();
+    expect(data.client.client_id).not.toBe('123.456');
+    expect(row.data).not.toContain('jane@example.com');
   });
 
   it('accepts a batch around one invalid event and names it by index and code', async () => {

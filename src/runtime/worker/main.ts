@@ -62,7 +62,8 @@ export const handlers = {
     return response;
   },
   async scheduled(_controller: { cron: string }, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
-    ctx.waitUntil(instance(env).then((inst) => inst.app.services.worker.drain()));
+    // The cron trigger delivers what is still due and applies the retention rules.
+    ctx.waitUntil(instance(env).then((inst) => Promise.all([inst.app.services.worker.drain(), inst.app.services.purgeNow()])));
   },
   /** Messages are wake-up calls for now; a Queue as the outbox itself is a follow-up. */
   async queue(batch: { ackAll(): void }, env: WorkerEnv): Promise<void> {
