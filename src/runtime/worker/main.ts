@@ -2,12 +2,15 @@
  * @module tagrelay on Cloudflare Workers: `{ fetch, queue, scheduled }`. The config is bundled at build
  * time (config/default.yaml imported as text, see wrangler.toml); the outbox lives in the D1 binding `DB`.
  * Delivery has no background timer here (timers die with their request): each accepted batch drains
- * in `ctx.waitUntil`, and the cron trigger (and any queue message) drains whatever is still due.
+ * in `ctx.waitUntil`, and the cron trigger drains whatever is still due. With a Queue bound as `OUTBOX`,
+ * vendor payloads go to the queue instead and the `queue` handler delivers them.
  */
 import { createApp, type TagrelayApp } from '../../app.js';
 import { ConfigError, parseConfig } from '../../config/load.js';
 import { TagrelayError } from '../../errors.js';
 import configText from '../../../config/default.yaml';
+import { queueOutbox } from './queue-outbox.js';
+import { consumeOutbox, type QueueBatch } from './queue-consumer.js';
 import { stringVars, workerRuntime, workerLogger, type WorkerEnv, type WorkerRuntime } from './runtime.js';
 
 /** The slice of the Workers ExecutionContext tagrelay uses. */
@@ -32,6 +35,9 @@ function instance(env: WorkerEnv): Promise<Instance> {
     const app = createApp(config, runtime);
     await app.services.ready;
     await app.services.worker.stop();
+    // With a Queue producer bound as OUTBOX, vendor payloads travel on the queue (see queue-outbox.ts);
+    // the D1 outbox still takes decisions, warehouse writes and whatever the queue refuses.
+    if (env.OUTBOX) app.services.outbox = queueOutbox({ queue: env.OUTBOX, d1: app.services.outbox, log: runtime.log });
     return { app, runtime };
   })().catch((err: unknown) => {
     booting = undefined;
@@ -65,10 +71,23 @@ export const handlers = {
     // The cron trigger delivers what is still due and applies the retention rules.
     ctx.waitUntil(instance(env).then((inst) => Promise.all([inst.app.services.worker.drain(), inst.app.services.purgeNow()])));
   },
-  /** Messages are wake-up calls for now; a Queue as the outbox itself is a follow-up. */
-  async queue(batch: { ackAll(): void }, env: WorkerEnv): Promise<void> {
-    await (await instance(env)).app.services.worker.drain();
-    batch.ackAll();
+  /** Outbox rows (from the OUTBOX producer) are delivered; any other message is a wake-up call for the D1 outbox. */
+  async queue(batch: QueueBatch, env: WorkerEnv): Promise<void> {
+    const { app, runtime } = await instance(env);
+    const { services } = app;
+    const outcome = await consumeOutbox(batch, {
+      db: runtime.db,
+      destinations: services.destinations,
+      config: services.config.delivery,
+      fetch: runtime.fetch,
+      now: runtime.now,
+      log: runtime.log,
+      random: Math.random,
+    });
+    if (outcome.other.length > 0) {
+      await services.worker.drain();
+      for (const m of outcome.other) m.ack();
+    }
   },
 };
 

@@ -3,11 +3,14 @@
  */
 import type { LogFields, Logger, Runtime } from '../../ports.js';
 import { d1SqlDb, type D1Database } from './d1.js';
+import type { QueueProducer } from './queue-outbox.js';
 
 /** Bindings and vars of the Worker (wrangler.toml). */
 export interface WorkerEnv {
   /** The D1 database that holds the outbox, the delivery log and the embedded warehouse. */
   DB?: D1Database;
+  /** Optional Queue producer: when bound, vendor payloads travel on it (the Worker must also consume it). */
+  OUTBOX?: QueueProducer;
   [name: string]: unknown;
 }
 
