@@ -1,7 +1,7 @@
 /**
  * @module The Bun runtime: node:crypto hashing (native in Bun), bun:sqlite, global fetch, JSON logs.
  */
-import { jsonLineLogger, nodeCryptoHasher, randomHex } from '../shared/node-compat.js';
+import { jsonLineLogger, serverRuntime } from '../shared/node-compat.js';
 import type { FetchLike, Logger, Runtime } from '../../ports.js';
 import { openBunSqlite } from './db.js';
 
@@ -23,19 +23,13 @@ export function bunLogger(level = 'info'): Logger {
  * const runtime = bunRuntime({ file: './data/tagrelay.db', env: process.env, log: bunLogger() })
  */
 export function bunRuntime(opts: { file: string; env: Record<string, string | undefined>; log: Logger; fetch?: FetchLike }): Runtime {
-  return {
+  return serverRuntime({
     name: 'bun',
-    hash: nodeCryptoHasher,
     db: openBunSqlite(opts.file),
-    // Bun's fetch keeps connections alive per origin already; no pool needed.
-    fetch: opts.fetch ?? ((input, init) => fetch(input, init)),
-    now: Date.now,
     log: opts.log,
-    randomHex,
-    waitUntil: (p) => void p.catch(() => undefined),
-    defer: (fn) => void setImmediate(fn),
+    env: opts.env,
+    fetch: opts.fetch,
     // Bun hands its server to the fetch handler as the second argument, which Hono exposes as `c.env`.
     remoteAddress: (request, env) => (env as BunServer | undefined)?.requestIP?.(request)?.address,
-    env: opts.env,
-  };
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * @module The Deno runtime: node:crypto hashing, node:sqlite, global fetch, JSON logs.
  */
-import { jsonLineLogger, nodeCryptoHasher, randomHex } from '../shared/node-compat.js';
+import { jsonLineLogger, serverRuntime } from '../shared/node-compat.js';
 import type { FetchLike, Logger, Runtime } from '../../ports.js';
 import { openNodeSqlite } from './db.js';
 
@@ -20,18 +20,12 @@ export function denoLogger(level = 'info'): Logger {
  * const runtime = denoRuntime({ file: './data/tagrelay.db', env: Deno.env.toObject(), log: denoLogger() })
  */
 export function denoRuntime(opts: { file: string; env: Record<string, string | undefined>; log: Logger; fetch?: FetchLike }): Runtime {
-  return {
+  return serverRuntime({
     name: 'deno',
-    // Deno implements node:crypto natively; it avoids crypto.subtle's cost per hash.
-    hash: nodeCryptoHasher,
     db: openNodeSqlite(opts.file),
-    fetch: opts.fetch ?? ((input, init) => fetch(input, init)),
-    now: Date.now,
     log: opts.log,
-    randomHex,
-    waitUntil: (p) => void p.catch(() => undefined),
-    defer: (fn) => void setImmediate(fn),
-    remoteAddress: (_request, env) => (env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
     env: opts.env,
-  };
+    fetch: opts.fetch,
+    remoteAddress: (_request, env) => (env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
+  });
 }

@@ -3,7 +3,6 @@
  */
 import { jsonLineLogger, nodeCryptoHasher, randomHex } from '../shared/node-compat.js';
 import { join } from 'node:path';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { FetchLike, Logger, PostgresPort, Runtime } from '../../ports.js';
 import { openSqlite } from './db.js';
@@ -16,9 +15,16 @@ export function jsonLogger(level: string = process.env.TAGRELAY_LOG_LEVEL ?? 'in
 
 /** Keep-alive connection pools per origin (measured ~6× the request rate of global fetch here). */
 function pooledFetch(): FetchLike {
-  const dispatcher = new Agent({ connections: 16, keepAliveTimeout: 30_000, pipelining: 1 });
-  return ((input: string | URL | Request, init?: RequestInit) =>
-    undiciFetch(input as never, { ...(init as object), dispatcher } as never)) as unknown as FetchLike;
+  // undici is loaded on the first vendor request, not at start (its import costs ~75 ms here).
+  let pool: Promise<{ fetch: typeof import('undici').fetch; dispatcher: import('undici').Agent }> | undefined;
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    pool ??= import('undici').then(({ Agent, fetch }) => ({
+      fetch,
+      dispatcher: new Agent({ connections: 16, keepAliveTimeout: 30_000, pipelining: 1 }),
+    }));
+    const { fetch, dispatcher } = await pool;
+    return fetch(input as never, { ...(init as object), dispatcher } as never);
+  }) as unknown as FetchLike;
 }
 
 /**

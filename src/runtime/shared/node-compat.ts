@@ -2,7 +2,7 @@
  * @module Runtime pieces shared by Node, Bun and Deno (all three implement node:crypto natively).
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { Hasher, LogFields, Logger } from '../../ports.js';
+import type { FetchLike, Hasher, LogFields, Logger, RemoteAddress, Runtime, SqlDb } from '../../ports.js';
 
 /** SHA-256 through node:crypto (~25× faster per call than crypto.subtle on Node). */
 export const nodeCryptoHasher: Hasher = {
@@ -25,4 +25,32 @@ export function jsonLineLogger(level: string, write: (line: string) => void): Lo
     if (order.indexOf(lvl) >= min) write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }));
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/**
+ * A Runtime for a long-running server with node:crypto and its own SQLite (Bun, Deno): only the
+ * store and how the client address is found differ between them.
+ */
+export function serverRuntime(parts: {
+  name: 'bun' | 'deno';
+  db: SqlDb;
+  log: Logger;
+  env: Record<string, string | undefined>;
+  remoteAddress: RemoteAddress;
+  fetch?: FetchLike;
+}): Runtime {
+  return {
+    name: parts.name,
+    hash: nodeCryptoHasher,
+    db: parts.db,
+    // Bun's and Deno's fetch keep connections alive per origin already; no pool needed.
+    fetch: parts.fetch ?? ((input, init) => fetch(input, init)),
+    now: Date.now,
+    log: parts.log,
+    randomHex,
+    waitUntil: (p) => void p.catch(() => undefined),
+    defer: (fn) => void setImmediate(fn),
+    remoteAddress: parts.remoteAddress,
+    env: parts.env,
+  };
 }
