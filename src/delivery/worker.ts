@@ -43,6 +43,15 @@ export interface Worker {
   readonly stats: DeliveryStats;
 }
 
+/** Records a delivery outcome: (event_id, destination_id, status, attempts, error, updated_at). */
+export const DELIVERY_LOG_SQL =
+  'INSERT INTO delivery_log (event_id, destination_id, status, attempts, error, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
+  'ON CONFLICT (event_id, destination_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, error = excluded.error, updated_at = excluded.updated_at';
+
+/** Moves an item to the dead-letter store: (destination_id, event_id, payload, reason, attempts, created_at, failed_at). */
+export const DEAD_LETTER_SQL =
+  'INSERT INTO dead_letter (destination_id, event_id, payload, reason, attempts, created_at, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
+
 /** Statements per settle transaction (two or three per item). */
 const SETTLE_SLICE = 300;
 
@@ -84,14 +93,12 @@ export function createWorker(deps: {
     const statements: { sql: string; params: (string | number | null)[] }[] = [];
     const log_ = (i: OutboxItem<unknown>, status: string, attempts: number, reason: string | null) =>
       statements.push({
-        sql:
-          'INSERT INTO delivery_log (event_id, destination_id, status, attempts, error, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
-          'ON CONFLICT (event_id, destination_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, error = excluded.error, updated_at = excluded.updated_at',
+        sql: DELIVERY_LOG_SQL,
         params: [i.event_id, dest.config.id, status, attempts, reason === null ? null : reason.slice(0, 2000), now],
       });
     const dead = (i: OutboxItem<unknown>, reason: string, attempts: number) => {
       statements.push({
-        sql: 'INSERT INTO dead_letter (destination_id, event_id, payload, reason, attempts, created_at, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        sql: DEAD_LETTER_SQL,
         params: [dest.config.id, i.event_id, JSON.stringify(i.payload), reason, attempts, i.created_at, now],
       });
       statements.push({ sql: 'DELETE FROM outbox WHERE id = ?', params: [i.id] });

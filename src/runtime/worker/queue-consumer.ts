@@ -8,6 +8,7 @@ import type { OutboxRow } from '../../delivery/outbox.js';
 import type { ActiveDestination } from '../../delivery/worker.js';
 import type { DeliveryConfig } from '../../delivery/config.js';
 import { backoffDelay } from '../../delivery/backoff.js';
+import { DEAD_LETTER_SQL, DELIVERY_LOG_SQL } from '../../delivery/worker.js';
 
 /** The slice of a Queues message tagrelay uses. */
 export interface QueueMessage {
@@ -35,11 +36,9 @@ export interface QueueOutcome {
 /** Queues' longest retry delay (12 hours). */
 const MAX_DELAY_SECONDS = 43_200;
 
-// The same statements the delivery worker writes (src/delivery/worker.ts), so the admin API sees one store.
-const LOG_SQL =
-  'INSERT INTO delivery_log (event_id, destination_id, status, attempts, error, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
-  'ON CONFLICT (event_id, destination_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, error = excluded.error, updated_at = excluded.updated_at';
-const DEAD_SQL = 'INSERT INTO dead_letter (destination_id, event_id, payload, reason, attempts, created_at, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
+// The same statements the delivery worker writes, so the admin API sees one store.
+const LOG_SQL = DELIVERY_LOG_SQL;
+const DEAD_SQL = DEAD_LETTER_SQL;
 
 function isRow(body: unknown): body is OutboxRow {
   const b = body as Partial<OutboxRow> | null;
