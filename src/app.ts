@@ -131,7 +131,7 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
       await services.ready;
       await services.outbox.enqueue(routed.rows, routed.decisions, routed.statements);
     } catch (err) {
-      services.deduper.forget(events.map((e) => e.event_id));
+      await services.deduper.forget(events.map((e) => e.event_id));
       runtime.log.error('outbox write failed', { error: String(err).slice(0, 200) });
       throw new TagrelayError('ERR_STORE_UNAVAILABLE', 'events could not be stored; retry later', { cause: err });
     }

@@ -180,7 +180,7 @@ export async function routeEvents(events: Event[], facts: RequestFacts, deps: Pi
     const outcome: EventOutcome = { event_id: event.event_id, name: event.name, status: 'routed', reasons: [], decisions: [] };
     out.outcomes.push(outcome);
     // 1. dedupe: a duplicate is acknowledged, not processed again
-    if (!explain && deps.deduper.seen(event.event_id)) {
+    if (!explain && (await deps.deduper.seen(event.event_id))) {
       out.duplicates++;
       outcome.status = 'duplicate';
       continue;

@@ -6,7 +6,7 @@ import type { Runtime } from './ports.js';
 import { migrate } from './store/schema.js';
 import { createOutbox, type Outbox } from './delivery/outbox.js';
 import { createWorker, type ActiveDestination, type Worker } from './delivery/worker.js';
-import { createDeduper, type Deduper } from './rules/dedupe.js';
+import { createDeduper, createSqlDeduper, type Deduper } from './rules/dedupe.js';
 import { destinations as registry } from './destinations/index.js';
 import { purge } from './privacy/retention.js';
 import { createDeviceParser, type DeviceParser } from './enrich/device.js';
@@ -60,6 +60,8 @@ export function createServices(config: Config, runtime: Runtime): Services {
   let closed = false;
   async function purgeNow(): Promise<void> {
     const counts = await purge(runtime.db, config.retention, runtime.now());
+    // Shared dedupe ids are only needed for the dedupe window.
+    if (config.dedupe.store === 'sql') await runtime.db.run('DELETE FROM dedupe WHERE seen_at < ?', [runtime.now() - config.dedupe.window]);
     const total = counts.reduce((n, c) => n + c.rows, 0);
     if (total > 0) runtime.log.info('retention purge', Object.fromEntries(counts.filter((c) => c.rows > 0).map((c) => [c.rule, c.rows])));
   }
@@ -88,7 +90,11 @@ export function createServices(config: Config, runtime: Runtime): Services {
     worker,
     destinations,
     ready,
-    deduper: createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now }),
+    deduper: (config.dedupe.store === 'sql' ? (opts: Parameters<typeof createDeduper>[0]) => createSqlDeduper(runtime.db, opts) : createDeduper)({
+      windowMs: config.dedupe.window,
+      maxIds: config.dedupe.max_ids,
+      now: runtime.now,
+    }),
     counters: { accepted: 0, rejected: 0, duplicates: 0, bots: 0 },
     device: createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints }),
     receipts: createReceiptKeyring(config, runtime),

@@ -42,6 +42,8 @@ export const configSchema = z
       .object({
         window: duration.prefault('24h'),
         max_ids: z.number().int().min(1).default(1_000_000),
+        /** memory: per process (default); sql: also in the store, shared by every instance on it (Workers isolates on one D1). */
+        store: z.enum(['memory', 'sql']).default('memory'),
       })
       .prefault({}),
     time: z

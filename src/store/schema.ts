@@ -79,6 +79,11 @@ export const SCHEMA = [
     actor TEXT,
     counts TEXT NOT NULL
   )`,
+  `CREATE TABLE IF NOT EXISTS dedupe (
+    event_id TEXT PRIMARY KEY,
+    seen_at INTEGER NOT NULL
+  )`,
+  'CREATE INDEX IF NOT EXISTS dedupe_seen ON dedupe (seen_at)',
   `CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
