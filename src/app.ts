@@ -8,7 +8,7 @@ import type { Config } from './config/schema.js';
 import type { Runtime } from './ports.js';
 import type { Event, RequestContext } from './event.js';
 import type { ConsentValue, Purpose } from './consent/purposes.js';
-import { TagrelayError } from './errors.js';
+import { TagrelayError, parseWith } from './errors.js';
 import { ingestNative, type Rejection } from './ingest/native.js';
 import { ingestGtag } from './ingest/gtag.js';
 import { routeEvents } from './pipeline.js';
@@ -17,7 +17,7 @@ import { adminRoutes } from './admin/routes.js';
 import { createVerifier, requireScope } from './admin/auth.js';
 import { parseCookies } from './identity/cookies.js';
 import { ACCEPT_CH } from './enrich/client-hints.js';
-import { consentChoiceSchema, explainEvents, recordConsent, validateBody } from './consent/endpoints.js';
+import { consentChoiceSchema, explainEvents, recordConsent } from './consent/endpoints.js';
 import { scriptRoutes } from './scripts/routes.js';
 
 /** The Hono app plus the services behind it (for the runtime's start/stop and for tests). */
@@ -186,7 +186,7 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
   app.post('/g/collect', limit, collect);
 
   app.post('/v1/consent', limit, async (c) => {
-    const choice = validateBody(await readJson(c), consentChoiceSchema);
+    const choice = parseWith(consentChoiceSchema, await readJson(c));
     const ctx = requestContext(c, config, runtime, 'native');
     const recorded = await recordConsent(choice, { headers: ctx.headers, cookies: ctx.cookies, host: hostOf(c) }, services);
     for (const cookie of recorded.setCookies) c.header('set-cookie', cookie, { append: true });

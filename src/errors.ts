@@ -1,6 +1,7 @@
 /**
  * @module The one error type of tagrelay: a string-literal `code`, an HTTP status, and no PII in messages.
  */
+import type { z } from 'zod';
 
 /** Every machine-readable error code tagrelay answers with. */
 export type ErrorCode =
@@ -72,4 +73,26 @@ export class TagrelayError extends Error {
 /** Replace a secret with `****`, keeping nothing of it. */
 export function mask(secret: string | undefined): string {
   return secret ? '****' : '';
+}
+
+/**
+ * Validate input with a schema; the first problem becomes a 400 `ERR_INVALID_BODY` naming the field
+ * (zod messages describe the expectation, never the value).
+ */
+export function parseWith<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new TagrelayError('ERR_INVALID_BODY', issue.message, { field: issue.path.join('.') || undefined });
+  }
+  return parsed.data;
+}
+
+/** A request's JSON body, or a 400 `ERR_MALFORMED_JSON`. */
+export async function readJsonBody(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    throw new TagrelayError('ERR_MALFORMED_JSON', 'body is not valid JSON');
+  }
 }

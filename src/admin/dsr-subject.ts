@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Hasher, SqlDb, SqlValue } from '../ports.js';
 import type { PrivacyConfig } from '../privacy/config.js';
 import { isSha256Hex, normalizeEmail, normalizePhone, type Flavor } from '../privacy/normalize.js';
-import { TagrelayError } from '../errors.js';
+import { TagrelayError, parseWith } from '../errors.js';
 
 /** The identifiers a request may name a person by. */
 export const SUBJECT_KINDS = ['user_id', 'client_id', 'email', 'phone'] as const;
@@ -40,13 +40,9 @@ export interface Subject {
 
 /** Validate a body or query object; a 400 names the field, never the value. */
 export function parseSubject(raw: unknown): Subject {
-  const parsed = subjectSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TagrelayError('ERR_INVALID_BODY', issue.message, { field: issue.path.join('.') || undefined });
-  }
-  const kind = SUBJECT_KINDS.find((k) => parsed.data[k] !== undefined)!;
-  return { kind, value: parsed.data[kind]!, country: parsed.data.country };
+  const data = parseWith(subjectSchema, raw);
+  const kind = SUBJECT_KINDS.find((k) => data[k] !== undefined)!;
+  return { kind, value: data[kind]!, country: data.country };
 }
 
 /** Everything found about one subject, by stored key. */

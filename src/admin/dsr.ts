@@ -6,7 +6,7 @@ import type { Services } from '../services.js';
 import type { SqlDb } from '../ports.js';
 import { requireScope, type Verifier } from './auth.js';
 import { inChunks, locateSubject, parseSubject, rowsIn, type Subject, type SubjectKind } from './dsr-subject.js';
-import { TagrelayError } from '../errors.js';
+import { TagrelayError, readJsonBody } from '../errors.js';
 
 /** What an erasure did, per store. The identifier itself is never part of it. */
 export interface ErasureReceipt {
@@ -177,13 +177,7 @@ const actorOf = (c: { get(key: never): unknown }): string | undefined => {
 /** Mount the data-subject routes on the admin app (/admin/v1). */
 export function dsrRoutes(admin: Hono, services: Services, verifier: Verifier | undefined): void {
   admin.post('/erasure', requireScope(verifier, 'dsr:write'), async (c) => {
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw new TagrelayError('ERR_MALFORMED_JSON', 'body is not valid JSON');
-    }
-    return c.json(await eraseSubject(parseSubject(raw), services, actorOf(c)));
+    return c.json(await eraseSubject(parseSubject(await readJsonBody(c.req.raw)), services, actorOf(c)));
   });
 
   admin.get('/export', requireScope(verifier, 'dsr:read'), async (c) => {

@@ -7,29 +7,13 @@ import type { Services } from '../services.js';
 import { requireScope, type Verifier } from './auth.js';
 import { getDeadLetter, listDeadLetters, replayDeadLetters } from '../delivery/dead-letter.js';
 import { purge } from '../privacy/retention.js';
-import { TagrelayError } from '../errors.js';
+import { TagrelayError, parseWith, readJsonBody } from '../errors.js';
 import { dsrRoutes } from './dsr.js';
 
 const replayBody = z.union([
   z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }),
   z.object({ destination: z.string().min(1) }),
 ]);
-
-/** Parse a JSON body with a schema; a 400 names the field. */
-export async function jsonBody<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
-  let raw: unknown;
-  try {
-    raw = await req.json();
-  } catch {
-    throw new TagrelayError('ERR_MALFORMED_JSON', 'body is not valid JSON');
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TagrelayError('ERR_INVALID_BODY', issue.message, { field: issue.path.join('.') || undefined });
-  }
-  return parsed.data;
-}
 
 /** Routes mounted at /admin/v1. */
 export function adminRoutes(services: Services, verifier: Verifier | undefined): Hono {
@@ -52,7 +36,7 @@ export function adminRoutes(services: Services, verifier: Verifier | undefined):
   });
 
   admin.post('/dead-letter/replay', requireScope(verifier, 'dlq:write'), async (c) => {
-    const body = await jsonBody(c.req.raw, replayBody);
+    const body = parseWith(replayBody, await readJsonBody(c.req.raw));
     const requeued = await replayDeadLetters(db, body, services.runtime.now());
     services.worker.wake();
     return c.json({ requeued });

@@ -12,7 +12,6 @@ import { describeReason } from './explain.js';
 import { identify } from '../identity/resolve.js';
 import { cookieDomain, serializeCookie } from '../identity/cookies.js';
 import { routeEvents, type EventOutcome, type RequestFacts } from '../pipeline.js';
-import { TagrelayError } from '../errors.js';
 
 /** `POST /v1/consent` body: the visitor's choice per purpose, from the site's CMP. */
 export const consentChoiceSchema = z
@@ -128,12 +127,3 @@ export async function explainEvents(events: Event[], facts: Omit<RequestFacts, '
   }));
 }
 
-/** Parse and validate a JSON body with a schema; a 400 names the field. */
-export function validateBody<T>(raw: unknown, schema: z.ZodType<T>): T {
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TagrelayError('ERR_INVALID_BODY', issue.message, { field: issue.path.join('.') || undefined });
-  }
-  return parsed.data;
-}
