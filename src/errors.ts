@@ -70,10 +70,6 @@ export class TagrelayError extends Error {
   }
 }
 
-/** Replace a secret with `****`, keeping nothing of it. */
-export function mask(secret: string | undefined): string {
-  return secret ? '****' : '';
-}
 
 /**
  * Validate input with a schema; the first problem becomes a 400 `ERR_INVALID_BODY` naming the field

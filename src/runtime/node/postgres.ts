@@ -4,6 +4,7 @@
 import type { Pool } from 'pg';
 import type { Logger, PgFailure, PgPool, PgValue, PostgresPort } from '../../ports.js';
 import { connectionSecrets } from '../../destinations/postgres.js';
+import { redact } from '../../destinations/http.js';
 
 /** Pool limits; the defaults suit one tagrelay instance writing batches to a warehouse. */
 export interface PostgresPoolOptions {
@@ -17,16 +18,10 @@ export interface PostgresPoolOptions {
   statementTimeoutMs?: number;
 }
 
-function mask(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join('****');
-  return out;
-}
-
 /** pg's errors → the port's {@link PgFailure}: SQLSTATE when the server answered, masked message. */
 function toFailure(err: unknown, secrets: readonly string[]): PgFailure {
   const e = err as { message?: unknown; code?: unknown; severity?: unknown };
-  const message = mask(typeof e?.message === 'string' ? e.message : String(err), secrets);
+  const message = redact(typeof e?.message === 'string' ? e.message : String(err), secrets);
   const failure = new Error(message || 'postgres error') as PgFailure;
   failure.name = 'PgFailure';
   // Server errors (pg's DatabaseError) carry a severity next to the 5-character SQLSTATE; socket
