@@ -11,7 +11,7 @@ import type { ConsentValue, Purpose } from './consent/purposes.js';
 import { TagrelayError, parseWith } from './errors.js';
 import { ingestNative, type Rejection } from './ingest/native.js';
 import { ingestGtag } from './ingest/gtag.js';
-import { routeEvents } from './pipeline.js';
+import { acceptEvents } from './pipeline.js';
 import { createServices, type Services } from './services.js';
 import { adminRoutes } from './admin/routes.js';
 import { createVerifier, requireScope } from './admin/auth.js';
@@ -99,13 +99,10 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
-    try {
-      await services.ready;
-      await runtime.db.run("INSERT INTO kv (key, value) VALUES ('readyz', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(runtime.now())]);
-      return c.json({ status: 'ready' });
-    } catch {
-      return c.json(new TagrelayError('ERR_STORE_UNAVAILABLE', 'the store is not writable').toBody(), 503);
-    }
+    const fault = await services.fault();
+    if (fault === undefined) return c.json({ status: 'ready' });
+    runtime.log.warn('not ready', { reason: fault });
+    return c.json(new TagrelayError('ERR_STORE_UNAVAILABLE', fault.startsWith('delivery') ? 'delivery outcomes cannot be recorded' : 'the store is not writable').toBody(), 503);
   });
 
   const limit = bodyLimit({
@@ -113,35 +110,25 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
     onError: (c) => c.json(new TagrelayError('ERR_PAYLOAD_TOO_LARGE', `body exceeds ${config.limits.max_body_bytes} bytes`).toBody(), 413),
   });
 
-  /** Stages 3–8 for events any adapter produced; answers once they are durable. */
+  /** Pipeline stages 3–9 (src/pipeline.ts) for the events an adapter produced; answers once they are durable. */
   async function accept(c: Context, events: Event[], rejected: Rejection[]) {
     const first = events[0]?.request;
     const receipt = first ? await receiptOf(first.cookies, services) : {};
-    // 3–7. dedupe → consent → identify → enrich → route (per destination: gate, minimize, map)
-    const routed = await routeEvents(events, { host: hostOf(c), ...receipt }, {
-      config,
-      deduper: services.deduper,
-      destinations: services.destinations,
-      hasher: runtime.hash,
-      device: services.device,
-      randomHex: runtime.randomHex,
-    });
-    // 8. enqueue: durable before the answer
+    let accepted;
     try {
       await services.ready;
-      await services.outbox.enqueue(routed.rows, routed.decisions, routed.statements);
+      accepted = await acceptEvents(events, { host: hostOf(c), ...receipt }, services.pipeline, services.outbox);
     } catch (err) {
-      await services.deduper.forget(events.map((e) => e.event_id));
-      runtime.log.error('outbox write failed', { error: String(err).slice(0, 200) });
+      runtime.log.error('record write failed', { error: String(err).slice(0, 200) });
       throw new TagrelayError('ERR_STORE_UNAVAILABLE', 'events could not be stored; retry later', { cause: err });
     }
-    services.counters.accepted += events.length;
+    services.counters.accepted += accepted.outcomes.filter((o) => o.status === 'accepted').length;
     services.counters.rejected += rejected.length;
-    services.counters.duplicates += routed.duplicates;
-    services.counters.bots += routed.bots;
-    for (const cookie of routed.setCookies) c.header('set-cookie', cookie, { append: true });
+    services.counters.duplicates += accepted.duplicates;
+    services.counters.bots += accepted.bots;
+    for (const cookie of accepted.setCookies) c.header('set-cookie', cookie, { append: true });
     if (config.enrich.device.client_hints) c.header('accept-ch', ACCEPT_CH);
-    return routed;
+    return accepted;
   }
 
   app.post('/v1/events', limit, async (c) => {
@@ -156,8 +143,8 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
       time: config.time,
     });
     if ('error' in parsed) throw new TagrelayError(parsed.error.code, parsed.error.message, { field: parsed.error.field });
-    const routed = await accept(c, parsed.events, parsed.rejected);
-    return c.json({ accepted: parsed.events.length, duplicates: routed.duplicates, rejected: parsed.rejected }, 202);
+    const accepted = await accept(c, parsed.events, parsed.rejected);
+    return c.json({ accepted: parsed.events.length, duplicates: accepted.duplicates, rejected: parsed.rejected }, 202);
   });
 
   /**

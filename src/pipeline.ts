@@ -1,35 +1,47 @@
 /**
- * @module The path of one event after ingest: dedupe → consent → identify → enrich → route.
+ * @module The accept path of tagrelay, top to bottom, numbered once:
  *
- * Each stage is a call into its module; a stage that decides against an event records a reason
- * instead of throwing. The result is outbox rows, decision records and cookies, written by the caller.
+ *  1. parse      the body (route, `app.ts`)
+ *  2. validate   wire protocol → canonical events, one bad event never drops its neighbours (`ingest/`)
+ *  3. dedupe     a repeat of an id already stored (or committing) is acknowledged, not processed again
+ *  4. bots       dropped and counted before any identity or consent work
+ *  5. consent    signals → the state per purpose with its source and reason, decided once, kept
+ *  6. identity   first-party ids and cookies, only what consent allows
+ *  7. enrich     device (cached), geo, campaign
+ *  8. privacy    PII hashed once per hashing rule, clear values dropped, common redaction
+ *  9. record     one durable record per event, in the group commit → 202 + cookies
+ *
+ * Everything per destination happens after, in delivery, through `decide()` (delivery/decide.ts).
+ * A stage that decides against an event records a reason; none throws for control flow.
  */
 import type { Event } from './event.js';
 import type { Config } from './config/schema.js';
-import type { Hasher, SqlStatement } from './ports.js';
+import type { Hasher } from './ports.js';
 import type { Deduper } from './rules/dedupe.js';
-import type { ActiveDestination } from './delivery/worker.js';
-import type { DecisionRow, OutboxRow } from './delivery/outbox.js';
+import type { Outbox } from './delivery/outbox.js';
 import type { ConsentState, ConsentValue, Purpose } from './consent/purposes.js';
 import type { DeviceParser } from './enrich/device.js';
 import { resolveConsent } from './consent/resolve.js';
-import { gate, storageAllowed } from './consent/gate.js';
+import { storageAllowed } from './consent/gate.js';
 import { identify } from './identity/resolve.js';
-import { parseCookies } from './identity/cookies.js';
-import { stitchLink } from './identity/stitch.js';
 import { detectBot } from './enrich/bots.js';
 import { geoFromHeaders } from './enrich/geo.js';
 import { campaignFrom } from './enrich/campaign.js';
-import { minimize } from './privacy/minimize.js';
+import { prepareIdentity } from './privacy/identity.js';
+import { scrubForRecord } from './privacy/minimize.js';
+import { toRecord, type EventRecord } from './delivery/record.js';
 
 /** What the stages need besides the events. */
 export interface PipelineDeps {
   config: Config;
   deduper: Deduper;
-  destinations: ActiveDestination[];
   hasher: Hasher;
   device: DeviceParser;
   randomHex(bytes: number): string;
+  /** Yield to pending I/O between slices of a large batch. */
+  defer(fn: () => void): void;
+  /** A hash of the configuration the events are accepted under. */
+  configVersion: string;
 }
 
 /** Facts of the request all its events share. */
@@ -40,60 +52,49 @@ export interface RequestFacts {
   receipt?: Partial<Record<Purpose, ConsentValue>>;
   /** A receipt cookie was present but forged or expired (ignored, and noted on every event). */
   receiptInvalid?: boolean;
-  /** Explain mode: nothing is remembered (dedupe) and mapped payloads are returned. */
+  /** Explain mode: dedupe is neither consulted nor fed. */
   explain?: boolean;
 }
 
-/** What happens to one event at one destination, and why. */
-export interface Decision {
-  destination_id: string;
-  action: 'send' | 'anonymize' | 'cookieless' | 'drop' | 'skip';
-  reasons: string[];
-  /** Explain mode only: the payload that would be queued. */
-  payload?: unknown;
-}
-
-/** Everything decided about one event. */
+/** What the accept path decided about one event. */
 export interface EventOutcome {
   event_id: string;
   name: string;
-  status: 'routed' | 'duplicate' | 'bot';
+  status: 'accepted' | 'duplicate' | 'bot';
   consent?: ConsentState;
-  /** Event-level reasons (identity, bot). */
+  /** Event-level reasons (identity, bot, privacy at accept). */
   reasons: string[];
-  decisions: Decision[];
+  /** The record (accepted events). */
+  record?: EventRecord;
 }
 
 /** What one batch produced. */
-export interface Routed {
-  rows: OutboxRow[];
-  decisions: DecisionRow[];
-  /** Extra writes in the same transaction (identity links). */
-  statements: SqlStatement[];
-  setCookies: string[];
+export interface Processed {
   outcomes: EventOutcome[];
+  records: EventRecord[];
+  /** One `Set-Cookie` value per cookie name (the last event's value wins). */
+  setCookies: string[];
   duplicates: number;
   bots: number;
 }
 
 const CONVERSIONS = new Set(['purchase', 'sign_up', 'generate_lead', 'subscribe', 'begin_checkout', 'add_payment_info']);
 
-const UPSERT_LINK =
-  'INSERT INTO identity_links (client_key, user_key, first_seen, last_seen) VALUES (?, ?, ?, ?) ' +
-  'ON CONFLICT (client_key, user_key) DO UPDATE SET last_seen = excluded.last_seen';
+/** Events processed between two yields to pending I/O (a 500-event body must not stall other requests). */
+const SLICE = 64;
 
 /**
- * Stages 3–4: first-party identity (only what consent allows) and enrichment. `jar` holds the cookies
+ * Stages 6–7: first-party identity (only what consent allows) and enrichment. `jar` holds the cookies
  * earlier events of the same request set: one request is one browser, so a batch shares one new
- * client id, session and `_fbp` instead of minting one per event (only the last would reach the browser).
+ * client id, session and `_fbp` instead of minting one per event.
  */
-function identifyAndEnrich(event: Event, facts: RequestFacts, deps: PipelineDeps, reasons: string[], jar: Record<string, string>): string[] {
+function identifyAndEnrich(event: Event, facts: RequestFacts, deps: PipelineDeps, reasons: string[], jar: Map<string, string>): void {
   const { config } = deps;
-  const consent = event.consent_state!;
-  const storage = storageAllowed(consent);
+  const storage = storageAllowed(event.consent_state!);
+  const cookies = jar.size === 0 ? event.request.cookies : { ...event.request.cookies, ...Object.fromEntries([...jar].map(([k, v]) => [k, cookieValue(v)])) };
   const id = identify(
     {
-      cookies: { ...event.request.cookies, ...jar },
+      cookies,
       host: facts.host,
       pageUrl: event.page.url,
       client: event.client,
@@ -106,9 +107,10 @@ function identifyAndEnrich(event: Event, facts: RequestFacts, deps: PipelineDeps
     config.identity,
   );
   event.client = id.client;
-  reasons.push(...id.reasons);
+  for (const r of id.reasons) reasons.push(r);
+  for (const c of id.setCookies) jar.set(c.slice(0, c.indexOf('=')), c);
   const headers = event.request.headers;
-  if (config.enrich.device.enabled && event.request.user_agent) event.device = deps.device.parse(event.request.user_agent, headers);
+  if (config.enrich.device.enabled && event.request.user_agent) event.device = { ...event.device, ...deps.device.parse(event.request.user_agent, headers) };
   if (config.enrich.geo.enabled) {
     const geo = geoFromHeaders(headers, config.consent.geo_headers);
     if (geo.country) event.geo = geo;
@@ -116,76 +118,39 @@ function identifyAndEnrich(event: Event, facts: RequestFacts, deps: PipelineDeps
   if (config.enrich.campaign.enabled && (event.page.url || event.page.referrer)) {
     event.campaign = campaignFrom({ pageUrl: event.page.url, referrer: event.page.referrer }, config.enrich.campaign);
   }
-  return id.setCookies;
 }
 
-/** Stage 5: per destination, gate by purposes → minimize → map. */
-async function route(event: Event, deps: PipelineDeps, explain: boolean, out: Routed, outcome: EventOutcome): Promise<void> {
-  for (const { config, kind } of deps.destinations) {
-    const verdict = gate(event.consent_state!, {
-      requires: config.requires ?? kind.requires,
-      whenDenied: config.when_denied ?? kind.whenDenied,
-      tcfVendorId: config.tcf_vendor_id,
-    });
-    const base = { destination_id: config.id, event_id: event.event_id, at: event.received_at };
-    if (verdict.mode === 'drop') {
-      outcome.decisions.push({ destination_id: config.id, action: 'drop', reasons: verdict.reasons });
-      out.decisions.push({ ...base, status: 'dropped', reasons: verdict.reasons });
-      continue;
-    }
-    const minimized = await minimize(event, {
-      flavor: kind.privacy.flavor,
-      mode: verdict.mode,
-      privacy: config.privacy,
-      global: deps.config.privacy,
-      hasher: deps.hasher,
-      defaultIp: kind.privacy.ip,
-      now: event.received_at,
-    });
-    const reasons = [...verdict.reasons, ...minimized.reasons];
-    const mapped = kind.map(minimized.event, config, { mode: verdict.mode, reasons: verdict.reasons });
-    if ('skip' in mapped) {
-      reasons.push(mapped.skip);
-      outcome.decisions.push({ destination_id: config.id, action: 'skip', reasons });
-      out.decisions.push({ ...base, status: 'skipped', reasons });
-      continue;
-    }
-    if (mapped.notes) reasons.push(...mapped.notes);
-    const action = verdict.mode === 'full' ? 'send' : verdict.mode;
-    outcome.decisions.push({ destination_id: config.id, action, reasons, ...(explain ? { payload: mapped.payload } : {}) });
-    if (kind.local) {
-      // The embedded store: written in the commit that acknowledges the event.
-      out.statements.push(...kind.local(mapped.payload, config));
-      out.decisions.push({ ...base, status: 'delivered', reasons });
-      continue;
-    }
-    out.rows.push({ destination_id: config.id, event_id: event.event_id, payload: mapped.payload, created_at: event.received_at });
-    out.decisions.push({ ...base, status: 'queued', reasons });
-  }
+/** The value of a `Set-Cookie` header (`name=value; …` → `value`). */
+function cookieValue(setCookie: string): string {
+  const pair = setCookie.split(';', 1)[0]!;
+  return pair.slice(pair.indexOf('=') + 1);
 }
 
 /**
- * Run the stages for each event of a batch.
- *
- * @example
- * const routed = await routeEvents(events, { host: 't.example.com' }, deps)
- * await outbox.enqueue(routed.rows, routed.decisions, routed.statements)
+ * Stages 3–8 for the events of one request: nothing is written. Duplicates and bots get an outcome
+ * and no record.
  */
-export async function routeEvents(events: Event[], facts: RequestFacts, deps: PipelineDeps): Promise<Routed> {
-  const out: Routed = { rows: [], decisions: [], statements: [], setCookies: [], outcomes: [], duplicates: 0, bots: 0 };
-  const explain = facts.explain === true;
+export async function processEvents(events: Event[], facts: RequestFacts, deps: PipelineDeps): Promise<Processed> {
+  const out: Processed = { outcomes: [], records: [], setCookies: [], duplicates: 0, bots: 0 };
   const { config } = deps;
-  const jar: Record<string, string> = {};
-  for (const event of events) {
-    const outcome: EventOutcome = { event_id: event.event_id, name: event.name, status: 'routed', reasons: [], decisions: [] };
+  const jar = new Map<string, string>();
+  const batchIds = new Set<string>();
+  for (let i = 0; i < events.length; i++) {
+    if (i > 0 && i % SLICE === 0) await new Promise<void>((done) => deps.defer(done));
+    const event = events[i]!;
+    const outcome: EventOutcome = { event_id: event.event_id, name: event.name, status: 'accepted', reasons: [] };
     out.outcomes.push(outcome);
-    // 1. dedupe: a duplicate is acknowledged, not processed again
-    if (!explain && (await deps.deduper.seen(event.event_id))) {
-      out.duplicates++;
-      outcome.status = 'duplicate';
-      continue;
+    // 3. dedupe: a repeat is acknowledged only once its original is durable
+    if (!facts.explain) {
+      const seen = deps.deduper.lookup(event.event_id);
+      if (batchIds.has(event.event_id) || seen === true || (seen !== undefined && (await seen.catch(() => false)))) {
+        out.duplicates++;
+        outcome.status = 'duplicate';
+        continue;
+      }
+      batchIds.add(event.event_id);
     }
-    // 2. bots: dropped (and counted) before any identity or consent work
+    // 4. bots
     if (config.enrich.bots.enabled) {
       const bot = detectBot(event.request.user_agent, config.enrich.bots);
       if (bot.bot && config.enrich.bots.action === 'drop') {
@@ -196,23 +161,49 @@ export async function routeEvents(events: Event[], facts: RequestFacts, deps: Pi
       }
       if (bot.bot) event.device = { ...event.device, is_bot: true };
     }
-    // 3. consent: signals → state, every purpose with its source and reason
+    // 5. consent
     event.consent_state = resolveConsent({ signals: event.consent, headers: event.request.headers, receipt: facts.receipt }, config.consent);
     if (facts.receiptInvalid) event.consent_state.notes.push('consent.receipt_invalid');
     outcome.consent = event.consent_state;
-    // 4. identify + enrich (identity cookies only where storage consent allows)
-    const cookies = identifyAndEnrich(event, facts, deps, outcome.reasons, jar);
-    if (cookies.length > 0) out.setCookies = cookies;
-    Object.assign(jar, parseCookies(cookies.map((c) => c.split(';', 1)[0]).join('; ')));
-    // 5. route: per destination
-    await route(event, deps, explain, out, outcome);
-    // 6. stitching: client ↔ user link, pseudonymized as the warehouse stores them
-    if (!explain && event.user.user_id && storageAllowed(event.consent_state).analytics) {
-      const link = await stitchLink(event.client.client_id ? { client_id: event.client.client_id, user_id: event.user.user_id } : {}, config.privacy.pseudonymization.salt, deps.hasher.hmacSha256Hex);
-      if (link.link) {
-        out.statements.push({ sql: UPSERT_LINK, params: [link.link.client_key, link.link.user_key, event.received_at, event.received_at] });
-      }
-    }
+    // 6–7. identity + enrich
+    identifyAndEnrich(event, facts, deps, outcome.reasons, jar);
+    // 8. privacy: common redaction, PII hashed once per hashing rule; the clear user data ends here
+    const notes = scrubForRecord(event);
+    const identity = await prepareIdentity(event, { global: config.privacy, hasher: deps.hasher, now: event.received_at });
+    event.user = {};
+    // 9. record
+    const record = toRecord(event, identity, [...outcome.reasons, ...notes], deps.configVersion);
+    outcome.record = record;
+    out.records.push(record);
   }
+  out.setCookies = [...jar.values()];
   return out;
+}
+
+/**
+ * Run the accept path and commit: resolves once every new record is durable (then the caller answers
+ * 202). Events whose id the store already held are counted as duplicates. Rejects when the store
+ * cannot take the records: nothing was acknowledged.
+ *
+ * @example
+ * const accepted = await acceptEvents(events, { host: 't.example.com' }, deps, outbox)
+ */
+export async function acceptEvents(events: Event[], facts: RequestFacts, deps: PipelineDeps, outbox: Outbox): Promise<Processed> {
+  const processed = await processEvents(events, facts, deps);
+  if (processed.records.length === 0) return processed;
+  const committed = outbox.append(processed.records);
+  const durable = committed.then(
+    () => true,
+    () => false,
+  );
+  for (const r of processed.records) deps.deduper.committing(r.event_id, durable);
+  const inserted = await committed;
+  inserted.forEach((isNew, i) => {
+    if (isNew) return;
+    // Already in the store (accepted before a restart, or by another instance on the same store).
+    processed.duplicates++;
+    const outcome = processed.outcomes.find((o) => o.record === processed.records[i]);
+    if (outcome) outcome.status = 'duplicate';
+  });
+  return processed;
 }

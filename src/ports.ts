@@ -29,7 +29,8 @@ export interface SqlDb {
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
   all<T = Record<string, SqlValue>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   get<T = Record<string, SqlValue>>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
-  batch(statements: readonly SqlStatement[]): Promise<void>;
+  /** Run the statements in one transaction; resolves to each statement's number of changed rows. */
+  batch(statements: readonly SqlStatement[]): Promise<number[]>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,8 @@ import type { Runtime } from './ports.js';
 import { migrate } from './store/schema.js';
 import { createOutbox, type Outbox } from './delivery/outbox.js';
 import { createWorker, type ActiveDestination, type Worker } from './delivery/worker.js';
-import { createDeduper, createSqlDeduper, type Deduper } from './rules/dedupe.js';
+import { createDeduper, type Deduper } from './rules/dedupe.js';
+import type { PipelineDeps } from './pipeline.js';
 import { destinations as registry } from './destinations/index.js';
 import { purge } from './privacy/retention.js';
 import { createDeviceParser, type DeviceParser } from './enrich/device.js';
@@ -27,6 +28,10 @@ export interface Services {
   receipts: ReceiptKeyring;
   /** Resolves once the store is migrated; every route that touches the store awaits it. */
   ready: Promise<void>;
+  /** What the accept path needs (valid once `ready` resolved). */
+  pipeline: PipelineDeps;
+  /** Why the instance cannot accept or record now (store or delivery fault), or undefined when healthy. */
+  fault(): Promise<string | undefined>;
   /** Counters for /metrics and tests. */
   counters: { accepted: number; rejected: number; duplicates: number; bots: number };
   /** Run the retention purge now; logs counts, never values. */
@@ -56,12 +61,21 @@ export function createServices(config: Config, runtime: Runtime): Services {
     postgres: runtime.postgres,
   });
   const outbox = createOutbox(runtime.db, () => worker.wake(), runtime.defer);
+  const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });
+  const device = createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints });
+  const pipeline: PipelineDeps = {
+    config,
+    deduper,
+    hasher: runtime.hash,
+    device,
+    randomHex: runtime.randomHex,
+    defer: runtime.defer,
+    configVersion: '',
+  };
   let purgeTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   async function purgeNow(): Promise<void> {
-    const counts = await purge(runtime.db, config.retention, runtime.now());
-    // Shared dedupe ids are only needed for the dedupe window.
-    if (config.dedupe.store === 'sql') await runtime.db.run('DELETE FROM dedupe WHERE seen_at < ?', [runtime.now() - config.dedupe.window]);
+    const counts = await purge(runtime.db, config.retention, runtime.now(), { minRecordAge: config.dedupe.window });
     const total = counts.reduce((n, c) => n + c.rows, 0);
     if (total > 0) runtime.log.info('retention purge', Object.fromEntries(counts.filter((c) => c.rows > 0).map((c) => [c.rule, c.rows])));
   }
@@ -76,11 +90,13 @@ export function createServices(config: Config, runtime: Runtime): Services {
     (purgeTimer as { unref?: () => void }).unref?.();
   }
   const ready = migrate(runtime.db)
+    .then(async () => {
+      // Records say under which configuration they were accepted (secrets never leave the hash).
+      pipeline.configVersion = (await runtime.hash.sha256Hex(JSON.stringify(config))).slice(0, 16);
+    })
     .then(purgeNow)
-    .then(() => {
-      worker.start();
-      schedulePurge();
-    });
+    .then(() => worker.start())
+    .then(schedulePurge);
   let closing: Promise<void> | undefined;
   return {
     purgeNow,
@@ -90,13 +106,19 @@ export function createServices(config: Config, runtime: Runtime): Services {
     worker,
     destinations,
     ready,
-    deduper: (config.dedupe.store === 'sql' ? (opts: Parameters<typeof createDeduper>[0]) => createSqlDeduper(runtime.db, opts) : createDeduper)({
-      windowMs: config.dedupe.window,
-      maxIds: config.dedupe.max_ids,
-      now: runtime.now,
-    }),
+    deduper,
+    pipeline,
+    async fault() {
+      try {
+        await ready;
+        await runtime.db.run("INSERT INTO kv (key, value) VALUES ('readyz', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(runtime.now())]);
+      } catch (err) {
+        return `store: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`;
+      }
+      return worker.fault === undefined ? undefined : `delivery: ${worker.fault.slice(0, 200)}`;
+    },
     counters: { accepted: 0, rejected: 0, duplicates: 0, bots: 0 },
-    device: createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints }),
+    device,
     receipts: createReceiptKeyring(config, runtime),
     close() {
       closing ??= (async () => {

@@ -27,6 +27,7 @@ const httpSink = defineDestination<HttpSinkConfig, SinkEvent>({
   whenDenied: 'drop',
   privacy: { flavor: 'google', ip: 'truncate' },
   batch: { maxEvents: 100, maxWaitMs: 0 },
+  maxInFlight: 4,
   map(event) {
     return { payload: { name: event.name, client_id: event.client.client_id, params: { ...event.params, items: event.items }, time: event.time } };
   },

@@ -104,8 +104,8 @@ export function payloadMentions(value: unknown, needles: ReadonlySet<string>, ke
   return false;
 }
 
-/** Event ids of outbox / dead-letter rows whose payload names the subject. */
-async function payloadMatches(db: SqlDb, table: 'outbox' | 'dead_letter', needles: Set<string>): Promise<string[]> {
+/** Event ids of dead-letter rows whose payload names the subject. */
+async function payloadMatches(db: SqlDb, table: 'dead_letter', needles: Set<string>): Promise<string[]> {
   const rows = await inChunks([...needles], (_, chunk) =>
     db.all<{ event_id: string; payload: string }>(
       `SELECT event_id, payload FROM ${table} WHERE ${chunk.map(() => 'instr(payload, ?) > 0').join(' OR ')}`,
@@ -147,7 +147,12 @@ export async function locateSubject(subject: Subject, deps: LocateDeps): Promise
       `SELECT event_id, client_id, user_id FROM events WHERE json_extract(data, '$.hashed_user.${field}') = ?`,
       [key],
     );
-    for (const r of rows) {
+    // The durable records of events not yet (or never) written to the warehouse.
+    const records = await db.all<{ event_id: string; client_id: string | null; user_id: string | null }>(
+      `SELECT event_id, client_key AS client_id, user_key AS user_id FROM records WHERE json_extract(data, '$.identity.warehouse.${field}') = ?`,
+      [key],
+    );
+    for (const r of [...rows, ...records]) {
       events.add(r.event_id);
       if (r.user_id) users.add(r.user_id);
       if (r.client_id) clients.add(r.client_id);
@@ -164,15 +169,20 @@ export async function locateSubject(subject: Subject, deps: LocateDeps): Promise
   );
   for (const r of linkedClients) clients.add(r.client_key);
 
-  const byUser = await inChunks([...users], (ph, chunk) => db.all<{ event_id: string }>(`SELECT event_id FROM events WHERE user_id IN (${ph})`, chunk));
-  for (const r of byUser) events.add(r.event_id);
-  const byClient = await inChunks([...clients], (ph, chunk) =>
-    db.all<{ event_id: string; user_id: string | null }>(`SELECT event_id, user_id FROM events WHERE client_id IN (${ph})`, chunk),
-  );
-  for (const r of byClient) if (r.user_id === null || users.has(r.user_id)) events.add(r.event_id);
+  for (const [table, userColumn, clientColumn] of [
+    ['events', 'user_id', 'client_id'],
+    ['records', 'user_key', 'client_key'],
+  ] as const) {
+    const byUser = await inChunks([...users], (ph, chunk) => db.all<{ event_id: string }>(`SELECT event_id FROM ${table} WHERE ${userColumn} IN (${ph})`, chunk));
+    for (const r of byUser) events.add(r.event_id);
+    const byClient = await inChunks([...clients], (ph, chunk) =>
+      db.all<{ event_id: string; user_id: string | null }>(`SELECT event_id, ${userColumn} AS user_id FROM ${table} WHERE ${clientColumn} IN (${ph})`, chunk),
+    );
+    for (const r of byClient) if (r.user_id === null || users.has(r.user_id)) events.add(r.event_id);
+  }
 
   for (const k of [...users, ...clients]) needles.add(k);
-  for (const table of ['outbox', 'dead_letter'] as const) for (const e of await payloadMatches(db, table, needles)) events.add(e);
+  for (const e of await payloadMatches(db, 'dead_letter', needles)) events.add(e);
 
   return { userKeys: [...users], clientKeys: [...clients], eventIds: [...events] };
 }

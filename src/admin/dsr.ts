@@ -13,7 +13,8 @@ export interface ErasureReceipt {
   request_id: string;
   counts: {
     events: number;
-    outbox: number;
+    records: number;
+    delivery_retry: number;
     dead_letter: number;
     delivery_log: number;
     identity_links: number;
@@ -31,7 +32,8 @@ export interface SubjectExport {
   consent: ConsentRecord[];
   identity_links: Record<string, unknown>[];
   deliveries: Record<string, unknown>[];
-  outbox: Record<string, unknown>[];
+  /** The durable records (hashes and pseudonyms; IP and User-Agent while a destination may still receive them). */
+  records: Record<string, unknown>[];
   dead_letter: Record<string, unknown>[];
 }
 
@@ -93,7 +95,7 @@ async function locate(subject: Subject, services: Services) {
 }
 
 /**
- * Erase a person from every local store. Dependent rows go first (outbox, dead letter, delivery log),
+ * Erase a person from every local store. Dependent rows go first (retries, records, dead letter, delivery log),
  * the events last but one, so an interrupted erasure finds the same events when run again. Consent
  * audit rows are blanked, not deleted: the controller must still show that a consent was recorded
  * (GDPR Art. 7(1)), so they keep time, source, policy and region and gain the request id as tombstone.
@@ -104,7 +106,9 @@ export async function eraseSubject(subject: Subject, services: Services, actor?:
   const ids = found.eventIds;
   const requestId = newRequestId(services);
   const counts: ErasureReceipt['counts'] = {
-    outbox: await changeIn(db, (ph) => `DELETE FROM outbox WHERE event_id IN (${ph})`, ids),
+    delivery_retry: await changeIn(db, (ph) => `DELETE FROM delivery_retry WHERE event_id IN (${ph})`, ids),
+    // An erased person's pending deliveries end here: erasure wins over delivery.
+    records: await changeIn(db, (ph) => `DELETE FROM records WHERE event_id IN (${ph})`, ids),
     dead_letter: await changeIn(db, (ph) => `DELETE FROM dead_letter WHERE event_id IN (${ph})`, ids),
     delivery_log: await changeIn(db, (ph) => `DELETE FROM delivery_log WHERE event_id IN (${ph})`, ids),
     events: await changeIn(db, (ph) => `DELETE FROM events WHERE event_id IN (${ph})`, ids),
@@ -150,7 +154,7 @@ export async function exportSubject(subject: Subject, services: Services, actor?
     consent: await consentRows(db, found.clientKeys),
     identity_links: uniqueLinks,
     deliveries: (await rowsIn<Row>(db, 'delivery_log', 'event_id', ids, 'updated_at')).map((r) => withParsed(r, 'reasons')),
-    outbox: (await rowsIn<Row>(db, 'outbox', 'event_id', ids, 'id')).map((r) => withParsed(r, 'payload')),
+    records: (await rowsIn<Row>(db, 'records', 'event_id', ids, 'seq')).map((r) => withParsed(r, 'data')),
     dead_letter: (await rowsIn<Row>(db, 'dead_letter', 'event_id', ids, 'id')).map((r) => withParsed(r, 'payload')),
   };
   const counts = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, v.length]));

@@ -11,7 +11,8 @@ import { signReceipt } from './receipts.js';
 import { describeReason } from './explain.js';
 import { identify } from '../identity/resolve.js';
 import { cookieDomain, serializeCookie } from '../identity/cookies.js';
-import { routeEvents, type EventOutcome, type RequestFacts } from '../pipeline.js';
+import { processEvents, type EventOutcome, type RequestFacts } from '../pipeline.js';
+import { decide } from '../delivery/decide.js';
 
 /** `POST /v1/consent` body: the visitor's choice per purpose, from the site's CMP. */
 export const consentChoiceSchema = z
@@ -102,17 +103,14 @@ export interface Explanation {
 
 const words = (code: string) => ({ code, explanation: describeReason(code) });
 
-/** Run the pipeline on events without storing anything, and say per destination what would happen and why. */
+/**
+ * Run the accept path on events without storing anything, and say per destination what would happen
+ * and why — through the same `decide()` delivery uses, so the payload shown is the payload sent.
+ */
 export async function explainEvents(events: Event[], facts: Omit<RequestFacts, 'explain'>, services: Services): Promise<Explanation[]> {
-  const routed = await routeEvents(events, { ...facts, explain: true }, {
-    config: services.config,
-    deduper: services.deduper,
-    destinations: services.destinations,
-    hasher: services.runtime.hash,
-    device: services.device,
-    randomHex: services.runtime.randomHex,
-  });
-  return routed.outcomes.map((o) => ({
+  await services.ready;
+  const processed = await processEvents(events, { ...facts, explain: true }, services.pipeline);
+  return processed.outcomes.map((o) => ({
     event_id: o.event_id,
     name: o.name,
     status: o.status,
@@ -123,7 +121,11 @@ export async function explainEvents(events: Event[], facts: Omit<RequestFacts, '
       ? Object.fromEntries(Object.entries(o.consent.purposes).map(([p, d]) => [p, { ...d, explanation: describeReason(d.reason) }]))
       : undefined,
     notes: [...(o.consent?.notes ?? []), ...o.reasons].map(words),
-    destinations: o.decisions.map((d) => ({ destination_id: d.destination_id, action: d.action, reasons: d.reasons.map(words), payload: d.payload })),
+    destinations: o.record
+      ? services.destinations.map((dest) => {
+          const d = decide(o.record!, dest);
+          return { destination_id: d.destination_id, action: d.action, reasons: d.reasons.map(words), payload: d.payload };
+        })
+      : [],
   }));
 }
-

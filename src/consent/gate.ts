@@ -2,20 +2,21 @@
  * @module Gating: may a destination receive an event under a consent state, and in which form.
  */
 import type { ConsentState, Purpose } from './purposes.js';
+import type { RouteAction, WhenDenied } from '../destinations/types.js';
 
 /** What a destination needs and what it does without it. */
 export interface GateRule {
   /** Purposes that must all be granted for the full payload. */
   requires: readonly Purpose[];
   /** Without them: drop the event, send it anonymized, or send it without cookies/identifiers. */
-  whenDenied: 'drop' | 'anonymize' | 'cookieless';
+  whenDenied: WhenDenied;
   /** The destination's IAB TCF vendor id (Google 755, Meta has none); checked when a TC string was present. */
   tcfVendorId?: number;
 }
 
-/** The gate's decision. `reasons` is empty for `full`. */
-export interface GateDecision {
-  mode: 'full' | 'anonymize' | 'cookieless' | 'drop';
+/** The gate's route action (never `skip`: only a mapper skips). `reasons` is empty for `send`. */
+export interface GateVerdict {
+  action: Exclude<RouteAction, 'skip'>;
   reasons: string[];
 }
 
@@ -27,9 +28,9 @@ export interface GateDecision {
  *
  * @example
  * gate(state, { requires: ['analytics_storage'], whenDenied: 'cookieless' })
- * // → { mode: 'cookieless', reasons: ['consent.purpose_denied:analytics_storage', 'consent.region_default_opt_in'] }
+ * // → { action: 'cookieless', reasons: ['consent.purpose_denied:analytics_storage', 'consent.region_default_opt_in'] }
  */
-export function gate(state: ConsentState, rule: GateRule): GateDecision {
+export function gate(state: ConsentState, rule: GateRule): GateVerdict {
   const reasons: string[] = [];
   for (const purpose of rule.requires) {
     const decision = state.purposes[purpose];
@@ -38,8 +39,8 @@ export function gate(state: ConsentState, rule: GateRule): GateDecision {
   if (rule.tcfVendorId !== undefined && state.tcf_vendor_consents !== undefined) {
     if (!state.tcf_vendor_consents.includes(rule.tcfVendorId)) reasons.push(`consent.tcf_vendor_missing:${rule.tcfVendorId}`);
   }
-  if (reasons.length === 0) return { mode: 'full', reasons };
-  return { mode: rule.whenDenied, reasons: [...new Set(reasons)] };
+  if (reasons.length === 0) return { action: 'send', reasons };
+  return { action: rule.whenDenied, reasons: [...new Set(reasons)] };
 }
 
 /**

@@ -32,8 +32,10 @@ export async function getDeadLetter(db: SqlDb, id: number): Promise<DeadLetter |
 }
 
 /**
- * Move items back to the outbox with fresh attempts (by ids, or every item of a destination).
- * Returns how many were requeued.
+ * Send items again (by ids, or every item of a destination): each becomes a due retry with fresh
+ * attempts, and delivery decides its payload again from the event's record — so a replay after a
+ * configuration fix sends the fixed payload. Returns how many were requeued; a dead letter whose
+ * record is gone (retention) cannot be replayed and stays.
  */
 export async function replayDeadLetters(db: SqlDb, select: { ids?: number[]; destination?: string }, now: number): Promise<number> {
   let where: string;
@@ -47,12 +49,14 @@ export async function replayDeadLetters(db: SqlDb, select: { ids?: number[]; des
   } else {
     return 0;
   }
+  where = `${where} AND seq IN (SELECT seq FROM records)`;
   const row = await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM dead_letter WHERE ${where}`, params);
   await db.batch([
     {
       sql:
-        'INSERT INTO outbox (destination_id, event_id, payload, created_at, attempts, next_attempt_at) ' +
-        `SELECT destination_id, event_id, payload, ?, 0, ? FROM dead_letter WHERE ${where}`,
+        'INSERT INTO delivery_retry (destination_id, seq, event_id, attempts, next_attempt_at, first_attempt_at, last_error) ' +
+        `SELECT destination_id, seq, event_id, 0, ?, ?, 'replayed' FROM dead_letter WHERE ${where} ` +
+        'ON CONFLICT (destination_id, seq) DO UPDATE SET attempts = 0, next_attempt_at = excluded.next_attempt_at',
       params: [now, now, ...params],
     },
     { sql: `DELETE FROM dead_letter WHERE ${where}`, params },

@@ -1,61 +1,37 @@
 /**
- * @module The durable outbox: rows are committed before the browser gets its 202, in grouped transactions.
+ * @module The group commit of accepted records: the records of concurrent requests are collected for
+ * one event-loop turn and committed in one transaction, so durability does not cost a transaction
+ * per request. The browser gets its 202 only after this commit.
  */
 import type { SqlDb, SqlStatement } from '../ports.js';
+import { insertRecordStatement, type EventRecord } from './record.js';
 
-/** One mapped payload waiting for its destination. */
-export interface OutboxRow {
-  destination_id: string;
-  event_id: string;
-  payload: unknown;
-  created_at: number;
-}
-
-/** A routing decision that sent nothing (dropped by consent, skipped by the mapper). */
-export interface DecisionRow {
-  destination_id: string;
-  event_id: string;
-  status: 'dropped' | 'skipped' | 'queued' | 'delivered';
-  reasons: string[];
-  at: number;
-}
-
-/**
- * Collects the writes of concurrent requests for one event-loop turn and commits them in a single
- * transaction, so durability does not cost a transaction per request.
- */
+/** The writer of the record log. */
 export interface Outbox {
-  /** Resolves once the rows are durable; rejects when the store cannot take them. */
-  enqueue(rows: OutboxRow[], decisions: DecisionRow[], extra?: SqlStatement[]): Promise<void>;
+  /**
+   * Store records (and extra statements) in the next group commit. Resolves once durable, with one
+   * flag per record: true when it was new, false when its event id was already stored (a duplicate).
+   * Rejects when the store cannot take them: then nothing of the group was stored.
+   */
+  append(records: readonly EventRecord[], extra?: readonly SqlStatement[]): Promise<boolean[]>;
   /** Commit whatever is pending now. */
   flush(): Promise<void>;
 }
 
-const INSERT_OUTBOX =
-  'INSERT INTO outbox (destination_id, event_id, payload, created_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, 0, ?)';
-const UPSERT_DECISION =
-  'INSERT INTO delivery_log (event_id, destination_id, status, attempts, reasons, updated_at) VALUES (?, ?, ?, 0, ?, ?) ' +
-  'ON CONFLICT (event_id, destination_id) DO UPDATE SET status = excluded.status, reasons = excluded.reasons, updated_at = excluded.updated_at';
-
-/** Statements that store rows and decisions. */
-export function outboxStatements(rows: OutboxRow[], decisions: DecisionRow[]): SqlStatement[] {
-  const out: SqlStatement[] = [];
-  for (const r of rows) {
-    out.push({ sql: INSERT_OUTBOX, params: [r.destination_id, r.event_id, JSON.stringify(r.payload), r.created_at, r.created_at] });
-  }
-  for (const d of decisions) {
-    out.push({ sql: UPSERT_DECISION, params: [d.event_id, d.destination_id, d.status, JSON.stringify(d.reasons), d.at] });
-  }
-  return out;
+interface Pending {
+  statements: SqlStatement[];
+  records: number;
+  resolve(inserted: boolean[]): void;
+  reject(err: unknown): void;
 }
 
 /**
  * @example
- * const outbox = createOutbox(db, () => worker.wake())
- * await outbox.enqueue(rows, decisions)
+ * const outbox = createOutbox(db, () => worker.wake(), setImmediate)
+ * const inserted = await outbox.append(records)
  */
 export function createOutbox(db: SqlDb, onCommit: () => void, schedule: (fn: () => void) => void): Outbox {
-  let pending: { statements: SqlStatement[]; resolve(): void; reject(err: unknown): void }[] = [];
+  let pending: Pending[] = [];
   let scheduled = false;
   let committing: Promise<void> = Promise.resolve();
 
@@ -64,9 +40,15 @@ export function createOutbox(db: SqlDb, onCommit: () => void, schedule: (fn: () 
     const group = pending;
     pending = [];
     if (group.length === 0) return;
+    const statements: SqlStatement[] = [];
+    for (const g of group) for (const s of g.statements) statements.push(s);
     try {
-      await db.batch(group.flatMap((g) => g.statements));
-      for (const g of group) g.resolve();
+      const changes = await db.batch(statements);
+      let at = 0;
+      for (const g of group) {
+        g.resolve(changes.slice(at, at + g.records).map((n) => n > 0));
+        at += g.statements.length;
+      }
       onCommit();
     } catch (err) {
       for (const g of group) g.reject(err);
@@ -74,12 +56,12 @@ export function createOutbox(db: SqlDb, onCommit: () => void, schedule: (fn: () 
   }
 
   return {
-    enqueue(rows, decisions, extra = []) {
-      const statements = outboxStatements(rows, decisions);
-      statements.push(...extra);
-      if (statements.length === 0) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        pending.push({ statements, resolve, reject });
+    append(records, extra = []) {
+      const statements = records.map(insertRecordStatement);
+      for (const s of extra) statements.push(s);
+      if (statements.length === 0) return Promise.resolve([]);
+      return new Promise<boolean[]>((resolve, reject) => {
+        pending.push({ statements, records: records.length, resolve, reject });
         if (!scheduled) {
           scheduled = true;
           schedule(() => {

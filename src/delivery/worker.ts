@@ -1,66 +1,47 @@
 /**
- * @module The delivery worker: claims due outbox items per destination, sends, retries, dead-letters.
+ * @module The delivery worker: per destination, reads the record log past its cursor (and retries that
+ * came due), decides each record (`decide()`), sends with many requests in flight, and settles the
+ * outcomes in batched transactions together with the cursor.
  */
-import type { SqlDb, Logger, FetchLike, PostgresPort } from '../ports.js';
-import type { Destination, OutboxItem, SendResult } from '../destinations/types.js';
-import type { DestinationConfig } from '../destinations/index.js';
+import type { SqlDb, Logger, FetchLike, PostgresPort, SqlStatement } from '../ports.js';
+import type { OutboxItem, SendContext, SendResult } from '../destinations/types.js';
 import type { DeliveryConfig } from './config.js';
-import { backoffDelay } from './backoff.js';
 import { classifySend, createBreaker, type Breaker, type BreakerSnapshot } from './breaker.js';
+import { decide, type ActiveDestination } from './decide.js';
+import { readRecord, type EventRecord, type RecordRow } from './record.js';
+import { settleStatements, type DeliveryItem, type ItemOutcome, type SettleCounts } from './settle.js';
+import { createLimiter, type Limiter } from './limiter.js';
 
-/** A configured destination with its kind. */
-export interface ActiveDestination {
-  config: DestinationConfig;
-  kind: Destination<any, any>;
-}
-
-interface Row {
-  id: number;
-  event_id: string;
-  payload: string;
-  attempts: number;
-  created_at: number;
-}
+export type { ActiveDestination } from './decide.js';
+export { DELIVERY_LOG_SQL, DEAD_LETTER_SQL } from './settle.js';
 
 /** Counters for metrics and tests. */
 export interface DeliveryStats {
   delivered: number;
   retried: number;
   dead: number;
+  /** Decided not to send (dropped by consent, skipped by the mapper). */
+  decided: number;
   /** Circuit breaker per destination id, as of now. */
   readonly breakers: Record<string, BreakerSnapshot>;
 }
 
 /** The delivery loop of one instance. */
 export interface Worker {
-  /** Look for due items now (called after each outbox commit). */
+  /** New records were committed: look for work (after each destination's batch wait). */
   wake(): void;
-  /** Run rounds until nothing is due now; resolves when idle (tests, shutdown). */
+  /** Run until nothing is due now and nothing is in flight (tests, shutdown). */
   drain(): Promise<void>;
-  start(): void;
-  /** Stop polling and wait for in-flight sends. */
+  start(): Promise<void>;
+  /** Stop claiming, wait for in-flight sends and their settlement. */
   stop(): Promise<void>;
+  /** Set while outcomes cannot be recorded (the store refuses writes): delivery is paused. */
+  readonly fault: string | undefined;
   readonly stats: DeliveryStats;
 }
 
-/** Records a delivery outcome: (event_id, destination_id, status, attempts, error, updated_at). */
-export const DELIVERY_LOG_SQL =
-  'INSERT INTO delivery_log (event_id, destination_id, status, attempts, error, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
-  'ON CONFLICT (event_id, destination_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, error = excluded.error, updated_at = excluded.updated_at';
-
-/** Moves an item to the dead-letter store: (destination_id, event_id, payload, reason, attempts, created_at, failed_at). */
-export const DEAD_LETTER_SQL =
-  'INSERT INTO dead_letter (destination_id, event_id, payload, reason, attempts, created_at, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
-
-/** Statements per settle transaction (two or three per item). */
-const SETTLE_SLICE = 300;
-
-/**
- * @example
- * const worker = createWorker({ db, destinations, config: config.delivery, fetch, now, log, random: Math.random })
- * worker.start()
- */
-export function createWorker(deps: {
+/** Everything the worker needs. */
+export interface WorkerDeps {
   db: SqlDb;
   destinations: ActiveDestination[];
   config: DeliveryConfig;
@@ -68,192 +49,393 @@ export function createWorker(deps: {
   now: () => number;
   log: Logger;
   random: () => number;
-  /** Yield to pending I/O between large writes, so ingest requests are not held up by delivery. */
+  /** Yield to pending I/O (Node's setImmediate). */
   defer?: (fn: () => void) => void;
-  /** PostgreSQL pools for warehouse destinations, when the runtime has them. */
   postgres?: PostgresPort;
-}): Worker {
-  const { db, config, log } = deps;
-  const breakers = new Map<string, Breaker>(deps.destinations.map((d) => [d.config.id, createBreaker(config.breaker)]));
-  const yieldToIo = () => new Promise<void>((done) => (deps.defer ?? ((fn) => setTimeout(fn, 0)))(done));
-  const stats: DeliveryStats = {
-    delivered: 0,
-    retried: 0,
-    dead: 0,
-    get breakers() {
-      return Object.fromEntries([...breakers].map(([id, b]) => [id, b.snapshot()]));
-    },
+}
+
+interface DestState {
+  dest: ActiveDestination;
+  breaker: Breaker;
+  limiter: Limiter;
+  /** Every record up to here is settled or waits in delivery_retry (persisted). */
+  cursor: number;
+  /** The highest record claimed. */
+  claimed: number;
+  /** Claimed records from the log not settled yet. */
+  open: Set<number>;
+  /** Retry rows in flight. */
+  retrying: Set<number>;
+  /** Outcomes waiting for the next settle commit. */
+  done: { item: DeliveryItem; outcome: ItemOutcome }[];
+  pumping: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+  /** A half-open breaker lets one send through as the probe. */
+  probing: boolean;
+}
+
+/** Records past the cursor; `settled` marks those settled before a restart (skipped, never resent). */
+const SELECT_RECORDS =
+  'SELECT r.seq, r.event_id, r.received_at, r.ip, r.user_agent, r.data, ' +
+  'EXISTS (SELECT 1 FROM delivery_log d WHERE d.event_id = r.event_id AND d.destination_id = ?) AS settled FROM records r WHERE r.seq > ? ORDER BY r.seq LIMIT ?';
+const SELECT_DUE =
+  'SELECT t.seq, t.attempts, r.event_id, r.received_at, r.ip, r.user_agent, r.data FROM delivery_retry t JOIN records r ON r.seq = t.seq ' +
+  'WHERE t.destination_id = ? AND t.next_attempt_at <= ? ORDER BY t.next_attempt_at LIMIT ?';
+/**
+ * IP and User-Agent are kept only until every destination has settled the record: nulled once all
+ * cursors passed it and it waits in no retry or dead letter (which may still send it).
+ */
+const SWEEP_NET =
+  'UPDATE records SET ip = NULL, user_agent = NULL WHERE (ip IS NOT NULL OR user_agent IS NOT NULL) AND seq <= ? ' +
+  'AND NOT EXISTS (SELECT 1 FROM delivery_retry t WHERE t.seq = records.seq) AND NOT EXISTS (SELECT 1 FROM dead_letter l WHERE l.seq = records.seq)';
+const SAVE_CURSOR = 'INSERT INTO delivery_cursor (destination_id, seq) VALUES (?, ?) ON CONFLICT (destination_id) DO UPDATE SET seq = excluded.seq';
+
+type Row = RecordRow & { event_id: string; received_at: number; attempts?: number; settled?: number };
+
+/** Parsed records shared by the destinations that read the same rows at about the same time. */
+function createRecordCache(size: number) {
+  const cache = new Map<number, EventRecord>();
+  return (row: Row): EventRecord => {
+    let record = cache.get(row.seq);
+    if (!record) {
+      record = readRecord(row);
+      if (cache.size >= size) cache.delete(cache.keys().next().value!);
+      cache.set(row.seq, record);
+    }
+    return record;
   };
-  const running = new Map<string, Promise<number>>();
+}
+
+/**
+ * @example
+ * const worker = createWorker({ db, destinations, config: config.delivery, fetch, now, log, random: Math.random })
+ * await worker.start()
+ */
+export function createWorker(deps: WorkerDeps): Worker {
+  const { db, config, log } = deps;
+  const defer = deps.defer ?? ((fn: () => void) => void setTimeout(fn, 0));
+  const yieldToIo = () => new Promise<void>((done) => defer(done));
+  const counts: SettleCounts = { delivered: 0, retried: 0, dead: 0, decided: 0 };
+  const states: DestState[] = deps.destinations.map((dest) => ({
+    dest,
+    breaker: createBreaker(config.breaker),
+    limiter: createLimiter(dest.config.max_in_flight ?? dest.kind.maxInFlight),
+    cursor: 0,
+    claimed: 0,
+    open: new Set(),
+    retrying: new Set(),
+    done: [],
+    pumping: false,
+    probing: false,
+  }));
+  const stats: DeliveryStats = {
+    get delivered() {
+      return counts.delivered;
+    },
+    get retried() {
+      return counts.retried;
+    },
+    get dead() {
+      return counts.dead;
+    },
+    get decided() {
+      return counts.decided;
+    },
+    get breakers() {
+      return Object.fromEntries(states.map((s) => [s.dest.config.id, s.breaker.snapshot()]));
+    },
+  } as DeliveryStats;
+  const parse = createRecordCache(4 * config.claim_batch);
+  const sends = new Set<Promise<void>>();
   let stopped = true;
+  /** drain() runs even when the background loop is stopped (Workers: no timers outlive a request). */
+  let draining = 0;
+  let fault: string | undefined;
+  let pollTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Items claimed per destination at most (in flight or waiting to settle). */
+  const window = 2 * config.claim_batch;
 
-  async function settle(dest: ActiveDestination, items: OutboxItem<unknown>[], result: SendResult): Promise<void> {
+  // ---- settlement: outcomes of every destination, committed together with the cursors ----
+  let settleScheduled = false;
+  let settling: Promise<void> = Promise.resolve();
+  let faultDelay = 0;
+  let lastSweep = 0;
+
+  function scheduleSettle(): void {
+    if (settleScheduled) return;
+    settleScheduled = true;
+    defer(() => {
+      settling = settling.then(settleNow);
+    });
+  }
+
+  async function settleNow(): Promise<void> {
+    settleScheduled = false;
     const now = deps.now();
-    const byId = new Map(items.map((i) => [i.id, i]));
-    const statements: { sql: string; params: (string | number | null)[] }[] = [];
-    const log_ = (i: OutboxItem<unknown>, status: string, attempts: number, reason: string | null) =>
-      statements.push({
-        sql: DELIVERY_LOG_SQL,
-        params: [i.event_id, dest.config.id, status, attempts, reason === null ? null : reason.slice(0, 2000), now],
-      });
-    const dead = (i: OutboxItem<unknown>, reason: string, attempts: number) => {
-      statements.push({
-        sql: DEAD_LETTER_SQL,
-        params: [dest.config.id, i.event_id, JSON.stringify(i.payload), reason, attempts, i.created_at, now],
-      });
-      statements.push({ sql: 'DELETE FROM outbox WHERE id = ?', params: [i.id] });
-      log_(i, 'dead', attempts, reason);
-      stats.dead++;
-    };
-    const seen = new Set<number>();
-    for (const id of result.delivered) {
-      const i = byId.get(id);
-      if (!i || seen.has(id)) continue;
-      seen.add(id);
-      statements.push({ sql: 'DELETE FROM outbox WHERE id = ?', params: [id] });
-      log_(i, 'delivered', i.attempts + 1, null);
-      stats.delivered++;
-    }
-    for (const f of result.failed) {
-      const i = byId.get(f.id);
-      if (!i || seen.has(f.id)) continue;
-      seen.add(f.id);
-      dead(i, f.error, i.attempts + 1);
-    }
-    const retries = [...result.retry];
-    for (const i of items) if (!seen.has(i.id) && !retries.some((r) => r.id === i.id)) retries.push({ id: i.id, error: 'no result from send' });
-    for (const r of retries) {
-      const i = byId.get(r.id);
-      if (!i || seen.has(r.id)) continue;
-      seen.add(r.id);
-      const attempts = i.attempts + 1;
-      if (attempts >= config.max_attempts || now - i.created_at >= config.max_age) {
-        dead(i, `${r.error} (gave up after ${attempts} attempts)`, attempts);
-        continue;
+    const statements: SqlStatement[] = [];
+    const taken: { state: DestState; done: DestState['done'] }[] = [];
+    const local = new Map<DestState, number>();
+    for (const state of states) {
+      if (state.done.length === 0) continue;
+      const done = state.done;
+      state.done = [];
+      taken.push({ state, done });
+      const batch = settleStatements(state.dest.config.id, done, { now, config, random: deps.random, resumeAt: state.breaker.state === 'open' ? state.breaker.openUntil : undefined }, counts);
+      // The embedded warehouse: its rows commit with the outcome (exactly once).
+      if (state.dest.kind.local) {
+        for (const { item, outcome } of done) if (outcome.kind === 'delivered') statements.push(...state.dest.kind.local(item.decision.payload, state.dest.config));
       }
-      const delay = backoffDelay(attempts, { base: config.backoff_base, max: config.backoff_max, random: deps.random, retryAfterMs: r.retry_after_ms });
-      statements.push({
-        sql: 'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?',
-        params: [attempts, now + delay, r.error.slice(0, 2000), r.id],
-      });
-      stats.retried++;
+      for (const s of batch) statements.push(s);
+      for (const { item } of done) {
+        if (item.retrying) state.retrying.delete(item.seq);
+        else state.open.delete(item.seq);
+      }
+      local.set(state, cursorOf(state));
+      statements.push({ sql: SAVE_CURSOR, params: [state.dest.config.id, cursorOf(state)] });
     }
-    // Large batches (Meta takes 1000 per request) are settled in slices with a yield between them,
-    // so a settle never blocks ingest for long. A crash between slices only redelivers (at least once).
-    for (let i = 0; i < statements.length; i += SETTLE_SLICE) {
-      if (i > 0) await yieldToIo();
-      await db.batch(statements.slice(i, i + SETTLE_SLICE));
+    if (statements.length === 0) return;
+    if (now - lastSweep >= 1000) {
+      lastSweep = now;
+      statements.push({ sql: SWEEP_NET, params: [Math.min(...[...local.values(), ...states.filter((s) => !local.has(s)).map((s) => s.cursor)])] });
     }
+    try {
+      await db.batch(statements);
+      for (const [state, cursor] of local) state.cursor = cursor;
+      if (fault) log.info('delivery resumed: outcomes are recorded again', {});
+      fault = undefined;
+      faultDelay = 0;
+    } catch (err) {
+      // Outcomes that cannot be recorded are kept in memory and never sent again meanwhile: the
+      // worker pauses (no new claims) and retries the commit with backoff until the store takes it.
+      for (const { state, done } of taken) {
+        state.done = [...done, ...state.done];
+        for (const { item } of done) (item.retrying ? state.retrying : state.open).add(item.seq);
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      if (fault !== message) log.error('delivery paused: outcomes cannot be recorded', { error: message.slice(0, 300) });
+      fault = message;
+      faultDelay = Math.min(30_000, Math.max(250, faultDelay * 2));
+      setTimeout(() => {
+        settling = settling.then(settleNow);
+      }, faultDelay);
+      return;
+    }
+    for (const state of states) pump(state);
   }
 
-  /** Feed a send's outcome to the destination's breaker and log when it opens or closes. */
-  function observe(dest: ActiveDestination, breaker: Breaker, result: SendResult): void {
-    const before = breaker.state;
-    breaker.record(classifySend(result), deps.now());
-    if (breaker.state === 'open' && before !== 'open') {
-      const s = breaker.snapshot();
-      log.warn('delivery breaker opened', { destination: dest.config.id, failures: s.consecutive_failures, cooldown_ms: breaker.openUntil - deps.now() });
-    } else if (breaker.state === 'closed' && before !== 'closed') {
-      log.info('delivery breaker closed', { destination: dest.config.id });
-    }
+  function cursorOf(state: DestState): number {
+    let min = state.claimed;
+    for (const seq of state.open) if (seq - 1 < min) min = seq - 1;
+    return min;
   }
 
-  /**
-   * One round for one destination; returns how many items it claimed. While the destination's breaker
-   * is open nothing is claimed or sent, so the items keep their attempts; a breaker that opens mid-round
-   * leaves the unsent chunks as they were.
-   */
-  async function round(dest: ActiveDestination): Promise<number> {
-    const breaker = breakers.get(dest.config.id)!;
-    if (!breaker.allow(deps.now())) return 0;
-    const rows = await db.all<Row>(
-      'SELECT id, event_id, payload, attempts, created_at FROM outbox WHERE destination_id = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?',
-      [dest.config.id, deps.now(), config.claim_batch],
-    );
-    if (rows.length === 0) return 0;
-    const items: OutboxItem<unknown>[] = rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) }));
-    const size = dest.config.batch.max_events ?? dest.kind.batch.maxEvents;
-    const ctx = { fetch: deps.fetch, now: deps.now, log, db, postgres: deps.postgres };
-    for (let start = 0; start < items.length; start += size) {
-      if (start > 0) await yieldToIo();
-      // Half-open: the first chunk is the probe; its outcome decides whether the next one goes.
-      if (start > 0 && !breaker.allow(deps.now())) break;
-      const chunk = items.slice(start, start + size);
-      let result: SendResult;
+  // ---- claiming and sending ----
+  function toItem(state: DestState, row: Row, retrying: boolean): DeliveryItem {
+    const record = parse(row);
+    const decision = decide(record, state.dest);
+    return {
+      seq: row.seq,
+      event_id: row.event_id,
+      received_at: row.received_at,
+      attempts: row.attempts ?? 0,
+      retrying,
+      decision,
+      deadPayload: () => decide({ ...record, ip: undefined, user_agent: undefined }, state.dest).payload,
+    };
+  }
+
+  async function claim(state: DestState, most: number): Promise<DeliveryItem[]> {
+    const inFlight = state.open.size + state.retrying.size;
+    let room = Math.min(most, window - inFlight);
+    if (state.probing || room <= 0) return [];
+    const id = state.dest.config.id;
+    const now = deps.now();
+    const items: DeliveryItem[] = [];
+    const due = await db.all<Row>(SELECT_DUE, [id, now, room + state.retrying.size]);
+    for (const row of due) {
+      if (state.retrying.has(row.seq) || room <= 0) continue;
+      state.retrying.add(row.seq);
+      items.push(toItem(state, row, true));
+      room--;
+    }
+    if (room > 0) {
+      const rows = await db.all<Row>(SELECT_RECORDS, [id, state.claimed, room]);
+      for (const row of rows) {
+        if (row.settled) continue;
+        state.open.add(row.seq);
+        items.push(toItem(state, row, false));
+      }
+      if (rows.length > 0) state.claimed = rows[rows.length - 1]!.seq;
+    }
+    return items;
+  }
+
+  function finish(state: DestState, settled: { item: DeliveryItem; outcome: ItemOutcome }[]): void {
+    for (const s of settled) state.done.push(s);
+    scheduleSettle();
+  }
+
+  async function send(state: DestState, items: DeliveryItem[]): Promise<void> {
+    const { dest, breaker } = state;
+    const outgoing: OutboxItem<unknown>[] = items.map((i) => ({ id: i.seq, event_id: i.event_id, payload: i.decision.payload, attempts: i.attempts, created_at: i.received_at }));
+    let result: SendResult;
+    if (dest.kind.local) {
+      result = { delivered: outgoing.map((o) => o.id), retry: [], failed: [] };
+    } else {
+      const ctx: SendContext = { fetch: deps.fetch, now: deps.now, log, db, postgres: deps.postgres, limit: state.limiter.run };
       try {
-        result = await dest.kind.send(chunk, dest.config, ctx);
+        result = await dest.kind.send(outgoing, dest.config, ctx);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         log.warn('send failed', { destination: dest.config.id, error: message.slice(0, 200) });
-        result = { delivered: [], failed: [], retry: chunk.map((i) => ({ id: i.id, error: `send threw: ${message}` })) };
+        result = { delivered: [], failed: [], retry: outgoing.map((i) => ({ id: i.id, error: `send threw: ${message}` })) };
       }
-      await settle(dest, chunk, result);
-      observe(dest, breaker, result);
+      observe(state, result);
     }
-    return rows.length;
+    const outage = breaker.state === 'open';
+    const bySeq = new Map(items.map((i) => [i.seq, i]));
+    const settled: { item: DeliveryItem; outcome: ItemOutcome }[] = [];
+    const take = (seq: number) => {
+      const item = bySeq.get(seq);
+      if (item) bySeq.delete(seq);
+      return item;
+    };
+    for (const seq of result.delivered) {
+      const item = take(seq);
+      if (item) settled.push({ item, outcome: { kind: 'delivered' } });
+    }
+    for (const f of result.failed) {
+      const item = take(f.id);
+      if (item) settled.push({ item, outcome: { kind: 'failed', error: f.error } });
+    }
+    for (const r of result.retry) {
+      const item = take(r.id);
+      if (item) settled.push({ item, outcome: { kind: 'retry', error: r.error, retry_after_ms: r.retry_after_ms, outage } });
+    }
+    for (const item of bySeq.values()) settled.push({ item, outcome: { kind: 'retry', error: 'no result from send', outage } });
+    state.probing = false;
+    finish(state, settled);
   }
 
-  function runDestination(dest: ActiveDestination): Promise<number> {
-    const current = running.get(dest.config.id);
-    if (current) return current;
-    const p = round(dest)
-      .catch((err) => {
-        log.error('delivery round failed', { destination: dest.config.id, error: String(err).slice(0, 200) });
-        return 0;
-      })
-      .finally(() => running.delete(dest.config.id));
-    running.set(dest.config.id, p);
-    return p;
+  /** Feed a send's outcome to the destination's breaker and log when it opens or closes. */
+  function observe(state: DestState, result: SendResult): void {
+    const { breaker } = state;
+    const before = breaker.state;
+    breaker.record(classifySend(result), deps.now());
+    if (breaker.state === 'open' && before !== 'open') {
+      log.warn('delivery breaker opened', { destination: state.dest.config.id, failures: breaker.snapshot().consecutive_failures, cooldown_ms: breaker.openUntil - deps.now() });
+    } else if (breaker.state === 'closed' && before !== 'closed') {
+      log.info('delivery breaker closed', { destination: state.dest.config.id });
+    }
   }
 
-  /** How long a destination waits after new items arrive, to fill a batch (`batch.max_wait_ms`). */
-  const waitMs = (d: ActiveDestination) => d.config.batch.max_wait_ms ?? d.kind.batch.maxWaitMs;
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
-
-  function schedule(dest: ActiveDestination, delay: number): void {
-    if (stopped || timers.has(dest.config.id)) return;
-    timers.set(
-      dest.config.id,
-      setTimeout(() => {
-        timers.delete(dest.config.id);
-        void runDestination(dest).then((handled) => {
-          // A full claim means more is due: go again at once rather than waiting.
-          if (handled >= config.claim_batch) schedule(dest, 0);
-        });
-      }, delay),
-    );
+  /** Claim and dispatch until the window is full or nothing is due; sends run concurrently. */
+  async function pump(state: DestState): Promise<void> {
+    const active = () => !fault && (!stopped || draining > 0);
+    if (state.pumping || !active()) return;
+    state.pumping = true;
+    try {
+      while (active()) {
+        if (!state.breaker.allow(deps.now())) {
+          const wait = Math.max(0, state.breaker.openUntil - deps.now());
+          schedule(state, wait + 1);
+          break;
+        }
+        const probe = state.breaker.state === 'half_open';
+        const size = state.dest.config.batch.max_events ?? state.dest.kind.batch.maxEvents;
+        // Half-open: one chunk is the probe; the rest waits for its outcome.
+        const items = await claim(state, probe ? size : config.claim_batch);
+        if (items.length === 0) break;
+        const sendable: DeliveryItem[] = [];
+        const decided: { item: DeliveryItem; outcome: ItemOutcome }[] = [];
+        for (const item of items) {
+          if (item.decision.payload === undefined) decided.push({ item, outcome: { kind: 'decided' } });
+          else sendable.push(item);
+        }
+        if (decided.length > 0) finish(state, decided);
+        if (probe && sendable.length > 0) state.probing = true;
+        for (let start = 0; start < sendable.length; start += size) {
+          const p: Promise<void> = send(state, sendable.slice(start, start + size)).finally(() => sends.delete(p));
+          sends.add(p);
+        }
+        if (probe) break;
+        await yieldToIo();
+      }
+    } catch (err) {
+      log.error('delivery round failed', { destination: state.dest.config.id, error: String(err).slice(0, 200) });
+    } finally {
+      state.pumping = false;
+    }
   }
 
-  /** The slow loop: retries that came due and items requeued from the dead-letter store. */
+  function schedule(state: DestState, delay: number): void {
+    if (stopped || state.timer) return;
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      void pump(state);
+    }, delay);
+  }
+
+  /** The slow loop: retries that came due, replays, and anything a wake-up missed. */
   function poll(): void {
     if (stopped) return;
-    for (const dest of deps.destinations) schedule(dest, 0);
+    for (const state of states) void pump(state);
     pollTimer = setTimeout(poll, config.poll_interval);
   }
-  let pollTimer: ReturnType<typeof setTimeout> | undefined;
+
+  async function idle(): Promise<boolean> {
+    await Promise.all([...sends]);
+    await settling;
+    return sends.size === 0 && states.every((s) => s.done.length === 0 && !s.pumping);
+  }
 
   return {
     stats,
+    get fault() {
+      return fault;
+    },
     wake() {
-      for (const dest of deps.destinations) if (!dest.kind.local) schedule(dest, waitMs(dest));
+      for (const state of states) schedule(state, state.dest.config.batch.max_wait_ms ?? state.dest.kind.batch.maxWaitMs);
     },
     async drain() {
-      for (;;) {
-        await Promise.all([...running.values()]);
-        const handled = await Promise.all(deps.destinations.map(runDestination));
-        if (handled.every((n) => n === 0)) return;
+      draining++;
+      try {
+        for (let round = 0; round < 100_000; round++) {
+          const before = counts.delivered + counts.retried + counts.dead + counts.decided;
+          await Promise.all(states.map((s) => pump(s)));
+          const quiet = await idle();
+          const after = counts.delivered + counts.retried + counts.dead + counts.decided;
+          if ((quiet && after === before) || fault) return;
+        }
+      } finally {
+        draining--;
       }
     },
-    start() {
+    async start() {
+      const saved = await db.all<{ destination_id: string; seq: number }>('SELECT destination_id, seq FROM delivery_cursor');
+      const max = (await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM records'))?.seq ?? 0;
+      const fresh: SqlStatement[] = [];
+      for (const state of states) {
+        const row = saved.find((r) => r.destination_id === state.dest.config.id);
+        // A destination added to an existing store starts with the records accepted from now on.
+        state.cursor = row ? row.seq : max;
+        state.claimed = state.cursor;
+        if (!row) fresh.push({ sql: SAVE_CURSOR, params: [state.dest.config.id, max] });
+      }
+      if (fresh.length > 0) await db.batch(fresh);
       stopped = false;
       poll();
     },
     async stop() {
       stopped = true;
       if (pollTimer) clearTimeout(pollTimer);
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
-      await Promise.all([...running.values()]);
+      for (const state of states) {
+        if (state.timer) clearTimeout(state.timer);
+        state.timer = undefined;
+      }
+      await Promise.all([...sends]);
+      await settling;
+      if (states.some((s) => s.done.length > 0) && !fault) await settleNow();
     },
   };
 }

@@ -130,7 +130,7 @@ function mapItems(items: Item[], notes: string[]): Ga4Item[] {
 function mapParams(event: Event, ctx: MapContext, notes: string[]): Record<string, Ga4ParamValue> {
   const items = event.items && event.items.length > 0 ? mapItems(event.items, notes) : [];
   const entries: [string, Scalar | Ga4Item[] | undefined][] = [
-    ['session_id', ctx.mode === 'cookieless' ? undefined : (event.client.session_id ?? event.params.session_id)],
+    ['session_id', ctx.action === 'cookieless' ? undefined : (event.client.session_id ?? event.params.session_id)],
     ['engagement_time_msec', event.client.engagement_time_msec ?? event.params.engagement_time_msec],
     ['items', items.length > 0 ? items : undefined],
     ['page_location', event.params.page_location ?? event.page.url],
@@ -237,28 +237,28 @@ export function mapGa4(event: Event, config: Ga4MapConfig, ctx: MapContext): Map
   if (event.received_at - time > GA4_LIMITS.maxAgeMs) return { skip: 'ga4.event_too_old' };
 
   const granted = (p: 'ad_user_data' | 'ad_personalization'): Ga4ConsentValue =>
-    ctx.mode !== 'cookieless' && event.consent_state?.purposes[p].value === 'granted' ? 'GRANTED' : 'DENIED';
+    ctx.action !== 'cookieless' && event.consent_state?.purposes[p].value === 'granted' ? 'GRANTED' : 'DENIED';
   const consent = { ad_user_data: granted('ad_user_data'), ad_personalization: granted('ad_personalization') };
 
-  const clientId = ctx.mode === 'cookieless' || !event.client.client_id ? ephemeralClientId(event) : event.client.client_id;
+  const clientId = ctx.action === 'cookieless' || !event.client.client_id ? ephemeralClientId(event) : event.client.client_id;
   const payload: Ga4Payload = {
     client_id: clientId,
     consent,
     event: { name, params: mapParams(event, ctx, notes), timestamp_micros: time * 1000 },
   };
-  if (ctx.mode === 'full' && event.user.user_id) {
+  if (ctx.action === 'send' && event.user.user_id) {
     // GA4 ignores a User-ID over 256 characters; a cut id would join the wrong user, so drop it.
     if (event.user.user_id.length > GA4_LIMITS.userIdLength) notes.push('ga4.user_id_too_long');
     else payload.user_id = event.user.user_id;
   }
-  if (ctx.mode !== 'cookieless' && event.user_properties) {
+  if (ctx.action !== 'cookieless' && event.user_properties) {
     const up = mapUserProperties(event.user_properties, notes);
     if (up) payload.user_properties = up;
   }
-  if (ctx.mode === 'full' && consent.ad_user_data === 'GRANTED') {
+  if (ctx.action === 'send' && consent.ad_user_data === 'GRANTED') {
     const ud = mapUserData(event);
     if (ud) payload.user_data = ud;
-  } else if (ctx.mode === 'full' && event.hashed_user && Object.keys(event.hashed_user).length > 0) {
+  } else if (ctx.action === 'send' && event.hashed_user && Object.keys(event.hashed_user).length > 0) {
     // Said explicitly, so the trail does not suggest the hashed data left.
     notes.push('ga4.user_data_withheld');
   }

@@ -101,13 +101,15 @@ async function sendGa4(batch: OutboxItem<Ga4Payload>[], config: Ga4Config, ctx: 
     return false;
   });
 
+  // After a 429/5xx the requests not yet started are kept for later instead of hammering the endpoint.
   let throttled: { error: string; retry_after_ms?: number } | undefined;
-  for (let request of planGa4Requests(fresh)) {
-    if (throttled) {
-      // After a 429/5xx, keep the rest of the batch for later instead of hammering the endpoint.
-      for (const item of request.items) result.retry.push({ id: item.id, ...throttled });
-      continue;
-    }
+  const retryAll = (request: Ga4Request, why: { error: string; retry_after_ms?: number }) => {
+    for (const item of request.items) result.retry.push({ id: item.id, ...why });
+  };
+
+  /** One request; a permanent refusal of a multi-event request is retried per event so one bad event never fails its neighbours. */
+  const deliver = async (request: Ga4Request): Promise<void> => {
+    if (throttled) return retryAll(request, throttled);
     if (config.validate) {
       const checked = await postJson(ctx.fetch, `${base}/debug/mp/collect?${query}`, request.body, config.timeout_ms);
       if (checked.ok && checked.status >= 200 && checked.status < 300) {
@@ -117,7 +119,7 @@ async function sendGa4(batch: OutboxItem<Ga4Payload>[], config: Ga4Config, ctx: 
           for (const msg of messages) for (const i of blamedIndexes(msg, request.items.length)) bad.set(i, clean(describe(msg)));
           for (const [i, error] of bad) result.failed.push({ id: request.items[i]!.id, error: truncateText(error) });
           const good = request.items.filter((_, i) => !bad.has(i));
-          if (good.length === 0) continue;
+          if (good.length === 0) return;
           request = { items: good, body: requestBody(good) };
         }
       }
@@ -126,23 +128,28 @@ async function sendGa4(batch: OutboxItem<Ga4Payload>[], config: Ga4Config, ctx: 
     const res = await postJson(ctx.fetch, `${base}/mp/collect?${query}`, request.body, config.timeout_ms);
     if (!res.ok) {
       throttled = { error: clean(`ga4.${res.error}`) };
-    } else if (res.status >= 200 && res.status < 300) {
+      return retryAll(request, throttled);
+    }
+    if (res.status >= 200 && res.status < 300) {
       // GA4 answers 2xx (usually 204, empty) even for payloads it discards; map() is the validator.
       for (const item of request.items) result.delivered.push(item.id);
-      continue;
-    } else if (isRetryableStatus(res.status)) {
-      const retryAfter = parseRetryAfter(res.retryAfter, now);
-      throttled = {
-        error: clean(`ga4.http_${res.status}: ${truncateText(res.text)}`),
-        ...(retryAfter !== undefined ? { retry_after_ms: retryAfter } : {}),
-      };
-    } else {
-      const error = clean(`ga4.http_${res.status}: ${truncateText(res.text)}`);
-      for (const item of request.items) result.failed.push({ id: item.id, error });
-      continue;
+      return;
     }
-    for (const item of request.items) result.retry.push({ id: item.id, ...throttled });
-  }
+    if (isRetryableStatus(res.status)) {
+      const retryAfter = parseRetryAfter(res.retryAfter, now);
+      throttled = { error: clean(`ga4.http_${res.status}: ${truncateText(res.text)}`), ...(retryAfter !== undefined ? { retry_after_ms: retryAfter } : {}) };
+      return retryAll(request, throttled);
+    }
+    if (request.items.length > 1) {
+      // Still inside this request's slot: one at a time (at most 25), never a second slot (no deadlock).
+      for (const item of request.items) await deliver({ items: [item], body: requestBody([item]) });
+      return;
+    }
+    const error = clean(`ga4.http_${res.status}: ${truncateText(res.text)}`);
+    for (const item of request.items) result.failed.push({ id: item.id, error });
+  };
+  // GA4 takes one client per request: the requests of a batch run concurrently, bounded by max_in_flight.
+  await Promise.all(planGa4Requests(fresh).map((request) => ctx.limit(() => deliver(request))));
   if (result.failed.length > 0 || result.retry.length > 0) {
     ctx.log.warn('ga4 send incomplete', {
       measurement_id: config.measurement_id,
@@ -178,6 +185,7 @@ export const ga4 = defineDestination<Ga4Config, Ga4Payload>({
   whenDenied: 'drop',
   privacy: { flavor: 'google', ip: 'truncate' },
   batch: { maxEvents: 100, maxWaitMs: 1000 },
+  maxInFlight: 64,
   map: mapGa4,
   send: sendGa4,
 });

@@ -88,7 +88,7 @@ function num(v: Scalar | undefined): number | undefined {
 function userData(event: Event, ctx: MapContext): MetaUserData {
   const ud: MetaUserData = {};
   // Every customer parameter identifies a person: only a fully consented event carries any.
-  if (ctx.mode !== 'full') return ud;
+  if (ctx.action !== 'send') return ud;
   const h = event.hashed_user ?? {};
   for (const k of HASHED_KEYS) {
     const v = h[k];

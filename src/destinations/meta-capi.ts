@@ -94,7 +94,7 @@ async function sendMetaCapi(batch: OutboxItem<MetaEvent>[], config: MetaCapiConf
       ...(config.test_event_code ? { test_event_code: config.test_event_code } : {}),
       access_token: config.access_token,
     });
-    const res = await postJson(ctx.fetch, url, body, config.timeout_ms);
+    const res = await ctx.limit(() => postJson(ctx.fetch, url, body, config.timeout_ms));
     if (!res.ok) {
       stop = { kind: 'retry', error: clean(`meta.${res.error}`) };
       return settle(items, stop);
@@ -159,6 +159,7 @@ export const metaCapi = defineDestination<MetaCapiConfig, MetaEvent>({
   whenDenied: 'drop',
   privacy: { flavor: 'meta', ip: 'keep' },
   batch: { maxEvents: META_MAX_EVENTS, maxWaitMs: 2000 },
+  maxInFlight: 8,
   map: mapMetaCapi,
   send: sendMetaCapi,
 });

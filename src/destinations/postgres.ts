@@ -178,6 +178,7 @@ export const postgres = defineDestination<PostgresConfig, EventRow>({
   whenDenied: 'anonymize',
   privacy: { flavor: 'warehouse', ip: 'truncate' },
   batch: { maxEvents: 500, maxWaitMs: 500 },
+  maxInFlight: 4,
   map(event) {
     return { payload: warehouseRow(event) };
   },

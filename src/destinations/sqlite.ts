@@ -62,7 +62,15 @@ export function warehouseRow(event: Event): EventRow {
 const INSERT =
   'INSERT OR IGNORE INTO events (event_id, name, time, received_at, client_id, session_id, user_id, page_url, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
-/** The default warehouse destination: writes through the same outbox and `send` path as every vendor. */
+/** Stitching: the client ↔ user link, in pseudonyms (only events sent in full carry both). */
+const UPSERT_LINK =
+  'INSERT INTO identity_links (client_key, user_key, first_seen, last_seen) VALUES (?, ?, ?, ?) ' +
+  'ON CONFLICT (client_key, user_key) DO UPDATE SET last_seen = excluded.last_seen';
+
+/**
+ * The default warehouse destination. Delivery writes its rows (`local`) in the transaction that
+ * settles them, so a row is written exactly once; `send` serves callers outside the worker.
+ */
 export const sqlite = defineDestination<SqliteConfig, EventRow>({
   type: 'sqlite',
   configSchema: sqliteConfigSchema,
@@ -70,14 +78,16 @@ export const sqlite = defineDestination<SqliteConfig, EventRow>({
   whenDenied: 'anonymize',
   privacy: { flavor: 'warehouse', ip: 'truncate' },
   batch: { maxEvents: 500, maxWaitMs: 0 },
+  maxInFlight: 1,
   map(event) {
     return { payload: warehouseRow(event) };
   },
   local(r) {
-    return [{ sql: INSERT, params: [r.event_id, r.name, r.time, r.received_at, r.client_id, r.session_id, r.user_id, r.page_url, r.data] }];
+    const out = [{ sql: INSERT, params: [r.event_id, r.name, r.time, r.received_at, r.client_id, r.session_id, r.user_id, r.page_url, r.data] }];
+    if (r.client_id && r.user_id) out.push({ sql: UPSERT_LINK, params: [r.client_id, r.user_id, r.received_at, r.received_at] });
+    return out;
   },
   async send(batch, config, ctx) {
-    // Replays from the dead-letter store come this way; new events are stored by `local` at commit.
     await ctx.db.batch(batch.flatMap(({ payload }) => this.local!(payload, config)));
     return { delivered: batch.map((i) => i.id), retry: [], failed: [] };
   },

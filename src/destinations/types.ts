@@ -8,9 +8,23 @@ import type { FetchLike, Logger, PostgresPort, SqlDb, SqlStatement } from '../po
 import { destinationPrivacySchema } from '../privacy/config.js';
 import { PURPOSES } from '../consent/purposes.js';
 
-/** What happens to an event for a destination whose required purposes are not all granted. */
+/**
+ * What happens to one event at one destination — the one vocabulary for a route decision, used by
+ * the gate, minimization, `map`, delivery, explain and the decision records:
+ * - `send`: every required purpose granted, the full (minimized) payload goes;
+ * - `anonymize`: sent without user data or stable ids (IP truncated, click ids removed);
+ * - `cookieless`: sent without any client id, session or vendor cookie;
+ * - `drop`: nothing goes (consent);
+ * - `skip`: nothing goes (the destination cannot use this event, with its reason).
+ */
+export type RouteAction = 'send' | 'anonymize' | 'cookieless' | 'drop' | 'skip';
+
+/** The route action when a destination's required purposes are not all granted (`when_denied`). */
 export const whenDeniedSchema = z.enum(['drop', 'anonymize', 'cookieless']);
 export type WhenDenied = z.infer<typeof whenDeniedSchema>;
+
+/** The actions under which a payload is sent. */
+export type SendAction = Extract<RouteAction, 'send' | 'anonymize' | 'cookieless'>;
 
 /** Fields every destination entry has. */
 export const baseDestinationSchema = z.object({
@@ -30,15 +44,14 @@ export const baseDestinationSchema = z.object({
       max_wait_ms: z.number().int().min(0).optional(),
     })
     .prefault({}),
+  /** Most requests in flight to this destination at once (unset: the kind's default, e.g. 64 for GA4). */
+  max_in_flight: z.number().int().min(1).max(1024).optional(),
 });
 export type BaseDestinationConfig = z.infer<typeof baseDestinationSchema>;
 
-/** How the consent gate treated this event for this destination. */
-export type GateMode = 'full' | 'anonymize' | 'cookieless';
-
-/** What `map` learns besides the event: the gate's verdict and its reasons. */
+/** What `map` learns besides the event: the gate's action and its reasons. */
 export interface MapContext {
-  mode: GateMode;
+  action: SendAction;
   reasons: string[];
 }
 
@@ -48,7 +61,7 @@ export interface MapContext {
  */
 export type MapResult<P> = { payload: P; notes?: string[] } | { skip: string };
 
-/** One outbox item handed to `send`. */
+/** One item handed to `send`: a decided payload of one event record (`id` is the record's sequence number). */
 export interface OutboxItem<P> {
   id: number;
   event_id: string;
@@ -72,6 +85,11 @@ export interface SendContext {
   db: SqlDb;
   /** PostgreSQL pools, when the runtime has them. */
   postgres?: PostgresPort;
+  /**
+   * Run one request under the destination's in-flight limit (`max_in_flight`). A destination that
+   * sends several requests per batch runs them concurrently through this, never one after another.
+   */
+  limit<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -91,11 +109,13 @@ export interface Destination<C extends BaseDestinationConfig = BaseDestinationCo
   privacy: { flavor: 'meta' | 'google' | 'warehouse'; ip: 'keep' | 'truncate' | 'drop' };
   /** Default batching: most events per `send`, and how long to wait to fill a batch. */
   batch: { maxEvents: number; maxWaitMs: number };
+  /** Default most requests in flight at once (`max_in_flight`). */
+  maxInFlight: number;
   /** Pure: the canonical event (already minimized for this destination) → this vendor's per-event payload. */
   map(event: Event, config: C, ctx: MapContext): MapResult<P>;
   /**
    * For destinations in the embedded store itself: the statements that store a payload, run in the
-   * same transaction as the outbox commit (delivered when the 202 is sent; no outbox round trip).
+   * transaction that settles the batch (so the row and the delivery state commit together: exactly once).
    */
   local?(payload: P, config: C): SqlStatement[];
   /** I/O: deliver a batch; classify each item. */

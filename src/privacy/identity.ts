@@ -1,33 +1,97 @@
 /**
- * @module Identity minimization: clear user data → hashed or pseudonymized, identifiers removed per consent mode.
+ * @module Identity minimization: clear user data hashed ONCE per hashing rule at accept
+ * ({@link prepareIdentity}), then the per-destination copy built from those hashes ({@link minimizeIdentity}).
  */
-import type { Event, HashedUser } from '../event.js';
+import type { Event, HashedUser, UserData } from '../event.js';
 import type { Hasher } from '../ports.js';
-import type { GateMode } from '../destinations/types.js';
+import type { SendAction } from '../destinations/types.js';
 import type { PrivacyConfig } from './config.js';
 import { hashUser } from './hash.js';
+import { looksLikeEmail, looksLikePhone } from './url.js';
 
 /** Which vendor's rules shape the copy. `warehouse` pseudonymizes with the secret salt instead. */
 export type MinimizeFlavor = 'meta' | 'google' | 'warehouse';
 
-/** What {@link minimizeIdentity} needs. */
-export interface IdentityOptions {
-  flavor: MinimizeFlavor;
-  mode: GateMode;
-  global: PrivacyConfig;
-  hasher: Hasher;
-  now?: number;
+/**
+ * Everything identity minimization needs, computed once per event at accept: the user data hashed
+ * per hashing rule (Meta's and Google's normalization, the salted warehouse pseudonyms) and the
+ * pseudonyms of the ids. It holds no clear personal data; the clear `user` section is dropped
+ * once this exists.
+ */
+export interface PreparedIdentity {
+  /** The event carried user data besides `user_id`. */
+  had_user_data: boolean;
+  /** The site's `user_id`, kept only when it is not shaped like an email or phone number. */
+  user_id?: string;
+  meta?: HashedUser;
+  google?: HashedUser;
+  /** HMAC-SHA-256(salt, Meta-normalized SHA-256) of each user field. */
+  warehouse?: HashedUser;
+  /** Reasons the hashing rules dropped fields (`privacy.invalid_email:email`). */
+  dropped: { meta: string[]; google: string[] };
+  /** HMAC-SHA-256(salt, value) of the ids, for the warehouse. */
+  pseudo: { user_id?: string; client_id?: string; session_id?: string };
+  salt_id: string;
+  /** Event-level notes (`privacy.user_id_pii`). */
+  notes: string[];
 }
 
 /** Ad click ids as the campaign stage stores them. */
 const CLICK_ID_KEY = /(clid|braid)$|^(li_fat_id|epik)$/;
 
 /**
- * Rewrite the identity sections of `out` (a copy of the event) in place and push reasons.
+ * Hash an event's user data once per hashing rule and pseudonymize its ids. A `user_id` shaped like
+ * an email or phone number is personal data Google forbids in `user_id`: it is removed
+ * (`privacy.user_id_pii`) and, when no email/phone was sent, used as one (hashed like it).
  *
- * - full, meta/google: `hashed_user` with the vendor's normalization; `user` keeps `user_id` only;
+ * @example
+ * const prepared = await prepareIdentity(event, { global: config.privacy, hasher })
+ */
+export async function prepareIdentity(event: Event, opts: { global: PrivacyConfig; hasher: Hasher; now?: number }): Promise<PreparedIdentity> {
+  const { global, hasher } = opts;
+  const salt = global.pseudonymization.salt;
+  const pseudonym = (value: string): Promise<string> => hasher.hmacSha256Hex(salt, value);
+  const user: UserData = { ...event.user };
+  const notes: string[] = [];
+  if (user.user_id && (looksLikeEmail(user.user_id) || looksLikePhone(user.user_id))) {
+    if (looksLikeEmail(user.user_id)) user.email ??= user.user_id;
+    else user.phone ??= user.user_id;
+    delete user.user_id;
+    notes.push('privacy.user_id_pii');
+  }
+  const had = Object.entries(user).some(([k, v]) => k !== 'user_id' && v !== undefined && v !== '');
+  const out: PreparedIdentity = { had_user_data: had, dropped: { meta: [], google: [] }, pseudo: {}, salt_id: global.pseudonymization.salt_id, notes };
+  if (user.user_id) out.user_id = user.user_id;
+  const country = event.geo?.country ?? global.default_country;
+  const jobs: Promise<unknown>[] = [];
+  if (had) {
+    jobs.push(
+      hashUser(user, { flavor: 'meta', defaultCountry: country, hasher, now: opts.now }).then(async ({ hashed, dropped }) => {
+        out.meta = hashed;
+        out.dropped.meta = dropped.map((d) => `${d.reason}:${d.field}`);
+        const entries = await Promise.all(Object.entries(hashed).map(async ([k, v]) => [k, await pseudonym(v)] as const));
+        out.warehouse = Object.fromEntries(entries) as HashedUser;
+      }),
+      hashUser(user, { flavor: 'google', defaultCountry: country, hasher, now: opts.now }).then(({ hashed, dropped }) => {
+        out.google = hashed;
+        out.dropped.google = dropped.map((d) => `${d.reason}:${d.field}`);
+      }),
+    );
+  }
+  if (user.user_id) jobs.push(pseudonym(user.user_id).then((v) => (out.pseudo.user_id = v)));
+  if (event.client.client_id) jobs.push(pseudonym(event.client.client_id).then((v) => (out.pseudo.client_id = v)));
+  if (event.client.session_id) jobs.push(pseudonym(event.client.session_id).then((v) => (out.pseudo.session_id = v)));
+  await Promise.all(jobs);
+  return out;
+}
+
+/**
+ * Rewrite the identity sections of `out` (a copy of the event) in place and push reasons. Pure and
+ * synchronous: every hash comes from `prepared`.
+ *
+ * - send, meta/google: `hashed_user` with the vendor's normalization; `user` keeps `user_id` only;
  *   Meta's `fbp`/`fbc` are kept for Meta only.
- * - full, warehouse: `hashed_user.*`, `user.user_id` and `client.client_id` become
+ * - send, warehouse: `hashed_user.*`, `user.user_id` and `client.client_id` become
  *   HMAC-SHA-256(salt, value) (PII is SHA-256'd first, so clear and pre-hashed inputs give the same
  *   pseudonym); `salt_id` records the salt; `fbp`/`fbc` are removed.
  * - anonymize: no user data and no `user_id`; `client_id`/`session_id` are HMAC'd for the
@@ -35,36 +99,21 @@ const CLICK_ID_KEY = /(clid|braid)$|^(li_fat_id|epik)$/;
  * - cookieless: no user data; `client_id`, `session_id`, `fbp`, `fbc` and click ids removed everywhere
  *   (a mapper that needs a client id must mint a per-event one).
  */
-export async function minimizeIdentity(out: Event, opts: IdentityOptions, reasons: string[]): Promise<void> {
-  const { flavor, mode, global, hasher } = opts;
-  const salt = global.pseudonymization.salt;
-  const pseudonym = (value: string): Promise<string> => hasher.hmacSha256Hex(salt, value);
-  const user = out.user;
-  const hadUserData = Object.entries(user).some(([k, v]) => k !== 'user_id' && v !== undefined && v !== '');
+export function minimizeIdentity(out: Event, opts: { flavor: MinimizeFlavor; action: SendAction; prepared: PreparedIdentity }, reasons: string[]): void {
+  const { flavor, action, prepared } = opts;
   delete out.hashed_user;
-
-  if (mode === 'full') {
-    if (hadUserData) {
-      const { hashed, dropped } = await hashUser(user, {
-        flavor: flavor === 'google' ? 'google' : 'meta',
-        defaultCountry: out.geo?.country ?? global.default_country,
-        hasher,
-        now: opts.now,
-      });
-      for (const d of dropped) reasons.push(`${d.reason}:${d.field}`);
-      let result: HashedUser = hashed;
-      if (flavor === 'warehouse') {
-        const entries = await Promise.all(
-          Object.entries(hashed).map(async ([k, v]) => [k, await pseudonym(v)] as const),
-        );
-        result = Object.fromEntries(entries) as HashedUser;
-      }
-      if (Object.keys(result).length > 0) {
-        out.hashed_user = result;
+  if (action === 'send') {
+    if (prepared.had_user_data) {
+      if (flavor !== 'warehouse') reasons.push(...prepared.dropped[flavor]);
+      else reasons.push(...prepared.dropped.meta);
+      const result = flavor === 'warehouse' ? prepared.warehouse : prepared[flavor];
+      if (result && Object.keys(result).length > 0) {
+        out.hashed_user = { ...result };
         reasons.push(flavor === 'warehouse' ? 'privacy.user_data_pseudonymized' : 'privacy.user_data_hashed');
       }
     }
-    out.user = user.user_id ? { user_id: flavor === 'warehouse' ? await pseudonym(user.user_id) : user.user_id } : {};
+    const userId = flavor === 'warehouse' ? prepared.pseudo.user_id : prepared.user_id;
+    out.user = userId ? { user_id: userId } : {};
     if (flavor !== 'meta') {
       // Meta's browser and click ids are for Meta only.
       if (out.client.fbp || out.client.fbc) reasons.push('privacy.vendor_ids_removed');
@@ -72,22 +121,22 @@ export async function minimizeIdentity(out: Event, opts: IdentityOptions, reason
       delete out.client.fbc;
     }
     if (flavor === 'warehouse') {
-      if (out.client.client_id) out.client.client_id = await pseudonym(out.client.client_id);
-      out.salt_id = global.pseudonymization.salt_id;
+      if (out.client.client_id) out.client.client_id = prepared.pseudo.client_id;
+      out.salt_id = prepared.salt_id;
       reasons.push('privacy.ids_pseudonymized');
     }
     return;
   }
 
-  if (hadUserData || user.user_id) reasons.push('privacy.user_data_removed');
+  if (prepared.had_user_data || prepared.user_id) reasons.push('privacy.user_data_removed');
   out.user = {};
   if (out.client.fbp || out.client.fbc) reasons.push('privacy.vendor_ids_removed');
   delete out.client.fbp;
   delete out.client.fbc;
-  if (mode === 'anonymize' && flavor === 'warehouse') {
-    if (out.client.client_id) out.client.client_id = await pseudonym(out.client.client_id);
-    if (out.client.session_id) out.client.session_id = await pseudonym(out.client.session_id);
-    out.salt_id = global.pseudonymization.salt_id;
+  if (action === 'anonymize' && flavor === 'warehouse') {
+    if (out.client.client_id) out.client.client_id = prepared.pseudo.client_id;
+    if (out.client.session_id) out.client.session_id = prepared.pseudo.session_id;
+    out.salt_id = prepared.salt_id;
     reasons.push('privacy.ids_pseudonymized');
   } else {
     if (out.client.client_id || out.client.session_id) reasons.push('privacy.client_id_removed');

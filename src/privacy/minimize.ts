@@ -2,10 +2,9 @@
  * @module Minimization: the per-destination copy of an event that may leave, with a reason for every change.
  */
 import type { Event, Scalar } from '../event.js';
-import type { Hasher } from '../ports.js';
-import type { GateMode } from '../destinations/types.js';
-import type { DestinationPrivacy, PrivacyConfig } from './config.js';
-import { minimizeIdentity, type MinimizeFlavor } from './identity.js';
+import type { SendAction } from '../destinations/types.js';
+import type { DestinationPrivacy } from './config.js';
+import { minimizeIdentity, type MinimizeFlavor, type PreparedIdentity } from './identity.js';
 import { applyIpPolicy, type IpPolicy } from './ip.js';
 import { CLICK_ID_PARAMS, DEFAULT_REDACTED_PARAMS, looksLikeEmail, looksLikePhone, redactEmails, redactUrl } from './url.js';
 import { reduceDevice, reduceUserAgent } from './user-agent.js';
@@ -15,17 +14,16 @@ export type { MinimizeFlavor } from './identity.js';
 /** Options of {@link minimize}. */
 export interface MinimizeOptions {
   flavor: MinimizeFlavor;
-  /** The consent gate's verdict for this destination. */
-  mode: GateMode;
+  /** The consent gate's action for this destination. */
+  action: SendAction;
   /** This destination's `privacy` block. */
   privacy: DestinationPrivacy;
-  /** The global `privacy` block (salt, default country). */
-  global: PrivacyConfig;
-  hasher: Hasher;
+  /** The event's user data, hashed once per hashing rule at accept. */
+  prepared: PreparedIdentity;
   /** The destination type's IP policy, used when `privacy.ip` is unset. */
   defaultIp: IpPolicy;
-  /** Epoch ms, for date-of-birth checks (default: now). */
-  now?: number;
+  /** The request carried headers or cookies that never reach a destination (noted once per destination). */
+  removed?: { headers: boolean; cookies: boolean };
 }
 
 /** Request headers a destination may still see; the rest (cookies, forwarded IPs, client hints) is removed. */
@@ -37,7 +35,7 @@ function matches(name: string, patterns: readonly string[]): boolean {
 }
 
 /** Remove personal data from a flat record of scalars (params, user properties). */
-function scrubRecord(record: Record<string, Scalar>, deny: Set<string>, urlOpts: Parameters<typeof redactUrl>[1], reasons: string[]): void {
+export function scrubRecord(record: Record<string, Scalar>, deny: Set<string>, urlOpts: Parameters<typeof redactUrl>[1], reasons: string[]): void {
   for (const [key, value] of Object.entries(record)) {
     if (looksLikeEmail(key)) {
       // The name itself is personal data: the reason must not repeat it.
@@ -108,14 +106,14 @@ function copyForMinimize(event: Event): Event {
  * 7. The destination's `fields.allow` / `fields.deny` applied to param names.
  *
  * @example
- * const { event: copy, reasons } = await minimize(event, { flavor: 'meta', mode: 'full', privacy, global, hasher, defaultIp: 'keep' })
+ * const { event: copy, reasons } = minimize(event, { flavor: 'meta', action: 'send', privacy, prepared, defaultIp: 'keep' })
  */
-export async function minimize(event: Event, opts: MinimizeOptions): Promise<{ event: Event; reasons: string[] }> {
-  const { mode, privacy } = opts;
+export function minimize(event: Event, opts: MinimizeOptions): { event: Event; reasons: string[] } {
+  const { action: mode, privacy } = opts;
   const out = copyForMinimize(event);
   const reasons: string[] = [];
 
-  await minimizeIdentity(out, opts, reasons);
+  minimizeIdentity(out, { flavor: opts.flavor, action: mode, prepared: opts.prepared }, reasons);
 
   let ipPolicy = privacy.ip ?? opts.defaultIp;
   if (mode === 'anonymize' && ipPolicy === 'keep') ipPolicy = 'truncate';
@@ -128,8 +126,8 @@ export async function minimize(event: Event, opts: MinimizeOptions): Promise<{ e
     reasons.push('privacy.geo_city_removed');
   }
 
-  if (Object.keys(event.request.headers).length > Object.keys(out.request.headers).length) reasons.push('privacy.headers_removed');
-  if (Object.keys(event.request.cookies).length > 0) reasons.push('privacy.cookies_removed');
+  if (opts.removed?.headers || Object.keys(event.request.headers).length > Object.keys(out.request.headers).length) reasons.push('privacy.headers_removed');
+  if (opts.removed?.cookies || Object.keys(event.request.cookies).length > 0) reasons.push('privacy.cookies_removed');
 
   if (privacy.user_agent === 'reduced' || mode === 'anonymize') {
     if (out.request.user_agent !== undefined) {
@@ -141,7 +139,7 @@ export async function minimize(event: Event, opts: MinimizeOptions): Promise<{ e
     if (out.device) out.device = reduceDevice(out.device);
   }
 
-  const extra = mode === 'full' ? privacy.url_redaction.params : [...privacy.url_redaction.params, ...CLICK_ID_PARAMS];
+  const extra = mode === 'send' ? privacy.url_redaction.params : [...privacy.url_redaction.params, ...CLICK_ID_PARAMS];
   const urlOpts = { params: extra, mode: privacy.url_redaction.mode };
   for (const field of ['url', 'referrer'] as const) {
     const r = redactUrl(out.page[field], urlOpts);
@@ -157,22 +155,7 @@ export async function minimize(event: Event, opts: MinimizeOptions): Promise<{ e
   const deny = new Set([...DEFAULT_REDACTED_PARAMS, ...extra].map((p) => p.toLowerCase()));
   scrubRecord(out.params, deny, urlOpts, reasons);
   if (out.user_properties) scrubRecord(out.user_properties, deny, urlOpts, reasons);
-  for (const item of out.items ?? []) {
-    for (const [k, v] of Object.entries(item)) {
-      if (typeof v === 'string' && looksLikeEmail(v)) {
-        delete item[k];
-        reasons.push(`privacy.item_value_email:${k}`);
-      }
-    }
-  }
-  if (out.campaign) {
-    for (const [k, v] of Object.entries(out.campaign)) {
-      if (typeof v === 'string' && (looksLikeEmail(v) || looksLikePhone(v))) {
-        delete out.campaign[k];
-        reasons.push(`privacy.campaign_value_removed:${k}`);
-      }
-    }
-  }
+  scrubItemsAndCampaign(out, reasons);
 
   const { allow, deny: denyFields } = privacy.fields;
   for (const name of Object.keys(out.params)) {
@@ -183,4 +166,51 @@ export async function minimize(event: Event, opts: MinimizeOptions): Promise<{ e
   }
 
   return { event: out, reasons: [...new Set(reasons)] };
+}
+
+/** Remove item fields holding an email and campaign values shaped like an email or phone number. */
+function scrubItemsAndCampaign(event: Event, reasons: string[]): void {
+  for (const item of event.items ?? []) {
+    for (const [k, v] of Object.entries(item)) {
+      if (typeof v === 'string' && looksLikeEmail(v)) {
+        delete item[k];
+        reasons.push(`privacy.item_value_email:${k}`);
+      }
+    }
+  }
+  if (event.campaign) {
+    for (const [k, v] of Object.entries(event.campaign)) {
+      if (typeof v === 'string' && (looksLikeEmail(v) || looksLikePhone(v))) {
+        delete event.campaign[k];
+        reasons.push(`privacy.campaign_value_removed:${k}`);
+      }
+    }
+  }
+}
+
+/**
+ * The destination-independent part of minimization, applied once at accept so the durable record
+ * holds no clear email or phone number: page URL and referrer redacted with the built-in list
+ * (values masked), emails removed from the title, params, user properties, items and campaign
+ * values shaped like an email or phone number removed. Each destination's own rules still run in
+ * {@link minimize}. Mutates `event`; returns the reasons (kept with the record).
+ */
+export function scrubForRecord(event: Event): string[] {
+  const reasons: string[] = [];
+  const urlOpts = { params: [] as string[], mode: 'mask' as const };
+  for (const field of ['url', 'referrer'] as const) {
+    const r = redactUrl(event.page[field], urlOpts);
+    reasons.push(...r.reasons);
+    if (r.url === undefined) delete event.page[field];
+    else event.page[field] = r.url;
+  }
+  if (event.page.title && looksLikeEmail(event.page.title)) {
+    event.page.title = redactEmails(event.page.title);
+    reasons.push('privacy.title_email');
+  }
+  const deny = new Set(DEFAULT_REDACTED_PARAMS.map((p) => p.toLowerCase()));
+  scrubRecord(event.params, deny, urlOpts, reasons);
+  if (event.user_properties) scrubRecord(event.user_properties, deny, urlOpts, reasons);
+  scrubItemsAndCampaign(event, reasons);
+  return [...new Set(reasons)];
 }

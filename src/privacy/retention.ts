@@ -10,7 +10,7 @@ const TABLES = {
   events: 'received_at',
   dead_letter: 'failed_at',
   consent_audit: 'time',
-  outbox: 'created_at',
+  records: 'received_at',
   delivery_log: 'updated_at',
   identity_links: 'last_seen',
 } as const;
@@ -47,7 +47,7 @@ export const retentionConfigSchema = z
       'events.ip': '30d',
       dead_letter: '14d',
       consent_audit: '3y',
-      outbox: '7d',
+      records: '7d',
       delivery_log: '30d',
       identity_links: '395d',
     }),
@@ -58,7 +58,7 @@ export type RetentionConfig = z.infer<typeof retentionConfigSchema>;
 /** What one rule did (or, in a dry run, would do). Counts only: never values. */
 export interface PurgeCount {
   rule: string;
-  action: 'delete' | 'null_field' | 'dead_letter';
+  action: 'delete' | 'null_field';
   rows: number;
 }
 
@@ -69,7 +69,15 @@ interface Step {
   apply: SqlStatement[];
 }
 
-function steps(config: RetentionConfig, now: number): Step[] {
+/**
+ * A record is deleted only once every destination has settled it (its cursor passed it and it waits
+ * in no retry or dead letter) and it is older than the dedupe window (the records are that window).
+ */
+const RECORD_SETTLED =
+  'seq <= (SELECT COALESCE(MIN(seq), 0) FROM delivery_cursor) AND NOT EXISTS (SELECT 1 FROM delivery_retry t WHERE t.seq = records.seq) ' +
+  'AND NOT EXISTS (SELECT 1 FROM dead_letter l WHERE l.seq = records.seq)';
+
+function steps(config: RetentionConfig, now: number, minRecordAge: number): Step[] {
   const out: Step[] = [];
   for (const [rule, ttl] of Object.entries(config.rules)) {
     const cutoff = now - ttl;
@@ -91,22 +99,10 @@ function steps(config: RetentionConfig, now: number): Step[] {
     }
     const table = rule as Table;
     const where = `${TABLES[table]} < ?`;
-    if (table === 'outbox') {
-      // An accepted event is delivered or dead-lettered, never silently deleted: expired items move to dead_letter.
-      out.push({
-        rule,
-        action: 'dead_letter',
-        count: { sql: `SELECT COUNT(*) AS n FROM outbox WHERE ${where}`, params: [cutoff] },
-        apply: [
-          {
-            sql:
-              'INSERT INTO dead_letter (destination_id, event_id, payload, reason, attempts, created_at, failed_at) ' +
-              `SELECT destination_id, event_id, payload, 'retention.outbox_expired', attempts, created_at, ? FROM outbox WHERE ${where}`,
-            params: [now, cutoff],
-          },
-          { sql: `DELETE FROM outbox WHERE ${where}`, params: [cutoff] },
-        ],
-      });
+    if (table === 'records') {
+      const where = `received_at < ? AND ${RECORD_SETTLED}`;
+      const params = [Math.min(cutoff, now - minRecordAge)];
+      out.push({ rule, action: 'delete', count: { sql: `SELECT COUNT(*) AS n FROM records WHERE ${where}`, params }, apply: [{ sql: `DELETE FROM records WHERE ${where}`, params }] });
       continue;
     }
     out.push({
@@ -125,10 +121,10 @@ function steps(config: RetentionConfig, now: number): Step[] {
  * @example
  * const counts = await purge(db, config.retention, Date.now(), { dryRun: true })
  */
-export async function purge(db: SqlDb, config: RetentionConfig, now: number, opts: { dryRun?: boolean } = {}): Promise<PurgeCount[]> {
+export async function purge(db: SqlDb, config: RetentionConfig, now: number, opts: { dryRun?: boolean; minRecordAge?: number } = {}): Promise<PurgeCount[]> {
   const counts: PurgeCount[] = [];
   const apply: SqlStatement[] = [];
-  for (const step of steps(config, now)) {
+  for (const step of steps(config, now, opts.minRecordAge ?? 0)) {
     const row = await db.get<{ n: number }>(step.count.sql, step.count.params);
     counts.push({ rule: step.rule, action: step.action, rows: row?.n ?? 0 });
     if (!opts.dryRun && (row?.n ?? 0) > 0) apply.push(...step.apply);

@@ -19,17 +19,46 @@ export const SCHEMA = [
   'CREATE INDEX IF NOT EXISTS events_received ON events (received_at)',
   'CREATE INDEX IF NOT EXISTS events_client ON events (client_id)',
   'CREATE INDEX IF NOT EXISTS events_user ON events (user_id)',
-  `CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    destination_id TEXT NOT NULL,
-    event_id TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at INTEGER NOT NULL,
-    last_error TEXT
+  // The record log: one row per accepted event, written in the accepting commit. `event_id` is
+  // UNIQUE: the store is the durable dedupe window. No clear personal data: `data` holds hashes
+  // and pseudonyms; `ip`/`user_agent` are nulled once every destination has settled.
+  // AUTOINCREMENT: a purged tail never hands its sequence numbers out again (cursors count in them).
+  `CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    received_at INTEGER NOT NULL,
+    config_version TEXT NOT NULL,
+    client_key TEXT,
+    user_key TEXT,
+    ip TEXT,
+    user_agent TEXT,
+    data TEXT NOT NULL
   )`,
-  'CREATE INDEX IF NOT EXISTS outbox_due ON outbox (destination_id, next_attempt_at)',
+  'CREATE INDEX IF NOT EXISTS records_received ON records (received_at)',
+  'CREATE INDEX IF NOT EXISTS records_client ON records (client_key)',
+  'CREATE INDEX IF NOT EXISTS records_user ON records (user_key)',
+  // Small: only records whose IP/User-Agent are still kept (the sweep that nulls them reads it).
+  'CREATE INDEX IF NOT EXISTS records_net ON records (seq) WHERE ip IS NOT NULL OR user_agent IS NOT NULL',
+  // Per destination: every record up to `seq` is settled there or waits in delivery_retry.
+  `CREATE TABLE IF NOT EXISTS delivery_cursor (
+    destination_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL
+  )`,
+  // Per destination and record: a retryable failure waiting for its next attempt. No payload:
+  // the payload is decided again from the record when it is sent.
+  `CREATE TABLE IF NOT EXISTS delivery_retry (
+    destination_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    first_attempt_at INTEGER NOT NULL,
+    last_error TEXT,
+    PRIMARY KEY (destination_id, seq)
+  )`,
+  'CREATE INDEX IF NOT EXISTS delivery_retry_due ON delivery_retry (destination_id, next_attempt_at)',
+  // `payload` is the decided payload at failure without IP and User-Agent (kept in the record while
+  // the dead letter may be replayed); a replay decides again from the record.
   `CREATE TABLE IF NOT EXISTS dead_letter (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     destination_id TEXT NOT NULL,
@@ -38,9 +67,11 @@ export const SCHEMA = [
     reason TEXT NOT NULL,
     attempts INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
-    failed_at INTEGER NOT NULL
+    failed_at INTEGER NOT NULL,
+    seq INTEGER
   )`,
   'CREATE INDEX IF NOT EXISTS dead_letter_failed ON dead_letter (failed_at)',
+  'CREATE INDEX IF NOT EXISTS dead_letter_seq ON dead_letter (seq)',
   `CREATE TABLE IF NOT EXISTS delivery_log (
     event_id TEXT NOT NULL,
     destination_id TEXT NOT NULL,
@@ -79,18 +110,20 @@ export const SCHEMA = [
     actor TEXT,
     counts TEXT NOT NULL
   )`,
-  `CREATE TABLE IF NOT EXISTS dedupe (
-    event_id TEXT PRIMARY KEY,
-    seen_at INTEGER NOT NULL
-  )`,
-  'CREATE INDEX IF NOT EXISTS dedupe_seen ON dedupe (seen_at)',
   `CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
   )`,
 ];
 
+/** Columns added after a table's first release: added to stores created before them. */
+const ADDED_COLUMNS: [table: string, column: string, type: string][] = [['dead_letter', 'seq', 'INTEGER']];
+
 /** Create every table and index that does not exist yet. */
 export async function migrate(db: SqlDb): Promise<void> {
+  for (const [table, column, type] of ADDED_COLUMNS) {
+    const cols = await db.all<{ name: string }>(`PRAGMA table_info(${table})`);
+    if (cols.length > 0 && !cols.some((c) => c.name === column)) await db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
   for (const sql of SCHEMA) await db.exec(sql);
 }

@@ -23,6 +23,7 @@ describe('dead-letter store over the admin API', () => {
       whenDenied: 'drop',
       privacy: { flavor: 'warehouse', ip: 'truncate' },
       batch: { maxEvents: 10, maxWaitMs: 0 },
+  maxInFlight: 4,
       map: (e) => ({ payload: { id: e.event_id } }),
       async send(batch) {
         if (fail) return { delivered: [], retry: [], failed: batch.map((i) => ({ id: i.id, error: 'HTTP 400: {"error":"bad field"}' })) };

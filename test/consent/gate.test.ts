@@ -15,18 +15,18 @@ describe('gate', () => {
   const nothing = state({});
 
   it.each<[string, ConsentState, GateRule, ReturnType<typeof gate>]>([
-    ['all granted → full', allGranted, { requires: ['analytics_storage'], whenDenied: 'drop' }, { mode: 'full', reasons: [] }],
-    ['no requirements → full', nothing, { requires: [], whenDenied: 'drop' }, { mode: 'full', reasons: [] }],
+    ['all granted → full', allGranted, { requires: ['analytics_storage'], whenDenied: 'drop' }, { action: 'send', reasons: [] }],
+    ['no requirements → full', nothing, { requires: [], whenDenied: 'drop' }, { action: 'send', reasons: [] }],
     ['denied → drop', nothing, { requires: ['ad_user_data'], whenDenied: 'drop' },
-      { mode: 'drop', reasons: ['consent.purpose_denied:ad_user_data', 'consent.region_default_opt_in'] }],
+      { action: 'drop', reasons: ['consent.purpose_denied:ad_user_data', 'consent.region_default_opt_in'] }],
     ['denied → anonymize', nothing, { requires: ['analytics_storage'], whenDenied: 'anonymize' },
-      { mode: 'anonymize', reasons: ['consent.purpose_denied:analytics_storage', 'consent.region_default_opt_in'] }],
+      { action: 'anonymize', reasons: ['consent.purpose_denied:analytics_storage', 'consent.region_default_opt_in'] }],
     ['denied → cookieless', state({ analytics_storage: 'denied' }), { requires: ['analytics_storage'], whenDenied: 'cookieless' },
-      { mode: 'cookieless', reasons: ['consent.purpose_denied:analytics_storage', 'consent.explicit_denied'] }],
+      { action: 'cookieless', reasons: ['consent.purpose_denied:analytics_storage', 'consent.explicit_denied'] }],
     ['one of two denied', state({ ad_storage: 'granted' }), { requires: ['ad_storage', 'ad_user_data'], whenDenied: 'drop' },
-      { mode: 'drop', reasons: ['consent.purpose_denied:ad_user_data', 'consent.region_default_opt_in'] }],
+      { action: 'drop', reasons: ['consent.purpose_denied:ad_user_data', 'consent.region_default_opt_in'] }],
     ['shared reasons are listed once', nothing, { requires: ['ad_user_data', 'ad_personalization'], whenDenied: 'drop' },
-      { mode: 'drop', reasons: ['consent.purpose_denied:ad_user_data', 'consent.region_default_opt_in', 'consent.purpose_denied:ad_personalization'] }],
+      { action: 'drop', reasons: ['consent.purpose_denied:ad_user_data', 'consent.region_default_opt_in', 'consent.purpose_denied:ad_personalization'] }],
   ])('%s', (_name, s, rule, expected) => {
     expect(gate(s, rule)).toEqual(expected);
   });
@@ -34,22 +34,22 @@ describe('gate', () => {
   describe('TCF vendor consent', () => {
     const tcAll = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
     it.each([
-      ['vendor has consent → full', [755], 755, 'full', []],
+      ['vendor has consent → full', [755], 755, 'send', []],
       ['vendor lacks consent → denied', [10], 755, 'drop', ['consent.tcf_vendor_missing:755']],
-      ['no vendor id named → purposes only', [10], undefined, 'full', []],
+      ['no vendor id named → purposes only', [10], undefined, 'send', []],
     ] as const)('%s', (_name, vendors, vendorId, mode, reasons) => {
       const s = state({ tcf: makeTcString({ purposes: tcAll, vendors: [...vendors] }) });
-      expect(gate(s, { requires: ['ad_storage'], whenDenied: 'drop', tcfVendorId: vendorId })).toEqual({ mode, reasons });
+      expect(gate(s, { requires: ['ad_storage'], whenDenied: 'drop', tcfVendorId: vendorId })).toEqual({ action: mode, reasons });
     });
 
     it('no TC string → the vendor id is not checked', () => {
-      expect(gate(allGranted, { requires: ['ad_storage'], whenDenied: 'drop', tcfVendorId: 755 }).mode).toBe('full');
+      expect(gate(allGranted, { requires: ['ad_storage'], whenDenied: 'drop', tcfVendorId: 755 }).action).toBe('send');
     });
 
     it('invalid TC string → the vendor is denied too', () => {
       const s = state({ tcf: 'garbage', ad_storage: 'granted' });
       expect(gate(s, { requires: ['ad_storage'], whenDenied: 'anonymize', tcfVendorId: 755 })).toEqual({
-        mode: 'anonymize',
+        action: 'anonymize',
         reasons: ['consent.tcf_vendor_missing:755'],
       });
     });

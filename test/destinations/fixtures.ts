@@ -64,5 +64,5 @@ export function recordingLogger(): Logger & { lines: string[] } {
 
 /** A send context on the real fetch; `db` is unused by vendor destinations. */
 export function sendContext(now: number, log: Logger = silentLogger): SendContext {
-  return { fetch: (input, init) => fetch(input, init), now: () => now, log, db: undefined as unknown as SqlDb };
+  return { fetch: (input, init) => fetch(input, init), now: () => now, log, db: undefined as unknown as SqlDb, limit: (fn) => fn() };
 }

@@ -7,7 +7,7 @@ import { event } from './fixtures.js';
 
 const truncate = ga4ConfigSchema.parse({ id: 'ga', type: 'ga4', measurement_id: 'G-TEST123', api_secret: 'x' });
 const drop = { ...truncate, limit_behavior: 'drop' as const };
-const full: MapContext = { mode: 'full', reasons: [] };
+const full: MapContext = { action: 'send', reasons: [] };
 
 function ok(r: MapResult<Ga4Payload>): { payload: Ga4Payload; notes: string[] } {
   if ('skip' in r) throw new Error(`unexpected skip ${r.skip}`);

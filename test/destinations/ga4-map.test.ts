@@ -6,7 +6,7 @@ import type { MapContext, MapResult } from '../../src/destinations/types.js';
 import { H, T0, consent, event } from './fixtures.js';
 
 const config = ga4ConfigSchema.parse({ id: 'ga', type: 'ga4', measurement_id: 'G-TEST123', api_secret: 's3cr3t' });
-const full: MapContext = { mode: 'full', reasons: [] };
+const full: MapContext = { action: 'send', reasons: [] };
 
 // Wire strings for price/quantity (as a gtag hit carries them) must come out as numbers.
 const ITEM_IN = { item_id: 'SKU_12345', item_name: 'Stan and Friends Tee', price: '10.01', quantity: '3', item_category: 'Apparel', discount: 2.22, index: 0 } as unknown as Item;
@@ -91,7 +91,7 @@ describe('ga4 map: consent modes', () => {
   });
 
   it('anonymize mode keeps the client id and session but drops user_id and user_data', () => {
-    const p = payloadOf(ga4.map(rich, config, { mode: 'anonymize', reasons: [] }));
+    const p = payloadOf(ga4.map(rich, config, { action: 'anonymize', reasons: [] }));
     expect(p.client_id).toBe('1234567890.1714564800');
     expect(p.user_id).toBeUndefined();
     expect(p.user_data).toBeUndefined();
@@ -99,7 +99,7 @@ describe('ga4 map: consent modes', () => {
   });
 
   it('cookieless mode sends a per-event id, no session, no user fields, consent denied', () => {
-    const ctx: MapContext = { mode: 'cookieless', reasons: [] };
+    const ctx: MapContext = { action: 'cookieless', reasons: [] };
     const a = payloadOf(ga4.map(rich, config, ctx));
     const b = payloadOf(ga4.map({ ...rich, event_id: 'evt-2' }, config, ctx));
     expect(a.client_id).toBe(ephemeralClientId(rich));

@@ -7,7 +7,7 @@ import { event, outbox, recordingLogger, sendContext } from './fixtures.js';
 
 const SECRET = 'Sup3r-Secr3t-Value';
 const NOW = Date.now();
-const full: MapContext = { mode: 'full', reasons: [] };
+const full: MapContext = { action: 'send', reasons: [] };
 
 let fake: Ga4Fake;
 let config: Ga4Config;

@@ -5,7 +5,7 @@ import type { MapContext } from '../../src/destinations/types.js';
 import { H, T0, consent, event } from './fixtures.js';
 
 const config = metaCapiConfigSchema.parse({ id: 'meta', type: 'meta_capi', pixel_id: '123456789012345', access_token: 'tok' });
-const full: MapContext = { mode: 'full', reasons: [] };
+const full: MapContext = { action: 'send', reasons: [] };
 
 const base = event({
   event_id: 'evt-9',
@@ -89,8 +89,8 @@ describe('meta map: user data, consent and limits', () => {
   });
 
   it('outside full mode no customer parameter is sent, so the event is skipped', () => {
-    expect(metaCapi.map(base, config, { mode: 'anonymize', reasons: [] })).toEqual({ skip: 'meta.no_customer_information' });
-    expect(metaCapi.map(base, config, { mode: 'cookieless', reasons: [] })).toEqual({ skip: 'meta.no_customer_information' });
+    expect(metaCapi.map(base, config, { action: 'anonymize', reasons: [] })).toEqual({ skip: 'meta.no_customer_information' });
+    expect(metaCapi.map(base, config, { action: 'cookieless', reasons: [] })).toEqual({ skip: 'meta.no_customer_information' });
   });
 
   it('skips a website event with no customer information at all', () => {

@@ -15,7 +15,7 @@ import type { EventRow } from '../../src/destinations/sqlite.js';
 import { consent, event, T0 } from '../destinations/fixtures.js';
 
 const CONFIG = postgresConfigSchema.parse({ id: 'wh', type: 'postgres', connection_string: 'postgres://u:s3cret@db:5432/x' });
-const MAP_CTX = { mode: 'full' as const, reasons: [] };
+const MAP_CTX = { action: 'send' as const, reasons: [] };
 
 describe('postgres map (golden)', () => {
   const input = event({

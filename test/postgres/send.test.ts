@@ -21,13 +21,13 @@ function config(over: Partial<PostgresConfig> & { table: string }): PostgresConf
 
 function ctx(): SendContext {
   port = createPostgresPort({ log, max: 2, connectTimeoutMs: 2000 });
-  return { fetch, now: () => T0, log, db: undefined as never, postgres: port };
+  return { fetch, now: () => T0, log, db: undefined as never, postgres: port, limit: (fn) => fn() };
 }
 
 /** n outbox items whose payloads are what `map` makes of distinct events. */
 function items(n: number, over: (i: number) => Partial<Parameters<typeof event>[0]> = () => ({})): OutboxItem<EventRow>[] {
   const rows = Array.from({ length: n }, (_, i) => {
-    const mapped = postgres.map(event({ event_id: `evt-${i + 1}`, name: `e_${i + 1}`, time: T0 + i, ...over(i) }), config({ table: 'x' }), { mode: 'full', reasons: [] });
+    const mapped = postgres.map(event({ event_id: `evt-${i + 1}`, name: `e_${i + 1}`, time: T0 + i, ...over(i) }), config({ table: 'x' }), { action: 'send', reasons: [] });
     return (mapped as { payload: EventRow }).payload;
   });
   return outbox(rows);
@@ -142,7 +142,7 @@ describe('postgres send against a real server', () => {
   });
 
   it('a runtime without the port → failed postgres.unavailable_on_runtime', async () => {
-    const result = await postgres.send(items(2), config({ table: 'none' }), { fetch, now: () => T0, log, db: undefined as never });
+    const result = await postgres.send(items(2), config({ table: 'none' }), { fetch, now: () => T0, log, db: undefined as never, limit: (fn) => fn() });
     expect(result.failed.map((f) => [f.id, f.error.split(':')[0]])).toEqual([
       [1, 'postgres.unavailable_on_runtime'],
       [2, 'postgres.unavailable_on_runtime'],

@@ -9,7 +9,7 @@ const SALT = 'test-salt-0123456789';
 function opts(over: Partial<MinimizeOptions> = {}): MinimizeOptions {
   return {
     flavor: 'meta',
-    mode: 'full',
+    action: 'send',
     privacy: destinationPrivacySchema.parse({}),
     global,
     hasher: nodeHasher,
@@ -103,7 +103,7 @@ describe('minimize: identity', () => {
   });
 
   it.each(['meta', 'google'] as const)('%s/anonymize: no user data, no ids, IP truncated, UA reduced', async (flavor) => {
-    const { event, reasons } = await minimize(piiEvent(), opts({ flavor, mode: 'anonymize' }));
+    const { event, reasons } = await minimize(piiEvent(), opts({ flavor, action: 'anonymize' }));
     expect(event.user).toEqual({});
     expect(event.hashed_user).toBeUndefined();
     expect(event.client).toEqual({ session_start: true });
@@ -118,7 +118,7 @@ describe('minimize: identity', () => {
   });
 
   it('warehouse/anonymize: client and session ids salted, no user data', async () => {
-    const { event } = await minimize(piiEvent(), opts({ flavor: 'warehouse', mode: 'anonymize' }));
+    const { event } = await minimize(piiEvent(), opts({ flavor: 'warehouse', action: 'anonymize' }));
     expect(event.user).toEqual({});
     expect(event.hashed_user).toBeUndefined();
     expect(event.client.client_id).toBe(hmac(SALT, '1234567890.1700000000'));
@@ -128,11 +128,11 @@ describe('minimize: identity', () => {
 
   it('anonymize never keeps a full IP but honours drop', async () => {
     const dropIp = destinationPrivacySchema.parse({ ip: 'drop' });
-    expect((await minimize(piiEvent(), opts({ mode: 'anonymize', privacy: dropIp }))).event.request.ip).toBeUndefined();
+    expect((await minimize(piiEvent(), opts({ action: 'anonymize', privacy: dropIp }))).event.request.ip).toBeUndefined();
   });
 
   it.each(['meta', 'google', 'warehouse'] as const)('%s/cookieless: no user data and no persistent ids', async (flavor) => {
-    const { event } = await minimize(piiEvent(), opts({ flavor, mode: 'cookieless' }));
+    const { event } = await minimize(piiEvent(), opts({ flavor, action: 'cookieless' }));
     expect(event.user).toEqual({});
     expect(event.hashed_user).toBeUndefined();
     expect(event.client.client_id).toBeUndefined();

@@ -23,6 +23,7 @@ function scripted(id: string, maxEvents = 2) {
     whenDenied: 'drop',
     privacy: { flavor: 'google', ip: 'truncate' },
     batch: { maxEvents, maxWaitMs: 0 },
+    maxInFlight: 1,
     map: () => ({ skip: 'unused' }),
     async send(batch) {
       calls.push(batch.map((i) => i.id));

@@ -21,11 +21,13 @@ export async function sqlDbContract(db: SqlDb): Promise<string[]> {
   check(JSON.stringify(rows.map((x) => [x.k, x.n])) === '[["a",1],["b",2]]', `all() returns every row in order, got ${JSON.stringify(rows)}`);
   check((await db.all('SELECT k FROM t WHERE n > ?', [99])).length === 0, 'all() returns [] for no rows');
   check((await db.run('UPDATE t SET n = n + 1 WHERE n >= ?', [0])).changes === 2, 'run() counts every changed row');
-  await db.batch([
+  const changed = await db.batch([
     { sql: 'INSERT INTO t (k, n) VALUES (?, ?)', params: ['c', 3] },
     { sql: 'DELETE FROM t WHERE k = ?', params: ['a'] },
+    { sql: 'INSERT OR IGNORE INTO t (k, n) VALUES (?, ?)', params: ['b', 9] },
   ]);
   check((await db.all('SELECT k FROM t ORDER BY k')).map((x) => x.k).join() === 'b,c', 'batch() applies every statement');
+  check(JSON.stringify(changed) === '[1,1,0]', `batch() reports each statement's changes (an ignored insert is 0), got ${JSON.stringify(changed)}`);
   let rejected = false;
   try {
     await db.batch([

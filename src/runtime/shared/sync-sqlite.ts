@@ -40,15 +40,26 @@ export function wrapSyncSqlite(db: SyncSqlite): SqlDb {
   };
   // The statements run synchronously, so nothing interleaves inside the transaction. BEGIN/COMMIT
   // are prepared once: exec() parses its SQL on every call (7% of ingest CPU in a profile).
-  const runAll = (statements: readonly SqlStatement[]) => {
+  const runAll = (statements: readonly SqlStatement[]): number[] => {
+    const changes: number[] = new Array(statements.length);
     prepare('BEGIN IMMEDIATE').run();
     try {
-      for (const s of statements) prepare(s.sql).run(...((s.params ?? []) as SqlValue[]));
+      for (let i = 0; i < statements.length; i++) {
+        const s = statements[i]!;
+        changes[i] = Number(prepare(s.sql).run(...((s.params ?? []) as SqlValue[])).changes);
+      }
       prepare('COMMIT').run();
     } catch (err) {
-      prepare('ROLLBACK').run();
+      // A failed COMMIT (disk full) may already have ended the transaction: the rollback is best effort,
+      // and the statement's own error is the one reported.
+      try {
+        prepare('ROLLBACK').run();
+      } catch {
+        /* no transaction left to roll back */
+      }
       throw err;
     }
+    return changes;
   };
   let open = true;
   return {
@@ -65,7 +76,7 @@ export function wrapSyncSqlite(db: SyncSqlite): SqlDb {
       return (prepare(sql).get(...params) ?? undefined) as T | undefined;
     },
     async batch(statements) {
-      if (statements.length > 0) runAll(statements);
+      return statements.length > 0 ? runAll(statements) : [];
     },
     async close() {
       if (open) db.close();

@@ -51,7 +51,9 @@ export function d1SqlDb(d1: D1Database): SqlDb {
       return (await prepare(sql, params).first<T>()) ?? undefined;
     },
     async batch(statements) {
-      if (statements.length > 0) await d1.batch(statements.map((s) => prepare(s.sql, s.params)));
+      if (statements.length === 0) return [];
+      const results = (await d1.batch(statements.map((s) => prepare(s.sql, s.params)))) as { meta?: { changes?: number } }[];
+      return results.map((r) => r?.meta?.changes ?? 0);
     },
     async close() {},
   };

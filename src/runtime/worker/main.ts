@@ -3,14 +3,14 @@
  * time (config/default.yaml imported as text, see wrangler.toml); the outbox lives in the D1 binding `DB`.
  * Delivery has no background timer here (timers die with their request): each accepted batch drains
  * in `ctx.waitUntil`, and the cron trigger drains whatever is still due. With a Queue bound as `OUTBOX`,
- * vendor payloads go to the queue instead and the `queue` handler delivers them.
+ * each commit sends a wake-up message instead and the `queue` handler delivers.
  */
 import { createApp, type TagrelayApp } from '../../app.js';
 import { ConfigError, parseConfig } from '../../config/load.js';
 import { TagrelayError } from '../../errors.js';
 import configText from '../../../config/default.yaml';
 import { queueOutbox } from './queue-outbox.js';
-import { consumeOutbox, type QueueBatch } from './queue-consumer.js';
+import { consumeWakeups, type QueueBatch } from './queue-consumer.js';
 import { stringVars, workerRuntime, workerLogger, type WorkerEnv, type WorkerRuntime } from './runtime.js';
 
 /** The slice of the Workers ExecutionContext tagrelay uses. */
@@ -35,8 +35,7 @@ function instance(env: WorkerEnv): Promise<Instance> {
     const app = createApp(config, runtime);
     await app.services.ready;
     await app.services.worker.stop();
-    // With a Queue producer bound as OUTBOX, vendor payloads travel on the queue (see queue-outbox.ts);
-    // the D1 outbox still takes decisions, warehouse writes and whatever the queue refuses.
+    // With a Queue producer bound as OUTBOX, a commit wakes the queue consumer (see queue-outbox.ts).
     if (env.OUTBOX) app.services.outbox = queueOutbox({ queue: env.OUTBOX, d1: app.services.outbox, log: runtime.log });
     return { app, runtime };
   })().catch((err: unknown) => {
@@ -63,7 +62,8 @@ export const handlers = {
       return bootFailure(err);
     }
     const response = await inst.app.fetch(request, env, ctx as never);
-    if (response.status === 202) ctx.waitUntil(inst.app.services.worker.drain());
+    // 202 (/v1/events) and 204 (/g/collect, answered like Google) both mean events were accepted.
+    if (!env.OUTBOX && (response.status === 202 || (response.status === 204 && request.method !== 'OPTIONS'))) ctx.waitUntil(inst.app.services.worker.drain());
     ctx.waitUntil(inst.runtime.settle());
     return response;
   },
@@ -71,23 +71,10 @@ export const handlers = {
     // The cron trigger delivers what is still due and applies the retention rules.
     ctx.waitUntil(instance(env).then((inst) => Promise.all([inst.app.services.worker.drain(), inst.app.services.purgeNow()])));
   },
-  /** Outbox rows (from the OUTBOX producer) are delivered; any other message is a wake-up call for the D1 outbox. */
+  /** Wake-up messages (from the OUTBOX producer): deliver what the record log holds. */
   async queue(batch: QueueBatch, env: WorkerEnv): Promise<void> {
-    const { app, runtime } = await instance(env);
-    const { services } = app;
-    const outcome = await consumeOutbox(batch, {
-      db: runtime.db,
-      destinations: services.destinations,
-      config: services.config.delivery,
-      fetch: runtime.fetch,
-      now: runtime.now,
-      log: runtime.log,
-      random: Math.random,
-    });
-    if (outcome.other.length > 0) {
-      await services.worker.drain();
-      for (const m of outcome.other) m.ack();
-    }
+    const { app } = await instance(env);
+    await consumeWakeups(batch, app.services.worker);
   },
 };
 
