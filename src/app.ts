@@ -29,17 +29,19 @@ const ACCEPTED_TYPES = ['application/json', 'text/plain', 'application/x-www-for
 /** Headers never copied into the event's request context (credentials). */
 const PRIVATE_HEADERS = new Set(['cookie', 'authorization', 'proxy-authorization']);
 
-function requestContext(c: Context, config: Config, runtime: Runtime, source: RequestContext['source']): RequestContext {
+/** The request's facts; `described` headers (explain: the request being explained) override the real ones. */
+function requestContext(c: Context, config: Config, runtime: Runtime, source: RequestContext['source'], described: Record<string, string> = {}): RequestContext {
   const headers: Record<string, string> = {};
   c.req.raw.headers.forEach((value, key) => {
     if (!PRIVATE_HEADERS.has(key)) headers[key] = value;
   });
+  for (const [k, v] of Object.entries(described)) if (!PRIVATE_HEADERS.has(k)) headers[k] = v;
   let ip = runtime.remoteAddress(c.req.raw, c.env);
   if (config.server.trust_proxy) {
     const forwarded = headers['x-forwarded-for']?.split(',')[0]?.trim();
     if (forwarded) ip = forwarded;
   }
-  return { source, ip, user_agent: headers['user-agent'], headers, cookies: parseCookies(c.req.header('cookie')) };
+  return { source, ip, user_agent: headers['user-agent'], headers, cookies: parseCookies(described.cookie ?? c.req.header('cookie')) };
 }
 
 /** The Host the browser addressed (for the cookie domain). */
@@ -186,10 +188,8 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
   app.post('/v1/explain', limit, ...explainAuth, async (c) => {
     const body = (await readJson(c)) as { event?: unknown; events?: unknown; headers?: unknown };
     const extra = body && typeof body === 'object' && body.headers && typeof body.headers === 'object' ? (body.headers as Record<string, unknown>) : {};
-    const request = requestContext(c, config, runtime, 'native');
-    for (const [k, v] of Object.entries(extra)) if (typeof v === 'string') request.headers[k.toLowerCase()] = v;
-    if (typeof extra.cookie === 'string') request.cookies = parseCookies(extra.cookie);
-    request.user_agent = request.headers['user-agent'];
+    const described = Object.fromEntries(Object.entries(extra).filter(([, v]) => typeof v === 'string').map(([k, v]) => [k.toLowerCase(), v as string]));
+    const request = requestContext(c, config, runtime, 'native', described);
     const input = body && typeof body === 'object' && 'events' in body ? { events: body.events } : (body?.event ?? body);
     const parsed = ingestNative(input, { now: runtime.now(), request, randomHex: runtime.randomHex, limits: config.limits, time: config.time });
     if ('error' in parsed) throw new TagrelayError(parsed.error.code, parsed.error.message, { field: parsed.error.field });

@@ -38,12 +38,15 @@ export const configSchema = z
         max_items: z.number().int().min(1).default(200),
       })
       .prefault({}),
+    /**
+     * Event ids are kept in the store with their records (at least `window`, until every destination
+     * settled them): a repeat is a duplicate across restarts and across instances on one store.
+     * `max_ids` bounds the in-memory front that answers recent repeats without a store round trip.
+     */
     dedupe: z
       .object({
         window: duration.prefault('24h'),
-        max_ids: z.number().int().min(1).default(1_000_000),
-        /** memory: per process (default); sql: also in the store, shared by every instance on it (Workers isolates on one D1). */
-        store: z.enum(['memory', 'sql']).default('memory'),
+        max_ids: z.number().int().min(1).default(50_000),
       })
       .prefault({}),
     time: z

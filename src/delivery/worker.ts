@@ -159,7 +159,6 @@ export function createWorker(deps: WorkerDeps): Worker {
   let settleScheduled = false;
   let settling: Promise<void> = Promise.resolve();
   let faultDelay = 0;
-  let lastSweep = 0;
 
   function scheduleSettle(): void {
     if (settleScheduled) return;
@@ -194,10 +193,6 @@ export function createWorker(deps: WorkerDeps): Worker {
       statements.push({ sql: SAVE_CURSOR, params: [state.dest.config.id, cursorOf(state)] });
     }
     if (statements.length === 0) return;
-    if (now - lastSweep >= 1000) {
-      lastSweep = now;
-      statements.push({ sql: SWEEP_NET, params: [Math.min(...[...local.values(), ...states.filter((s) => !local.has(s)).map((s) => s.cursor)])] });
-    }
     try {
       await db.batch(statements);
       for (const [state, cursor] of local) state.cursor = cursor;
@@ -376,10 +371,18 @@ export function createWorker(deps: WorkerDeps): Worker {
     }, delay);
   }
 
-  /** The slow loop: retries that came due, replays, and anything a wake-up missed. */
+  /** Null IP and User-Agent of the records every destination has settled. */
+  async function sweep(): Promise<void> {
+    if (fault) return;
+    const settled = states.length === 0 ? Number.MAX_SAFE_INTEGER : Math.min(...states.map((s) => s.cursor));
+    await db.run(SWEEP_NET, [settled]).catch((err: unknown) => log.warn('IP/User-Agent sweep failed', { error: String(err).slice(0, 200) }));
+  }
+
+  /** The slow loop: retries that came due, replays, anything a wake-up missed, and the IP/User-Agent sweep. */
   function poll(): void {
     if (stopped) return;
     for (const state of states) void pump(state);
+    void sweep();
     pollTimer = setTimeout(poll, config.poll_interval);
   }
 
@@ -405,7 +408,7 @@ export function createWorker(deps: WorkerDeps): Worker {
           await Promise.all(states.map((s) => pump(s)));
           const quiet = await idle();
           const after = counts.delivered + counts.retried + counts.dead + counts.decided;
-          if ((quiet && after === before) || fault) return;
+          if ((quiet && after === before) || fault) return void (await sweep());
         }
       } finally {
         draining--;
@@ -436,6 +439,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       await Promise.all([...sends]);
       await settling;
       if (states.some((s) => s.done.length > 0) && !fault) await settleNow();
+      await sweep();
     },
   };
 }

@@ -2,6 +2,7 @@
  * @module Canonical events and consent states for destination tests.
  */
 import type { Event } from '../../src/event.js';
+import { createLimiter } from '../../src/delivery/limiter.js';
 import { PURPOSES, type ConsentState, type Purpose } from '../../src/consent/purposes.js';
 import type { OutboxItem, SendContext } from '../../src/destinations/types.js';
 import { silentLogger, type LogFields, type Logger, type SqlDb } from '../../src/ports.js';
@@ -62,7 +63,7 @@ export function recordingLogger(): Logger & { lines: string[] } {
   return { lines, debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error') };
 }
 
-/** A send context on the real fetch; `db` is unused by vendor destinations. */
-export function sendContext(now: number, log: Logger = silentLogger): SendContext {
-  return { fetch: (input, init) => fetch(input, init), now: () => now, log, db: undefined as unknown as SqlDb, limit: (fn) => fn() };
+/** A send context on the real fetch, one request in flight unless told; `db` is unused by vendor destinations. */
+export function sendContext(now: number, log: Logger = silentLogger, maxInFlight = 1): SendContext {
+  return { fetch: (input, init) => fetch(input, init), now: () => now, log, db: undefined as unknown as SqlDb, limit: createLimiter(maxInFlight).run };
 }

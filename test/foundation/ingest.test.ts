@@ -120,20 +120,31 @@ describe('dedupe', () => {
     const second = (await (await post(app, '/v1/events', ev)).json()) as { accepted: number; duplicates: number };
     expect(first).toMatchObject({ accepted: 1, duplicates: 0 });
     expect(second).toMatchObject({ accepted: 1, duplicates: 1 });
-    const outbox = await app.services.runtime.db.all('SELECT * FROM outbox');
     const rows = await stored(app);
     expect(rows.length).toBe(1);
-    expect(outbox.length).toBeLessThanOrEqual(1);
+    expect(await app.services.runtime.db.all('SELECT event_id FROM records')).toEqual([{ event_id: 'order-42' }]);
     expect(app.services.counters.duplicates).toBe(1);
   });
 
-  it('forgets an id after the window', async () => {
+  it('forgets an id once the window passed and its record was purged', async () => {
     const c = clock();
-    const { app } = setup({ dedupe: { window: '1h' } }, { now: c });
+    const { app } = setup({ dedupe: { window: '1h' }, retention: { rules: { records: '1h' } } }, { now: c });
     await post(app, '/v1/events', { name: 'x', event_id: 'same' });
-    c.now += 61 * 60_000;
-    const res = (await (await post(app, '/v1/events', { name: 'x', event_id: 'same' })).json()) as { duplicates: number };
-    expect(res.duplicates).toBe(0);
+    await stored(app);
+    c.now += 30 * 60_000;
+    await app.services.purgeNow();
+    expect(await (await post(app, '/v1/events', { name: 'x', event_id: 'same' })).json()).toMatchObject({ duplicates: 1 });
+    c.now += 31 * 60_000;
+    await app.services.purgeNow();
+    expect(await (await post(app, '/v1/events', { name: 'x', event_id: 'same' })).json()).toMatchObject({ duplicates: 0 });
+  });
+
+  it('keeps at most dedupe.max_ids ids in memory; older ones are still duplicates through the store', async () => {
+    const { app } = setup({ dedupe: { max_ids: 10 } });
+    const events = Array.from({ length: 50 }, (_, i) => ({ name: 'x', event_id: `bounded-${i}` }));
+    expect(await (await post(app, '/v1/events', { events })).json()).toMatchObject({ accepted: 50, duplicates: 0 });
+    expect(app.services.deduper.size).toBeLessThanOrEqual(10);
+    expect(await (await post(app, '/v1/events', { events: events.slice(0, 5) })).json()).toMatchObject({ duplicates: 5 });
   });
 });
 

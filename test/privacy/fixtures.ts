@@ -1,6 +1,9 @@
 /**
  * @module Test helpers for the privacy suites: a node:crypto Hasher and an event builder.
  */
+import { minimize, type MinimizeOptions } from '../../src/privacy/minimize.js';
+import { prepareIdentity } from '../../src/privacy/identity.js';
+import type { PrivacyConfig } from '../../src/privacy/config.js';
 import { createHash, createHmac } from 'node:crypto';
 import type { Event } from '../../src/event.js';
 import type { Hasher } from '../../src/ports.js';
@@ -87,4 +90,17 @@ export function piiEvent(overrides: Partial<Event> = {}): Event {
     campaign: { source: 'newsletter', medium: 'email', gclid: 'abc123' },
     ...overrides,
   };
+}
+
+/** Options of {@link minimizeClear}: minimize's, plus what hashing at accept needs. */
+export type ClearMinimizeOptions = Omit<MinimizeOptions, 'prepared'> & { global: PrivacyConfig; hasher: Hasher; now?: number };
+
+/**
+ * Minimize an event that still carries clear user data, as the event path does it: hash once at
+ * accept (`prepareIdentity`), then the per-destination copy (`minimize`).
+ */
+export async function minimizeClear(event: Event, opts: ClearMinimizeOptions): Promise<{ event: Event; reasons: string[] }> {
+  const { global, hasher, now, ...rest } = opts;
+  const prepared = await prepareIdentity(event, { global, hasher, now });
+  return minimize(event, { ...rest, prepared });
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { minimize, type MinimizeOptions } from '../../src/privacy/minimize.js';
 import { destinationPrivacySchema, privacyConfigSchema } from '../../src/privacy/config.js';
-import { hmac, nodeHasher, piiEvent, sha256 } from './fixtures.js';
+import { hmac, minimizeClear as minimize, nodeHasher, piiEvent, sha256, type ClearMinimizeOptions as MinimizeOptions } from './fixtures.js';
 
 const global = privacyConfigSchema.parse({ pseudonymization: { salt: 'test-salt-0123456789', salt_id: 's1' } });
 const SALT = 'test-salt-0123456789';
@@ -228,9 +227,9 @@ describe('minimize: request, URLs, params', () => {
     const input = piiEvent();
     const snapshot = structuredClone(input);
     for (const flavor of ['meta', 'google', 'warehouse'] as const) {
-      for (const mode of ['full', 'anonymize', 'cookieless'] as const) {
+      for (const action of ['send', 'anonymize', 'cookieless'] as const) {
         const reduced = destinationPrivacySchema.parse({ user_agent: 'reduced', ip: 'truncate', fields: { allow: ['value'] } });
-        const { event } = await minimize(input, opts({ flavor, mode, privacy: reduced }));
+        const { event } = await minimize(input, opts({ flavor, action, privacy: reduced }));
         expect(event).not.toBe(input);
       }
     }

@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { Event } from '../../src/event.js';
 import type { LogFields, Logger } from '../../src/ports.js';
 import { destinationPrivacySchema, privacyConfigSchema } from '../../src/privacy/config.js';
-import { minimize, type MinimizeFlavor } from '../../src/privacy/minimize.js';
-import type { GateMode } from '../../src/destinations/types.js';
-import { nodeHasher, piiEvent } from './fixtures.js';
+import type { MinimizeFlavor } from '../../src/privacy/minimize.js';
+import type { SendAction } from '../../src/destinations/types.js';
+import { minimizeClear, nodeHasher, piiEvent } from './fixtures.js';
 
 const FLAVORS: MinimizeFlavor[] = ['meta', 'google', 'warehouse'];
-const MODES: GateMode[] = ['full', 'anonymize', 'cookieless'];
+const MODES: SendAction[] = ['send', 'anonymize', 'cookieless'];
 const global = privacyConfigSchema.parse({ pseudonymization: { salt: 'no-leak-salt-0123456789', salt_id: 'nl' } });
 
 /** A logger that keeps every line, to check what a pipeline logging the reasons would write. */
@@ -19,10 +19,10 @@ function capturingLogger(): Logger & { lines: string[] } {
 }
 
 /** Everything a destination or a log line could see of one minimized copy. */
-async function exposure(event: Event, flavor: MinimizeFlavor, mode: GateMode): Promise<string> {
-  const { event: out, reasons } = await minimize(event, {
+async function exposure(event: Event, flavor: MinimizeFlavor, mode: SendAction): Promise<string> {
+  const { event: out, reasons } = await minimizeClear(event, {
     flavor,
-    mode,
+    action: mode,
     privacy: destinationPrivacySchema.parse({}),
     global,
     hasher: nodeHasher,
@@ -69,7 +69,7 @@ describe('no raw personal data leaves minimize', () => {
         const text = await exposure(piiEvent(), flavor, mode);
         expectAbsent(text, SECRETS, `${flavor}/${mode}`);
         // user_id only in full mode, and only in clear for vendors.
-        expect(text.includes('u-123')).toBe(mode === 'full' && flavor !== 'warehouse');
+        expect(text.includes('u-123')).toBe(mode === 'send' && flavor !== 'warehouse');
         // The salt itself never appears.
         expect(text.includes('no-leak-salt')).toBe(false);
       });

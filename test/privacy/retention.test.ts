@@ -68,21 +68,25 @@ describe('retention purge', () => {
     expect((await db.all<{ event_id: string }>('SELECT event_id FROM events')).map((r) => r.event_id)).toEqual(['new']);
   });
 
-  it('expired outbox items move to the dead-letter store, never vanish', async () => {
+  it('a record is deleted only once every destination settled it and its rule expired; pending or dead-lettered records stay', async () => {
     const c = clock();
-    app = testApp({ retention: { rules: { outbox: '7d' } } }, { now: c }).app;
+    app = testApp({ retention: { rules: { records: '7d' } } }, { now: c }).app;
     const db = app.services.runtime.db;
-    // a destination delivered through the outbox (the embedded warehouse is written at commit)
-    app.services.destinations[0]!.kind = { ...app.services.destinations[0]!.kind, local: undefined };
     await app.services.ready;
+    const granted = { analytics_storage: 'granted' };
+    await post(app, '/v1/events', { events: [{ name: 'x', event_id: 'settled' }, { name: 'x', event_id: 'held' }], context: { consent: granted } });
+    await app.services.worker.drain();
+    // 'held' waits in the dead-letter store (it may be replayed from its record)
+    const { seq } = (await db.get<{ seq: number }>('SELECT seq FROM records WHERE event_id = ?', ['held']))!;
+    await db.run("INSERT INTO dead_letter (destination_id, event_id, payload, reason, attempts, created_at, failed_at, seq) VALUES ('lake', 'held', 'null', 'test', 1, ?, ?, ?)", [c.now, c.now, seq]);
+    // 'pending' is accepted while delivery is stopped: no destination has settled it
     await app.services.worker.stop();
-    await post(app, '/v1/events', { name: 'x', event_id: 'stuck', consent: { analytics_storage: 'granted' } });
+    await post(app, '/v1/events', { name: 'x', event_id: 'pending', consent: granted });
     await app.services.outbox.flush();
     c.now += 8 * DAY;
-    const counts = await purge(db, retentionConfigSchema.parse({ rules: { outbox: '7d' } }), c.now);
-    expect(counts).toEqual([{ rule: 'outbox', action: 'dead_letter', rows: 1 }]);
-    expect(await db.all('SELECT event_id, reason FROM dead_letter')).toEqual([{ event_id: 'stuck', reason: 'retention.outbox_expired' }]);
-    expect(await db.all('SELECT * FROM outbox')).toEqual([]);
+    const counts = await purge(db, retentionConfigSchema.parse({ rules: { records: '7d' } }), c.now);
+    expect(counts).toEqual([{ rule: 'records', action: 'delete', rows: 1 }]);
+    expect((await db.all<{ event_id: string }>('SELECT event_id FROM records ORDER BY seq')).map((r) => r.event_id)).toEqual(['held', 'pending']);
   });
 
   it('rejects unknown rules with the list of known ones', () => {
