@@ -44,6 +44,7 @@ describe('ga4 send', () => {
   it('groups by client, chunks by 25, and sends payloads the fake finds valid', async () => {
     const items = outbox(mapped([{ client: 'A.1', n: 30 }, { client: 'B.2', n: 2 }]));
     const r = await ga4.send(items, config, sendContext(NOW));
+    expect(errorsOf(r)).toEqual([]);
     expect(r.delivered.sort((a, b) => a - b)).toEqual(items.map((i) => i.id));
     expect(r.retry).toEqual([]);
     expect(r.failed).toEqual([]);
@@ -93,6 +94,26 @@ describe('ga4 send', () => {
     expect(r.failed[0]!.error.startsWith('ga4.http_400: {"error":"xxx')).toBe(true);
     expect(r.failed[0]!.error.length).toBeLessThan(600);
     expect(r.delivered).toEqual([2]);
+  });
+
+  it('a 400 for a request of one client with 5 events: each event is tried alone, so only the bad one fails (issue 13 item 7)', async () => {
+    // The first answer refuses the whole request; alone, the third event is refused again, the rest pass.
+    fake.failNext({ status: 400, body: '{"error":"bad event"}' }, { status: 204 }, { status: 204 }, { status: 400, body: '{"error":"bad event"}' });
+    const items = outbox(mapped([{ client: 'A.1', n: 5 }]));
+    const r = await ga4.send(items, config, sendContext(NOW));
+    expect(r.failed.map((f) => f.id)).toEqual([3]);
+    expect(r.delivered.sort((a, b) => a - b)).toEqual([1, 2, 4, 5]);
+    expect(fake.received.map((q) => q.body?.events?.length)).toEqual([5, 1, 1, 1, 1, 1]);
+  });
+
+  it('the requests of a batch are in flight together, up to max_in_flight', async () => {
+    const items = outbox(mapped([{ client: 'A.1' }, { client: 'B.2' }, { client: 'C.3' }, { client: 'D.4' }, { client: 'E.5' }]));
+    const r = await ga4.send(items, config, sendContext(NOW, undefined, 3));
+    expect(r.delivered).toHaveLength(5);
+    // Each request arrives before the ones in flight are answered (every answer takes 20–50 ms): at most 3 at once.
+    const at = fake.received.map((q) => q.at);
+    expect(at[2]! - at[0]!).toBeLessThan(20);
+    expect(at[3]! - at[0]!).toBeGreaterThanOrEqual(20);
   });
 
   it('timeouts and network errors are retryable', async () => {

@@ -58,9 +58,22 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /**
  * Start a fake on a random port (or `opts.port`, to bring a closed fake back at the same address);
- * `handle` is the vendor's behaviour when no failure is scripted.
+ * `handle` is the vendor's behaviour when no failure is scripted. Every answer comes after the
+ * vendor's latency ({@link vendorLatency}) or a scripted delay.
  */
-export async function startFake<B>(handle: (req: Omit<ReceivedRequest<B>, 'status' | 'at'>) => FakeAnswer, opts: { port?: number } = {}): Promise<VendorFake<B>> {
+/**
+ * A vendor's round trip from a server: 20–50 ms. Never instant — an instant fake hides a delivery
+ * path that sends one request at a time.
+ */
+export function vendorLatency(): number {
+  return 20 + Math.floor(Math.random() * 31);
+}
+
+export async function startFake<B>(
+  handle: (req: Omit<ReceivedRequest<B>, 'status' | 'at'>) => FakeAnswer,
+  opts: { port?: number; latencyMs?: () => number } = {},
+): Promise<VendorFake<B>> {
+  const latency = opts.latencyMs ?? vendorLatency;
   const received: ReceivedRequest<B>[] = [];
   const script: ScriptedResponse[] = [];
   const server = createServer(async (req, res) => {
@@ -88,7 +101,7 @@ export async function startFake<B>(handle: (req: Omit<ReceivedRequest<B>, 'statu
       ? { status: scripted.status, body: scripted.body, headers: scripted.retryAfter ? { 'retry-after': scripted.retryAfter } : {} }
       : handle(entry);
     received.push({ ...entry, status: answer.status, at });
-    if (scripted?.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
+    await new Promise((r) => setTimeout(r, scripted?.delayMs ?? latency()));
     if (res.destroyed) return;
     res.writeHead(answer.status, { ...(answer.body ? { 'content-type': 'application/json' } : {}), ...answer.headers });
     res.end(answer.body ?? '');
