@@ -2,7 +2,7 @@
  * @module The embedded store on Node: better-sqlite3 in WAL mode, behind the SqlDb port.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SqlDb } from '../../ports.js';
 import { wrapSyncSqlite, type SyncSqlite } from '../shared/sync-sqlite.js';
@@ -22,17 +22,72 @@ export function sameFileCheck(file: string): () => void {
   };
 }
 
+/** Errno codes that mean "this process may not write here". */
+const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM']);
+
 /**
- * Open (creating if needed) a SQLite file. Writes are refused once the file is deleted or replaced
- * under the open connection ({@link sameFileCheck}).
+ * The store could not be opened. `message` is one line for an operator, e.g.
+ * `tagrelay: cannot open the store at /data/tagrelay.db: read-only directory`; the CLI prints it and exits 1.
+ */
+export class StoreOpenError extends Error {
+  constructor(file: string, reason: string, cause: unknown) {
+    super(`tagrelay: cannot open the store at ${file}: ${reason}`, { cause });
+    this.name = 'StoreOpenError';
+  }
+}
+
+/** Why opening failed, in a few words: a permission problem by name, else the first line of the error. */
+function reasonOf(err: unknown, where: 'directory' | 'file'): string {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && READ_ONLY.has(code)) return `read-only ${where}`;
+  return String((err as Error)?.message ?? err).split('\n')[0]!;
+}
+
+/**
+ * Why `dir` could not be made or used: the nearest existing ancestor decides, because a recursive
+ * mkdir under a read-only mount fails with ENOENT (Node), not EROFS.
+ */
+function directoryReason(dir: string, err: unknown): string {
+  let at = dir;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  try {
+    accessSync(at, constants.W_OK);
+  } catch (denied) {
+    return reasonOf(denied, 'directory');
+  }
+  return reasonOf(err, 'directory');
+}
+
+/**
+ * Open (creating if needed) a SQLite file. Throws a {@link StoreOpenError} when the directory or the
+ * file cannot be written. Writes are refused later once the file is deleted or replaced under the
+ * open connection ({@link sameFileCheck}).
  *
  * @example
  * const db = openSqlite('./data/tagrelay.db')
  */
 export function openSqlite(file: string): SqlDb {
   if (file === ':memory:') return wrapSyncSqlite(new Database(file) as unknown as SyncSqlite);
-  mkdirSync(dirname(file), { recursive: true });
-  // SQLite creates the file at open, so its inode is known from here on.
-  const db = new Database(file) as unknown as SyncSqlite;
-  return wrapSyncSqlite(db, { check: sameFileCheck(file) });
+  const dir = dirname(file);
+  try {
+    mkdirSync(dir, { recursive: true });
+    // WAL mode creates tagrelay.db-wal and -shm next to the file, so the directory itself must be
+    // writable; without this check SQLite fails with a bare SQLITE_CANTOPEN, or opens an existing
+    // file read-only and fails at the first write.
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new StoreOpenError(file, directoryReason(dir, err), err);
+  }
+  try {
+    if (existsSync(file)) accessSync(file, constants.W_OK);
+  } catch (err) {
+    throw new StoreOpenError(file, reasonOf(err, 'file'), err);
+  }
+  try {
+    // SQLite creates the file at open, so its inode is known from here on.
+    const db = new Database(file) as unknown as SyncSqlite;
+    return wrapSyncSqlite(db, { check: sameFileCheck(file) });
+  } catch (err) {
+    throw new StoreOpenError(file, directoryReason(dir, err), err);
+  }
 }
