@@ -1,6 +1,6 @@
 /**
  * @module The SqlDb port over a synchronous SQLite driver (better-sqlite3, bun:sqlite, node:sqlite):
- * WAL pragmas, a prepared-statement cache, and `batch` as one IMMEDIATE transaction.
+ * WAL and secure_delete pragmas, a prepared-statement cache, and `batch` as one IMMEDIATE transaction.
  */
 import type { SqlDb, SqlStatement, SqlValue } from '../../ports.js';
 
@@ -40,6 +40,9 @@ export function wrapSyncSqlite(db: SyncSqlite, options: SyncSqliteOptions = {}):
   // WAL + NORMAL: a commit survives a process crash (kill -9); only an OS crash may lose the last commits.
   db.exec('PRAGMA synchronous = NORMAL');
   db.exec('PRAGMA busy_timeout = 5000');
+  // Deleted rows (purged, erased on a data-subject request) are overwritten with zeros instead of
+  // staying readable in free page space and on the freelist of the file and its backups.
+  db.exec('PRAGMA secure_delete = ON');
   const cache = new Map<string, SyncStatement>();
   const prepare = (sql: string) => {
     let stmt = cache.get(sql);
