@@ -11,6 +11,7 @@ import type { ConsentValue, Purpose } from './consent/purposes.js';
 import { TagrelayError, parseWith } from './errors.js';
 import { ingestNative, type Rejection } from './ingest/native.js';
 import { ingestGtag } from './ingest/gtag.js';
+import { clientIp } from './ingest/client-ip.js';
 import { routeEvents } from './pipeline.js';
 import { createServices, type Services } from './services.js';
 import { adminRoutes } from './admin/routes.js';
@@ -34,11 +35,7 @@ function requestContext(c: Context, config: Config, runtime: Runtime, source: Re
   c.req.raw.headers.forEach((value, key) => {
     if (!PRIVATE_HEADERS.has(key)) headers[key] = value;
   });
-  let ip = runtime.remoteAddress(c.req.raw, c.env);
-  if (config.server.trust_proxy) {
-    const forwarded = headers['x-forwarded-for']?.split(',')[0]?.trim();
-    if (forwarded) ip = forwarded;
-  }
+  const ip = clientIp(runtime.remoteAddress(c.req.raw, c.env), headers['x-forwarded-for'], config.server.trust_proxy);
   return { source, ip, user_agent: headers['user-agent'], headers, cookies: parseCookies(c.req.header('cookie')) };
 }
 
