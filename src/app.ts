@@ -11,6 +11,7 @@ import type { ConsentValue, Purpose } from './consent/purposes.js';
 import { TagrelayError, parseWith } from './errors.js';
 import { ingestNative, type Rejection } from './ingest/native.js';
 import { ingestGtag } from './ingest/gtag.js';
+import { clientIp } from './ingest/client-ip.js';
 import { acceptEvents } from './pipeline.js';
 import { createServices, type Services } from './services.js';
 import { adminRoutes } from './admin/routes.js';
@@ -36,11 +37,7 @@ function requestContext(c: Context, config: Config, runtime: Runtime, source: Re
     if (!PRIVATE_HEADERS.has(key)) headers[key] = value;
   });
   for (const [k, v] of Object.entries(described)) if (!PRIVATE_HEADERS.has(k)) headers[k] = v;
-  let ip = runtime.remoteAddress(c.req.raw, c.env);
-  if (config.server.trust_proxy) {
-    const forwarded = headers['x-forwarded-for']?.split(',')[0]?.trim();
-    if (forwarded) ip = forwarded;
-  }
+  const ip = clientIp(runtime.remoteAddress(c.req.raw, c.env), headers['x-forwarded-for'], config.server.trust_proxy);
   return { source, ip, user_agent: headers['user-agent'], headers, cookies: parseCookies(described.cookie ?? c.req.header('cookie')) };
 }
 

@@ -12,6 +12,7 @@ import { identityConfigSchema } from '../identity/config.js';
 import { enrichConfigSchema } from '../enrich/config.js';
 import { destinationConfigSchema } from '../destinations/index.js';
 import { scriptsConfigSchema } from '../scripts/config.js';
+import { parseCidr } from '../ingest/client-ip.js';
 
 export const configSchema = z
   .object({
@@ -25,8 +26,18 @@ export const configSchema = z
         data_dir: z.string().default('./data'),
         /** Origins allowed to send events with credentials (CORS). */
         cors_origins: z.array(z.string()).default([]),
-        /** Trust the first address of `X-Forwarded-For` as the client IP (behind a proxy/CDN). */
-        trust_proxy: z.boolean().default(false),
+        /**
+         * Where the client IP comes from behind proxies: `false` the socket's peer (X-Forwarded-For
+         * ignored); `true` or N, N trusted hops (the entry N from the right of X-Forwarded-For); or the
+         * CIDRs of the trusted proxies (walk X-Forwarded-For from the right past them).
+         */
+        trust_proxy: z
+          .union([
+            z.boolean(),
+            z.number().int().min(1),
+            z.array(z.string().refine((s) => parseCidr(s) !== undefined, 'expected an IPv4 or IPv6 address or CIDR, e.g. 10.0.0.0/8 or 2001:db8::/32')),
+          ])
+          .default(false),
       })
       .prefault({}),
     limits: z

@@ -19,6 +19,8 @@ type Fields = Map<string, string>;
 /** Page URLs are allowed longer than other values, as in native ingest. */
 const PAGE_MAX = 8192;
 const INTEGER = /^[0-9]{1,15}$/;
+/** What `ep.event_id` must look like to become the event id (a site's order or event id). */
+const SANE_EVENT_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 /** Query-string fields, first occurrence wins (as `URLSearchParams.get`). */
 function fieldsOf(params: URLSearchParams): Fields {
@@ -133,7 +135,7 @@ function digest(s: string): string {
 }
 
 /**
- * gtag sends no event id. A retried hit repeats its URL and body byte for byte, so an id derived
+ * A hit without a usable `ep.event_id` has no event id of its own. A retried hit repeats its URL and body byte for byte, so an id derived
  * from what identifies the hit dedupes the retry: measurement id, client id, session id, page load
  * (`_p`: `_s` restarts at 1 on every page load, so without it two pages of one session collide),
  * hit sequence `_s`, the event's position among the body's lines, and its name. Hits missing any
@@ -145,7 +147,11 @@ export function gtagEventId(f: ReadonlyMap<string, string>, ordinal: number, nam
   return `g-${digest([...parts, String(ordinal), name].join('\u0000'))}`;
 }
 
-function toEvent(f: Fields, ordinal: number, env: IngestEnv): Event {
+/**
+ * @param ownEventId the hit's own `ep.event_id` (its line's, or the query's for a single hit), never
+ * one shared by every line of a batch, which would name no single event.
+ */
+function toEvent(f: Fields, ordinal: number, env: IngestEnv, ownEventId: string | undefined): Event {
   const name = f.get('en');
   if (name === undefined || !EVENT_NAME_PATTERN.test(name)) {
     throw new InvalidHit('ERR_INVALID_NAME', 'en must match ^[a-zA-Z][a-zA-Z0-9_]{0,39}$', 'en');
@@ -165,11 +171,15 @@ function toEvent(f: Fields, ordinal: number, env: IngestEnv): Event {
   if (Object.keys(params).length > maxParams) {
     throw new InvalidHit('ERR_TOO_MANY_PARAMS', `params has more than ${maxParams} entries`, 'ep');
   }
+  // gtag('event', name, { event_id }) — the id a site also gives the same event from its back end (GA4
+  // and Meta dedupe by it): it becomes the event id, so /v1/events with that id is a duplicate here too.
+  const siteEventId = ownEventId !== undefined && SANE_EVENT_ID.test(ownEventId) ? ownEventId : undefined;
+  if (siteEventId !== undefined) delete params.event_id;
   const list = items(f, env);
   const userProps = custom(f, 'up', max, maxParams);
   const uid = f.get('uid');
   const event: Event = {
-    event_id: gtagEventId(f, ordinal, name) ?? uuidv7(env.now, env.randomHex(10)),
+    event_id: siteEventId ?? gtagEventId(f, ordinal, name) ?? uuidv7(env.now, env.randomHex(10)),
     name,
     // The hit has no absolute time (`_et`, `tfd` are relative): the receive time is the event time.
     time: env.now,
@@ -217,12 +227,13 @@ export function ingestGtag(input: GtagInput): IngestResult {
   if (lines.length > env.limits.max_events) {
     return requestError('ERR_TOO_MANY_EVENTS', `a hit holds at most ${env.limits.max_events} events`);
   }
-  const hits = lines.length === 0 ? [shared] : lines.map((l) => new Map([...shared, ...fieldsOf(new URLSearchParams(l))]));
+  const own = lines.length === 0 ? [shared] : lines.map((l) => fieldsOf(new URLSearchParams(l)));
+  const hits = lines.length === 0 ? [shared] : own.map((line) => new Map([...shared, ...line]));
   const events: Event[] = [];
   const rejected: Rejection[] = [];
   hits.forEach((f, index) => {
     try {
-      events.push(toEvent(f, index, env));
+      events.push(toEvent(f, index, env, own[index]!.get('ep.event_id')));
     } catch (err) {
       if (!(err instanceof InvalidHit)) throw err;
       rejected.push({ index, code: err.code, message: err.message, field: err.field });

@@ -74,10 +74,11 @@ function formatV6(g: number[]): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
-type Parsed = { v: 4; octets: number[] } | { v: 6; groups: number[] };
+/** A parsed address: IPv4 octets, or eight IPv6 groups (an IPv4-mapped IPv6 address is IPv4). */
+export type ParsedIp = { v: 4; octets: number[] } | { v: 6; groups: number[] };
 
 /** Parse an address as it may arrive from headers: `[v6]` brackets and `%zone` suffixes are removed. */
-function parseIp(raw: string): Parsed | undefined {
+export function parseIp(raw: string): ParsedIp | undefined {
   let s = raw.trim();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   const zone = s.indexOf('%');

@@ -70,3 +70,20 @@ describe('/g/collect', () => {
     expect(app.services.counters.rejected).toBe(1);
   });
 });
+
+describe('/g/collect and /v1/events share event ids', () => {
+  it('the same purchase from gtag (ep.event_id) and from the back end (event_id) is stored once', async () => {
+    app = testApp().app;
+    const hit = 'v=2&tid=G-TEST&cid=111.222&sid=333&_p=444&_s=5&gcs=G111&en=purchase&ep.event_id=order-77&epn.value=12&cu=EUR';
+    expect((await app.request(`/g/collect?${hit}`)).status).toBe(204);
+    const res = await app.request('/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'purchase', event_id: 'order-77', params: { value: 12, currency: 'EUR' }, consent: { analytics_storage: 'granted' } }),
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ accepted: 1, duplicates: 1 });
+    await settle(app);
+    expect(await app.services.runtime.db.all('SELECT event_id FROM events')).toEqual([{ event_id: 'order-77' }]);
+  });
+});

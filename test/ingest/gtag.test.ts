@@ -196,3 +196,41 @@ describe('ingestGtag — event ids dedupe retries and only retries', () => {
     }
   });
 });
+
+describe('ingestGtag — ep.event_id is the event id, so the back end can send the same event', () => {
+  const parse = (query: string, body?: string) => ingestGtag({ query, body, env: gtagEnv() });
+
+  it.each([
+    ['an order number', 'order-1234', 'order-1234'],
+    ['every allowed character', 'a.b:c_d-E9', 'a.b:c_d-E9'],
+    ['100 characters', 'x'.repeat(100), 'x'.repeat(100)],
+  ])('a sane ep.event_id (%s) becomes event_id and leaves params', (_name, raw, id) => {
+    const { events } = parse(`${HIT}&en=purchase&ep.event_id=${encodeURIComponent(raw)}&ep.coupon=SPRING`);
+    expect(events[0]!.event_id).toBe(id);
+    expect(events[0]!.params).toEqual({ coupon: 'SPRING' });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['a space', 'order 1234'],
+    ['a slash', 'order/1234'],
+    ['non-ASCII', 'bestellung-ü'],
+    ['101 characters', 'x'.repeat(101)],
+  ])('an ep.event_id that is not a sane id (%s) is ignored: derived id, the param kept as sent', (_name, raw) => {
+    const { events } = parse(`${HIT}&en=purchase&ep.event_id=${encodeURIComponent(raw)}`);
+    expect(events[0]!.event_id).toMatch(/^g-[0-9a-f]{16}$/);
+    expect(events[0]!.params.event_id).toBe(raw);
+  });
+
+  it('each line of a batched POST uses its own ep.event_id', () => {
+    const { events } = parse(HIT, 'en=add_to_cart&ep.event_id=a-1\r\nen=purchase&ep.event_id=p-1\r\nen=scroll');
+    expect(events.map((e) => e.event_id)).toEqual(['a-1', 'p-1', expect.stringMatching(/^g-[0-9a-f]{16}$/)]);
+    expect(events.map((e) => 'event_id' in e.params)).toEqual([false, false, false]);
+  });
+
+  it('an ep.event_id shared by every line of a batch (in the query) names no single event: ignored', () => {
+    const { events } = parse(`${HIT}&ep.event_id=shared-1`, 'en=a\r\nen=b');
+    expect(events.map((e) => e.event_id)).toEqual([expect.stringMatching(/^g-/), expect.stringMatching(/^g-/)]);
+    expect(new Set(events.map((e) => e.event_id)).size).toBe(2);
+  });
+});

@@ -8,7 +8,7 @@ import type { Config } from '../../config/schema.js';
 import { migrate } from '../../store/schema.js';
 import { purge } from '../../privacy/retention.js';
 import { listDeadLetters, replayDeadLetters } from '../../delivery/dead-letter.js';
-import { openSqlite } from './db.js';
+import { openSqlite, StoreOpenError } from './db.js';
 import { ConfigError } from '../../config/load.js';
 import { configJsonSchema } from '../../config/json-schema.js';
 import { configPath, loadConfigFile, PACKAGE_ROOT } from './config-file.js';
@@ -193,7 +193,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err) => {
-    console.error(err instanceof ConfigError ? err.message : err);
+    // A bad config or an unusable store is the operator's to fix: one line, no stack.
+    console.error(err instanceof ConfigError || err instanceof StoreOpenError ? err.message : err);
     process.exit(1);
   },
 );

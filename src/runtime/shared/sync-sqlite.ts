@@ -1,6 +1,6 @@
 /**
  * @module The SqlDb port over a synchronous SQLite driver (better-sqlite3, bun:sqlite, node:sqlite):
- * WAL pragmas, a prepared-statement cache, and `batch` as one IMMEDIATE transaction.
+ * WAL and secure_delete pragmas, a prepared-statement cache, and `batch` as one IMMEDIATE transaction.
  */
 import type { SqlDb, SqlStatement, SqlValue } from '../../ports.js';
 
@@ -18,17 +18,31 @@ export interface SyncSqlite {
   close(): void;
 }
 
+/** What a runtime may add around a connection. */
+export interface SyncSqliteOptions {
+  /**
+   * Runs before every write (`run`, `batch`, `exec`: one call per commit, not per statement) and
+   * throws when the store must not be written, e.g. the file was deleted or replaced under the open
+   * connection, where SQLite would keep writing into the unlinked inode and lose it all at restart.
+   */
+  check?: () => void;
+}
+
 /**
  * Wrap an open connection. `get` maps a driver's `null` (bun:sqlite) to `undefined`.
  *
  * @example
- * const db = wrapSyncSqlite(new Database(file))
+ * const db = wrapSyncSqlite(new Database(file), { check: () => assertSameFile(file) })
  */
-export function wrapSyncSqlite(db: SyncSqlite): SqlDb {
+export function wrapSyncSqlite(db: SyncSqlite, options: SyncSqliteOptions = {}): SqlDb {
+  const check = options.check ?? (() => undefined);
   db.exec('PRAGMA journal_mode = WAL');
   // WAL + NORMAL: a commit survives a process crash (kill -9); only an OS crash may lose the last commits.
   db.exec('PRAGMA synchronous = NORMAL');
   db.exec('PRAGMA busy_timeout = 5000');
+  // Deleted rows (purged, erased on a data-subject request) are overwritten with zeros instead of
+  // staying readable in free page space and on the freelist of the file and its backups.
+  db.exec('PRAGMA secure_delete = ON');
   const cache = new Map<string, SyncStatement>();
   const prepare = (sql: string) => {
     let stmt = cache.get(sql);
@@ -64,9 +78,11 @@ export function wrapSyncSqlite(db: SyncSqlite): SqlDb {
   let open = true;
   return {
     async exec(sql) {
+      check();
       db.exec(sql);
     },
     async run(sql, params = []) {
+      check();
       return { changes: Number(prepare(sql).run(...params).changes) };
     },
     async all<T>(sql: string, params: readonly SqlValue[] = []) {
@@ -76,7 +92,9 @@ export function wrapSyncSqlite(db: SyncSqlite): SqlDb {
       return (prepare(sql).get(...params) ?? undefined) as T | undefined;
     },
     async batch(statements) {
-      return statements.length > 0 ? runAll(statements) : [];
+      if (statements.length === 0) return [];
+      check();
+      return runAll(statements);
     },
     async close() {
       if (open) db.close();
