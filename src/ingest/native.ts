@@ -4,6 +4,14 @@
 import { EVENT_NAME_PATTERN, type Event, type Item, type RequestContext, type Scalar } from '../event.js';
 import type { ErrorCode } from '../errors.js';
 import type { Config } from '../config/schema.js';
+
+/**
+ * A key as an error may name it: a site-chosen key can itself be personal data (an email used as a
+ * param name), and error bodies never echo input values — such keys are masked.
+ */
+function safeKey(key: string): string {
+  return /^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(key) ? key : '****';
+}
 import { uuidv7 } from '../ids.js';
 
 /** One event the batch could not accept, by its index in `events`. */
@@ -115,7 +123,7 @@ function params(v: unknown, limits: Config['limits']): { params: Record<string, 
     }
     if (key.length > 100) throw new Invalid('ERR_VALUE_TOO_LONG', 'a param name exceeds 100 characters', 'params');
     if (value === null || value === undefined) continue;
-    out[key] = scalar(value, `params.${key}`, limits.max_string_length);
+    out[key] = scalar(value, `params.${safeKey(key)}`, limits.max_string_length);
   }
   return items ? { params: out, items } : { params: out };
 }
@@ -134,12 +142,12 @@ function parseItems(v: unknown, limits: Config['limits']): Item[] {
       if (++count > limits.max_params) throw new Invalid('ERR_TOO_MANY_PARAMS', `${field} has too many fields`, field);
       const value = item[key];
       if (value === null || value === undefined) continue;
-      out[key] = scalar(value, `${field}.${key}`, limits.max_string_length);
+      out[key] = scalar(value, `${field}.${safeKey(key)}`, limits.max_string_length);
     }
     for (const key of ['price', 'quantity'] as const) {
       if (out[key] !== undefined && typeof out[key] !== 'number') {
         const n = Number(out[key]);
-        if (!Number.isFinite(n)) throw new Invalid('ERR_INVALID_TYPE', `${field}.${key} must be a number`, `${field}.${key}`);
+        if (!Number.isFinite(n)) throw new Invalid('ERR_INVALID_TYPE', `${field}.${safeKey(key)} must be a number`, `${field}.${safeKey(key)}`);
         out[key] = n;
       }
     }
@@ -172,7 +180,7 @@ function consent(own: unknown, shared: unknown): Record<string, string> {
       const v = src[k];
       if (typeof v === 'boolean') out[k] = v ? 'granted' : 'denied';
       else if (typeof v === 'string' && v.length <= 4096) out[k] = v;
-      else throw new Invalid('ERR_INVALID_TYPE', `consent.${k} must be a string`, `consent.${k}`);
+      else throw new Invalid('ERR_INVALID_TYPE', `consent.${safeKey(k)} must be a string`, `consent.${safeKey(k)}`);
     }
   }
   return out;

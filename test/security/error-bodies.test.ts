@@ -48,6 +48,21 @@ describe('POST /v1/consent: 400s name the field and the rule, never the value or
   });
 });
 
+describe('POST /v1/events: a rejected event names the field, never a key that is personal data', () => {
+  it.each([
+    ['an email as a consent key', { consent: { [PII]: 5 } }, 'consent.****'],
+    ['an email as a param name', { params: { [PII]: { nested: true } } }, 'params.****'],
+    ['an email as an item field', { params: { items: [{ item_id: 'A', [PII]: { x: 1 } }] } }, 'params.items[0].****'],
+  ])('%s', async (_name, extra, field) => {
+    const res = await app.request('/v1/events', json({ name: 'add_to_cart', ...extra }));
+    expect(res.status).toBe(202);
+    const text = await res.text();
+    expect(text.toLowerCase()).not.toContain('lovelace');
+    const { rejected } = JSON.parse(text) as { rejected: { field: string; code: string }[] };
+    expect(rejected.map((r) => r.field)).toEqual([field]);
+  });
+});
+
 describe('admin and data-subject routes: the same for bodies and queries', () => {
   it('POST /admin/v1/erasure with an unknown key that is an email address', async () => {
     const error = await refused(await app.request('/admin/v1/erasure', await asAdmin('dsr:write', json({ user_id: 'u-1', [PII]: 'x' }))));
