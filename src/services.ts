@@ -59,6 +59,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     random: Math.random,
     defer: runtime.defer,
     postgres: runtime.postgres,
+    configVersion: () => pipeline.configVersion,
   });
   const outbox = createOutbox(runtime.db, () => worker.wake(), runtime.defer);
   const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });

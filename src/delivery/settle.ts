@@ -28,10 +28,11 @@ export type ItemOutcome =
   | { kind: 'failed'; error: string }
   | { kind: 'retry'; error: string; retry_after_ms?: number; outage: boolean };
 
-/** Writes a decision record: (event_id, destination_id, status, attempts, reasons, error, updated_at). */
+/** Writes a decision record: (event_id, destination_id, status, attempts, reasons, error, updated_at, config_version). */
 export const DELIVERY_LOG_SQL =
-  'INSERT INTO delivery_log (event_id, destination_id, status, attempts, reasons, error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
-  'ON CONFLICT (event_id, destination_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, reasons = excluded.reasons, error = excluded.error, updated_at = excluded.updated_at';
+  'INSERT INTO delivery_log (event_id, destination_id, status, attempts, reasons, error, updated_at, config_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
+  'ON CONFLICT (event_id, destination_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, reasons = excluded.reasons, ' +
+  'error = excluded.error, updated_at = excluded.updated_at, config_version = excluded.config_version';
 
 /** Moves an item to the dead-letter store. */
 export const DEAD_LETTER_SQL =
@@ -61,7 +62,7 @@ const STATUS: Record<string, string> = { drop: 'dropped', skip: 'skipped' };
 export function settleStatements(
   destinationId: string,
   settled: readonly { item: DeliveryItem; outcome: ItemOutcome }[],
-  opts: { now: number; config: DeliveryConfig; random: () => number; resumeAt?: number },
+  opts: { now: number; config: DeliveryConfig; random: () => number; resumeAt?: number; configVersion?: string },
   counts: SettleCounts,
 ): SqlStatement[] {
   const { now, config } = opts;
@@ -69,7 +70,7 @@ export function settleStatements(
   const log = (item: DeliveryItem, status: string, attempts: number, error: string | null) =>
     out.push({
       sql: DELIVERY_LOG_SQL,
-      params: [item.event_id, destinationId, status, attempts, JSON.stringify(item.decision.reasons), error === null ? null : error.slice(0, 2000), now],
+      params: [item.event_id, destinationId, status, attempts, JSON.stringify(item.decision.reasons), error === null ? null : error.slice(0, 2000), now, opts.configVersion ?? null],
     });
   const dead = (item: DeliveryItem, reason: string, attempts: number) => {
     const payload = item.deadPayload ? item.deadPayload() : item.decision.payload;

@@ -52,6 +52,8 @@ export interface WorkerDeps {
   /** Yield to pending I/O (Node's setImmediate). */
   defer?: (fn: () => void) => void;
   postgres?: PostgresPort;
+  /** The configuration the decisions are made under (recorded with each decision). */
+  configVersion?: () => string;
 }
 
 interface DestState {
@@ -179,7 +181,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       const done = state.done;
       state.done = [];
       taken.push({ state, done });
-      const batch = settleStatements(state.dest.config.id, done, { now, config, random: deps.random, resumeAt: state.breaker.state === 'open' ? state.breaker.openUntil : undefined }, counts);
+      const batch = settleStatements(state.dest.config.id, done, { now, config, random: deps.random, resumeAt: state.breaker.state === 'open' ? state.breaker.openUntil : undefined, configVersion: deps.configVersion?.() }, counts);
       // The embedded warehouse: its rows commit with the outcome (exactly once).
       if (state.dest.kind.local) {
         for (const { item, outcome } of done) if (outcome.kind === 'delivered') statements.push(...state.dest.kind.local(item.decision.payload, state.dest.config));

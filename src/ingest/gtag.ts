@@ -3,7 +3,7 @@
  */
 import { EVENT_NAME_PATTERN, type ClientData, type Event, type Item, type PageData, type Scalar } from '../event.js';
 import { uuidv7 } from '../ids.js';
-import type { IngestEnv, IngestResult, Rejection } from './native.js';
+import type { IngestEnv, IngestResult, Rejection } from './types.js';
 import { ITEM_PARAM, InvalidHit, limited, parseItem, parseNumber, setOwn } from './gtag-items.js';
 import { clientHintHeaders } from './gtag-hints.js';
 

@@ -14,28 +14,9 @@ function safeKey(key: string): string {
 }
 import { uuidv7 } from '../ids.js';
 
-/** One event the batch could not accept, by its index in `events`. */
-export interface Rejection {
-  index: number;
-  code: ErrorCode;
-  message: string;
-  field?: string;
-}
+import type { IngestEnv, IngestResult, Rejection } from './types.js';
 
-/** What an ingest adapter produces. */
-export interface IngestResult {
-  events: Event[];
-  rejected: Rejection[];
-}
-
-/** Facts of the request every event of it shares. */
-export interface IngestEnv {
-  now: number;
-  request: RequestContext;
-  randomHex(bytes: number): string;
-  limits: Config['limits'];
-  time: Config['time'];
-}
+export type { IngestEnv, IngestResult, Rejection } from './types.js';
 
 type Obj = Record<string, unknown>;
 

@@ -80,6 +80,7 @@ export const SCHEMA = [
     reasons TEXT,
     error TEXT,
     updated_at INTEGER NOT NULL,
+    config_version TEXT,
     PRIMARY KEY (event_id, destination_id)
   )`,
   'CREATE INDEX IF NOT EXISTS delivery_log_updated ON delivery_log (updated_at)',
@@ -117,7 +118,10 @@ export const SCHEMA = [
 ];
 
 /** Columns added after a table's first release: added to stores created before them. */
-const ADDED_COLUMNS: [table: string, column: string, type: string][] = [['dead_letter', 'seq', 'INTEGER']];
+const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
+  ['dead_letter', 'seq', 'INTEGER'],
+  ['delivery_log', 'config_version', 'TEXT'],
+];
 
 /** Create every table and index that does not exist yet. */
 export async function migrate(db: SqlDb): Promise<void> {
