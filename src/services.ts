@@ -5,6 +5,7 @@ import type { Config } from './config/schema.js';
 import type { Runtime } from './ports.js';
 import { migrate } from './store/schema.js';
 import { createOutbox, type Outbox } from './delivery/outbox.js';
+import { createRecordCache } from './delivery/record.js';
 import { createWorker, type ActiveDestination, type Worker } from './delivery/worker.js';
 import { createDeduper, type Deduper } from './rules/dedupe.js';
 import type { PipelineDeps } from './pipeline.js';
@@ -49,6 +50,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
   const destinations: ActiveDestination[] = config.destinations
     .filter((d) => d.enabled)
     .map((d) => ({ config: d, kind: registry[d.type] }));
+  const records = createRecordCache(4 * config.delivery.claim_batch);
   const worker = createWorker({
     db: runtime.db,
     destinations,
@@ -60,8 +62,16 @@ export function createServices(config: Config, runtime: Runtime): Services {
     defer: runtime.defer,
     postgres: runtime.postgres,
     configVersion: () => pipeline.configVersion,
+    records,
   });
-  const outbox = createOutbox(runtime.db, () => worker.wake(), runtime.defer);
+  const outbox = createOutbox(
+    runtime.db,
+    (stored) => {
+      for (const r of stored) records.put(r);
+      worker.wake();
+    },
+    runtime.defer,
+  );
   const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });
   const device = createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints });
   const pipeline: PipelineDeps = {

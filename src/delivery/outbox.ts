@@ -20,7 +20,7 @@ export interface Outbox {
 
 interface Pending {
   statements: SqlStatement[];
-  records: number;
+  records: readonly EventRecord[];
   resolve(inserted: boolean[]): void;
   reject(err: unknown): void;
 }
@@ -30,7 +30,7 @@ interface Pending {
  * const outbox = createOutbox(db, () => worker.wake(), setImmediate)
  * const inserted = await outbox.append(records)
  */
-export function createOutbox(db: SqlDb, onCommit: () => void, schedule: (fn: () => void) => void): Outbox {
+export function createOutbox(db: SqlDb, onCommit: (stored: readonly EventRecord[]) => void, schedule: (fn: () => void) => void): Outbox {
   let pending: Pending[] = [];
   let scheduled = false;
   let committing: Promise<void> = Promise.resolve();
@@ -44,12 +44,15 @@ export function createOutbox(db: SqlDb, onCommit: () => void, schedule: (fn: () 
     for (const g of group) for (const s of g.statements) statements.push(s);
     try {
       const changes = await db.batch(statements);
+      const stored: EventRecord[] = [];
       let at = 0;
       for (const g of group) {
-        g.resolve(changes.slice(at, at + g.records).map((n) => n > 0));
+        const inserted = changes.slice(at, at + g.records.length).map((n) => n > 0);
+        inserted.forEach((isNew, i) => isNew && stored.push(g.records[i]!));
+        g.resolve(inserted);
         at += g.statements.length;
       }
-      onCommit();
+      onCommit(stored);
     } catch (err) {
       for (const g of group) g.reject(err);
     }
@@ -61,7 +64,7 @@ export function createOutbox(db: SqlDb, onCommit: () => void, schedule: (fn: () 
       for (const s of extra) statements.push(s);
       if (statements.length === 0) return Promise.resolve([]);
       return new Promise<boolean[]>((resolve, reject) => {
-        pending.push({ statements, records: records.length, resolve, reject });
+        pending.push({ statements, records, resolve, reject });
         if (!scheduled) {
           scheduled = true;
           schedule(() => {

@@ -152,3 +152,39 @@ export function readRecord(row: RecordRow): EventRecord {
   if (row.user_agent !== null) record.user_agent = row.user_agent;
   return record;
 }
+
+/**
+ * Records just accepted by this process, kept parsed so delivery does not parse what it just
+ * serialized (and the destinations reading the same rows share one parse). Bounded, oldest out.
+ */
+export interface RecordCache {
+  put(record: EventRecord): void;
+  /** The record of a stored row: from the cache, else parsed. IP and User-Agent always come from the row. */
+  read(row: RecordRow & { event_id: string }): EventRecord;
+}
+
+/** @example const cache = createRecordCache(2000) */
+export function createRecordCache(size: number): RecordCache {
+  const cache = new Map<string, EventRecord>();
+  const put = (record: EventRecord) => {
+    if (cache.size >= size) cache.delete(cache.keys().next().value!);
+    cache.set(record.event_id, record);
+  };
+  return {
+    put,
+    read(row) {
+      const cached = cache.get(row.event_id);
+      if (!cached) {
+        const record = readRecord(row);
+        put(record);
+        return record;
+      }
+      const record: EventRecord = { ...cached, seq: row.seq };
+      if (row.ip === null) delete record.ip;
+      else record.ip = row.ip;
+      if (row.user_agent === null) delete record.user_agent;
+      else record.user_agent = row.user_agent;
+      return record;
+    },
+  };
+}

@@ -8,7 +8,7 @@ import type { OutboxItem, SendContext, SendResult } from '../destinations/types.
 import type { DeliveryConfig } from './config.js';
 import { classifySend, createBreaker, type Breaker, type BreakerSnapshot } from './breaker.js';
 import { decide, type ActiveDestination } from './decide.js';
-import { readRecord, type EventRecord, type RecordRow } from './record.js';
+import { createRecordCache, type RecordCache, type EventRecord, type RecordRow } from './record.js';
 import { settleStatements, type DeliveryItem, type ItemOutcome, type SettleCounts } from './settle.js';
 import { createLimiter, type Limiter } from './limiter.js';
 
@@ -54,6 +54,8 @@ export interface WorkerDeps {
   postgres?: PostgresPort;
   /** The configuration the decisions are made under (recorded with each decision). */
   configVersion?: () => string;
+  /** Records this process accepted, already parsed. */
+  records?: RecordCache;
 }
 
 interface DestState {
@@ -94,20 +96,6 @@ const SAVE_CURSOR = 'INSERT INTO delivery_cursor (destination_id, seq) VALUES (?
 
 type Row = RecordRow & { event_id: string; received_at: number; attempts?: number; settled?: number };
 
-/** Parsed records shared by the destinations that read the same rows at about the same time. */
-function createRecordCache(size: number) {
-  const cache = new Map<number, EventRecord>();
-  return (row: Row): EventRecord => {
-    let record = cache.get(row.seq);
-    if (!record) {
-      record = readRecord(row);
-      if (cache.size >= size) cache.delete(cache.keys().next().value!);
-      cache.set(row.seq, record);
-    }
-    return record;
-  };
-}
-
 /**
  * @example
  * const worker = createWorker({ db, destinations, config: config.delivery, fetch, now, log, random: Math.random })
@@ -147,7 +135,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       return Object.fromEntries(states.map((s) => [s.dest.config.id, s.breaker.snapshot()]));
     },
   } as DeliveryStats;
-  const parse = createRecordCache(4 * config.claim_batch);
+  const cache = deps.records ?? createRecordCache(4 * config.claim_batch);
   const sends = new Set<Promise<void>>();
   let stopped = true;
   /** drain() runs even when the background loop is stopped (Workers: no timers outlive a request). */
@@ -228,7 +216,7 @@ export function createWorker(deps: WorkerDeps): Worker {
 
   // ---- claiming and sending ----
   function toItem(state: DestState, row: Row, retrying: boolean): DeliveryItem {
-    const record = parse(row);
+    const record = cache.read(row);
     const decision = decide(record, state.dest);
     return {
       seq: row.seq,
