@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   printHeader('bench:delivery — outbox drain to local destinations', 'bench:delivery', [
     `${EVENTS} events per throughput scenario, enqueued in groups of ${CHUNK} through ingestNative → routeEvents → outbox`,
     'drain: worker.drain() of src/delivery/worker.ts in this process, claim_batch and batch sizes from config defaults; SQLite file (WAL) in a temp dir',
-    `sink: bench/sink.mjs in its own process on 127.0.0.1; vendor kinds available: ${vendorKinds.join(', ') || 'none yet (GA4/Meta land with feat/vendors)'}`,
+    `sink: bench/sink.mjs in its own process on 127.0.0.1, answering after ${sink.delayMs} ms; vendor kinds available: ${vendorKinds.join(', ') || 'none yet (GA4/Meta land with feat/vendors)'}`,
     `memory: ${QUEUED} events queued in a store, then tagrelay (${tagrelayCommand(build).label}) started on it as a child process; RSS = its VmRSS`,
   ]);
 
