@@ -42,3 +42,29 @@ export function eventObject(eventId: string = ID_PLACEHOLDER): Record<string, un
 export function eventBody(eventId: string = ID_PLACEHOLDER): string {
   return JSON.stringify(eventObject(eventId));
 }
+
+/** Where {@link visitorTemplate} puts the request's sequence number. */
+const SEQ = '{{seq}}';
+
+/**
+ * The event of a distinct visitor per request, as the body text split around the sequence number:
+ * `parts.join(String(n))` is request n's body. The event_id, client id, session id, email and user id
+ * all carry `run` and n, so no two requests of a run share a visitor and dedupe never short-circuits.
+ * The same parts feed the wrk Lua script (concatenated per request) and the Node load generators.
+ *
+ * @example
+ * const parts = visitorTemplate('peak')
+ * const body = visitorBody(parts, 42)
+ */
+export function visitorTemplate(run: string): string[] {
+  if (!/^[A-Za-z0-9]+$/.test(run)) throw new Error(`run label must be alphanumeric: ${run}`);
+  const event = eventObject(`${run}-${SEQ}`);
+  event.client = { client_id: `${SEQ}.${run}`, session_id: `${run}${SEQ}` };
+  event.user = { email: `Visitor.${SEQ}.${run}@Example.com`, user_id: `u_${run}_${SEQ}` };
+  return JSON.stringify(event).split(SEQ);
+}
+
+/** Request n's body from {@link visitorTemplate}'s parts. */
+export function visitorBody(parts: string[], n: number): string {
+  return parts.join(String(n));
+}
