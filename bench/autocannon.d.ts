@@ -27,7 +27,6 @@ declare module 'autocannon' {
     overallRate?: number;
     pipelining?: number;
     timeout?: number;
-    idReplacement?: boolean;
     setupClient?: (client: unknown) => void;
     requests?: RequestSpec[];
   }

@@ -4,7 +4,7 @@
  * Only the app's public surface is used (createApp, app.fetch, app.services.ready, app.services.close),
  * so the benchmark survives rewrites of the event path behind it.
  *
- * Usage: npm run bench:cpu -- [--events 20000] [--concurrency 50] [--warmup 500] [--delay-ms 30] [--max-wait 60]
+ * Usage: npm run bench:cpu -- [--events 20000] [--concurrency 50] [--warmup 500] [--delay-ms 30] [--max-wait 45]
  */
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
@@ -26,7 +26,7 @@ const { values: opts } = parseArgs({
     concurrency: { type: 'string', default: '50' },
     warmup: { type: 'string', default: '500' },
     'delay-ms': { type: 'string', default: '30' },
-    'max-wait': { type: 'string', default: '60' },
+    'max-wait': { type: 'string', default: '45' },
   },
 });
 const EVENTS = Number(opts.events);
@@ -54,7 +54,7 @@ const cpuSince = (from: NodeJS.CpuUsage): number => {
   return d.user + d.system;
 };
 
-/** Push `count` distinct visitors through app.fetch, `CONCURRENCY` at a time; returns non-202 answers. */
+/** Send the bodies through app.fetch, `CONCURRENCY` at a time; returns how many answers were not 202. */
 async function push(app: TagrelayApp, bodies: string[]): Promise<number> {
   let bad = 0;
   for (let i = 0; i < bodies.length; i += CONCURRENCY) {

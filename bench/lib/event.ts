@@ -2,9 +2,6 @@
  * @module The realistic event the benchmarks send: an add_to_cart with consent, page, params, items and an email.
  */
 
-/** The placeholder autocannon's `idReplacement` swaps for a unique id per request. */
-export const ID_PLACEHOLDER = '[<id>]';
-
 /** Request headers a browser's `fetch`/`sendBeacon` to a first-party endpoint carries. */
 export const EVENT_HEADERS: Record<string, string> = {
   'content-type': 'application/json',
@@ -15,8 +12,8 @@ export const EVENT_HEADERS: Record<string, string> = {
   'accept-language': 'de-DE,de;q=0.9,en;q=0.8',
 };
 
-/** One native event as a browser would send it; `eventId` defaults to the autocannon placeholder. */
-export function eventObject(eventId: string = ID_PLACEHOLDER): Record<string, unknown> {
+/** One native event as a browser would send it. */
+export function eventObject(eventId: string): Record<string, unknown> {
   return {
     event_id: eventId,
     name: 'add_to_cart',
@@ -39,7 +36,7 @@ export function eventObject(eventId: string = ID_PLACEHOLDER): Record<string, un
 }
 
 /** The event as the JSON body text (about 650 bytes with a 33-character id). */
-export function eventBody(eventId: string = ID_PLACEHOLDER): string {
+export function eventBody(eventId: string): string {
   return JSON.stringify(eventObject(eventId));
 }
 
