@@ -4,6 +4,18 @@
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
+  /** A raw request as autocannon builds it; `setupRequest` returns a changed copy. */
+  export interface RawRequest {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+  }
+
+  export interface RequestSpec extends RawRequest {
+    setupRequest?: (req: RawRequest, context: Record<string, unknown>) => RawRequest;
+  }
+
   export interface Options {
     url: string;
     method?: string;
@@ -15,8 +27,8 @@ declare module 'autocannon' {
     overallRate?: number;
     pipelining?: number;
     timeout?: number;
-    idReplacement?: boolean;
     setupClient?: (client: unknown) => void;
+    requests?: RequestSpec[];
   }
 
   export interface Histogram {

@@ -15,8 +15,8 @@ import Database from 'better-sqlite3';
 import { printHeader, printTable, mib } from './lib/report.js';
 import { startSink, type Sink } from './lib/sink.js';
 import { benchConfig, writeBenchConfig } from './lib/config.js';
-import { buildDist, tagrelayCommand, type Build } from './lib/build.js';
-import { startChild, sampleRss, rssOf } from './lib/proc.js';
+import { buildDist, startTagrelay, tagrelayCommand, type Build } from './lib/build.js';
+import { sampleRss, rssOf } from './lib/proc.js';
 import { eventObject, EVENT_HEADERS } from './lib/event.js';
 import { httpSinkDestination } from './lib/http-destination.js';
 import { configSchema, type Config } from '../src/config/schema.js';
@@ -138,11 +138,7 @@ async function deepOutbox(events: number, sink: Sink, build: Build | undefined):
   const items = await countOutbox(runtime);
   await runtime.db.close();
 
-  const cmd = tagrelayCommand(build);
-  const child = startChild(cmd.cmd, [...cmd.args, 'serve', '--config', cfg.file], {
-    env: { TAGRELAY_DATA_DIR: cfg.dataDir, TAGRELAY_LOG_LEVEL: 'info', PORT: '0' },
-  });
-  await child.waitFor(/tagrelay listening/);
+  const { child } = await startTagrelay(tagrelayCommand(build), cfg);
   const rssStarted = rssOf(child.pid);
   await new Promise((r) => setTimeout(r, 3000));
   const rssQueued = rssOf(child.pid);
@@ -176,7 +172,7 @@ async function main(): Promise<void> {
   printHeader('bench:delivery — outbox drain to local destinations', 'bench:delivery', [
     `${EVENTS} events per throughput scenario, enqueued in groups of ${CHUNK} through ingestNative → routeEvents → outbox`,
     'drain: worker.drain() of src/delivery/worker.ts in this process, claim_batch and batch sizes from config defaults; SQLite file (WAL) in a temp dir',
-    `sink: bench/sink.mjs in its own process on 127.0.0.1; vendor kinds available: ${vendorKinds.join(', ') || 'none yet (GA4/Meta land with feat/vendors)'}`,
+    `sink: bench/sink.mjs in its own process on 127.0.0.1, answering after ${sink.delayMs} ms; vendor kinds available: ${vendorKinds.join(', ') || 'none yet (GA4/Meta land with feat/vendors)'}`,
     `memory: ${QUEUED} events queued in a store, then tagrelay (${tagrelayCommand(build).label}) started on it as a child process; RSS = its VmRSS`,
   ]);
 

@@ -2,10 +2,10 @@
  * @module Compile tagrelay into a temp dir (`tsc --outDir`), laid out like a package so the dist runs.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, symlinkSync, realpathSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, symlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startListening, tempDir, type Child } from './proc.js';
 
 /** The repository root (bench/lib → ../..). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,7 +23,7 @@ export interface Build {
  * node_modules symlink to the repo's, so imports resolve exactly as in a packaged install.
  */
 export function buildDist(): Build {
-  const root = mkdtempSync(join(tmpdir(), 'tagrelay-dist-'));
+  const root = tempDir('tagrelay-dist-');
   const started = performance.now();
   execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', join(root, 'dist')], {
     cwd: REPO_ROOT,
@@ -39,4 +39,19 @@ export function buildDist(): Build {
 export function tagrelayCommand(build: Build | undefined, nodeFlags: string[] = []): { cmd: string; args: string[]; label: string } {
   if (build) return { cmd: process.execPath, args: [...nodeFlags, build.cli], label: 'dist (tsc)' };
   return { cmd: process.execPath, args: [...nodeFlags, '--import', 'tsx', join(REPO_ROOT, 'src/runtime/node/cli.ts')], label: 'tsx (src)' };
+}
+
+/**
+ * Start tagrelay (dist or tsx) as a child process with the bench config; resolves once it listens.
+ *
+ * @example
+ * const { child, url } = await startTagrelay(tagrelayCommand(build), writeBenchConfig(sink.url))
+ */
+export function startTagrelay(
+  command: { cmd: string; args: string[] },
+  cfg: { file: string; dataDir: string },
+): Promise<{ child: Child; url: string }> {
+  return startListening(command.cmd, [...command.args, 'serve', '--config', cfg.file], /tagrelay listening/, {
+    env: { TAGRELAY_DATA_DIR: cfg.dataDir, TAGRELAY_LOG_LEVEL: 'info' },
+  });
 }

@@ -1,12 +1,12 @@
 /**
  * @module The realistic benchmark configuration: regional consent, a warehouse, vendor destinations at the local sink.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { destinations as registry } from '../../src/destinations/index.js';
+import { tempDir } from './proc.js';
 
 type DestinationInput = NonNullable<ConfigInput['destinations']>[number];
 
@@ -52,7 +52,7 @@ export function benchConfig(sinkUrl: string): ConfigInput {
 
 /** Write the config to a fresh temp dir; returns the file and a data dir beside it. */
 export function writeBenchConfig(sinkUrl: string): { file: string; dataDir: string; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'tagrelay-bench-'));
+  const dir = tempDir('tagrelay-bench-');
   const file = join(dir, 'tagrelay.yaml');
   writeFileSync(file, `# written by bench/lib/config.ts\n${stringify(benchConfig(sinkUrl))}`);
   return { file, dataDir: join(dir, 'data'), dir };

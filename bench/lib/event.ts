@@ -2,9 +2,6 @@
  * @module The realistic event the benchmarks send: an add_to_cart with consent, page, params, items and an email.
  */
 
-/** The placeholder autocannon's `idReplacement` swaps for a unique id per request. */
-export const ID_PLACEHOLDER = '[<id>]';
-
 /** Request headers a browser's `fetch`/`sendBeacon` to a first-party endpoint carries. */
 export const EVENT_HEADERS: Record<string, string> = {
   'content-type': 'application/json',
@@ -15,8 +12,8 @@ export const EVENT_HEADERS: Record<string, string> = {
   'accept-language': 'de-DE,de;q=0.9,en;q=0.8',
 };
 
-/** One native event as a browser would send it; `eventId` defaults to the autocannon placeholder. */
-export function eventObject(eventId: string = ID_PLACEHOLDER): Record<string, unknown> {
+/** One native event as a browser would send it. */
+export function eventObject(eventId: string): Record<string, unknown> {
   return {
     event_id: eventId,
     name: 'add_to_cart',
@@ -39,6 +36,32 @@ export function eventObject(eventId: string = ID_PLACEHOLDER): Record<string, un
 }
 
 /** The event as the JSON body text (about 650 bytes with a 33-character id). */
-export function eventBody(eventId: string = ID_PLACEHOLDER): string {
+export function eventBody(eventId: string): string {
   return JSON.stringify(eventObject(eventId));
+}
+
+/** Where {@link visitorTemplate} puts the request's sequence number. */
+const SEQ = '{{seq}}';
+
+/**
+ * The event of a distinct visitor per request, as the body text split around the sequence number:
+ * `parts.join(String(n))` is request n's body. The event_id, client id, session id, email and user id
+ * all carry `run` and n, so no two requests of a run share a visitor and dedupe never short-circuits.
+ * The same parts feed the wrk Lua script (concatenated per request) and the Node load generators.
+ *
+ * @example
+ * const parts = visitorTemplate('peak')
+ * const body = visitorBody(parts, 42)
+ */
+export function visitorTemplate(run: string): string[] {
+  if (!/^[A-Za-z0-9]+$/.test(run)) throw new Error(`run label must be alphanumeric: ${run}`);
+  const event = eventObject(`${run}-${SEQ}`);
+  event.client = { client_id: `${SEQ}.${run}`, session_id: `${run}${SEQ}` };
+  event.user = { email: `Visitor.${SEQ}.${run}@Example.com`, user_id: `u_${run}_${SEQ}` };
+  return JSON.stringify(event).split(SEQ);
+}
+
+/** Request n's body from {@link visitorTemplate}'s parts. */
+export function visitorBody(parts: string[], n: number): string {
+  return parts.join(String(n));
 }

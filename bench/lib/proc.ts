@@ -2,8 +2,10 @@
  * @module Child processes for the benchmarks: spawn, wait for a log line, sample RSS, stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** RSS of a process in bytes, from /proc/<pid>/status (VmRSS); `ps` where /proc is absent. */
 export function rssOf(pid: number): number {
@@ -58,12 +60,31 @@ export interface Child {
 }
 
 /**
+ * Children still running and temp dirs not yet removed: at exit the children are killed and the dirs
+ * removed, so a benchmark that fails half-way leaves no server or data behind.
+ */
+const running = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+process.once('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh directory under the OS temp dir, removed when this process exits (earlier removal is fine). */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+/**
  * @example
  * const child = startChild(process.execPath, ['server.mjs'], { env: { PORT: '0' } })
  * await child.waitFor(/listening/)
  */
 export function startChild(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Child {
   const proc = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(proc);
   const lines: string[] = [];
   const waiters: { pattern: RegExp; ok(line: string): void }[] = [];
   let exited = false;
@@ -84,6 +105,7 @@ export function startChild(cmd: string, args: string[], opts: { env?: NodeJS.Pro
   const exit = new Promise<number | null>((done) =>
     proc.once('exit', (code) => {
       exited = true;
+      running.delete(proc);
       done(code);
     }),
   );
@@ -113,4 +135,22 @@ export function startChild(cmd: string, args: string[], opts: { env?: NodeJS.Pro
       return code;
     },
   };
+}
+
+/**
+ * Start a server child and wait for its JSON "listening" log line (`{"port": …}`); returns the child
+ * and its base URL on 127.0.0.1.
+ *
+ * @example
+ * const { child, url } = await startListening(process.execPath, ['bench/bare-hono.mjs'], /listening/)
+ */
+export async function startListening(
+  cmd: string,
+  args: string[],
+  pattern: RegExp,
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ child: Child; url: string }> {
+  const child = startChild(cmd, args, { ...opts, env: { PORT: '0', ...opts.env } });
+  const line = await child.waitFor(pattern);
+  return { child, url: `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}` };
 }

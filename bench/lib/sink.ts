@@ -1,39 +1,84 @@
 /**
- * @module Start the local delivery sink (bench/sink.mjs) as a child process and read its counters.
+ * @module Start the local delivery sink (bench/sink.mjs) as a child process and read its counts.
  */
 import { fileURLToPath } from 'node:url';
 import { startChild, type Child } from './proc.js';
 
-/** What the sink counted. */
+/** Vendors answer in 20–50 ms from a real server; a benchmark that delivers never uses less than this. */
+export const MIN_SINK_DELAY_MS = 20;
+
+/** What the sink counted (GET /counts). */
 export interface SinkStats {
+  delay_ms: number;
   requests: number;
   bytes: number;
-  by_path: Record<string, number>;
+  /** Bodies of vendor requests that were not JSON (should stay 0). */
+  bad_json: number;
+  by_path: Record<string, { requests: number; events: number }>;
+}
+
+/** Events per vendor: GA4 `/mp/collect` (not the debug endpoint) and Meta `…/events`. */
+export interface VendorEvents {
+  ga4: number;
+  meta: number;
+}
+
+/** Sum the sink's per-path counts into events per vendor. */
+export function vendorEvents(stats: SinkStats): VendorEvents {
+  let ga4 = 0;
+  let meta = 0;
+  for (const [path, c] of Object.entries(stats.by_path)) {
+    if (path.endsWith('/mp/collect') && !path.includes('/debug/')) ga4 += c.events;
+    else if (path.endsWith('/events')) meta += c.events;
+  }
+  return { ga4, meta };
+}
+
+/** Requests per path, e.g. `/mp/collect×120 /v21.0/123/events×3`. */
+export function describeRequests(stats: SinkStats): string {
+  return Object.entries(stats.by_path).map(([p, c]) => `${p}×${c.requests}`).join(' ') || 'none';
 }
 
 /** A running sink. */
 export interface Sink {
   url: string;
+  delayMs: number;
   child: Child;
   stats(): Promise<SinkStats>;
+  /**
+   * Poll /counts every `everyMs` until `done(events)` holds or `timeoutMs` passed; returns the last
+   * counts and when `done` first held (ms after the call; undefined when it never did).
+   */
+  waitFor(done: (events: VendorEvents) => boolean, timeoutMs: number, everyMs?: number): Promise<{ events: VendorEvents; stats: SinkStats; doneAfterMs?: number }>;
   stop(): Promise<void>;
 }
 
 /**
  * @example
- * const sink = await startSink()
- * console.log((await sink.stats()).requests)
+ * const sink = await startSink({ delayMs: 30 })
+ * console.log(vendorEvents(await sink.stats()).ga4)
  */
-export async function startSink(): Promise<Sink> {
-  const child = startChild(process.execPath, [fileURLToPath(new URL('../sink.mjs', import.meta.url))]);
+export async function startSink(opts: { delayMs?: number } = {}): Promise<Sink> {
+  const delayMs = opts.delayMs ?? 30;
+  if (!(delayMs >= MIN_SINK_DELAY_MS)) throw new Error(`sink delay ${delayMs} ms: benchmarks that deliver use ≥ ${MIN_SINK_DELAY_MS} ms, as a real vendor answers`);
+  const child = startChild(process.execPath, [fileURLToPath(new URL('../sink.mjs', import.meta.url)), '--delay-ms', String(delayMs)]);
   const line = await child.waitFor(/sink listening/);
   const url = `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`;
+  const stats = async () => (await (await fetch(`${url}/counts`)).json()) as SinkStats;
   return {
     url,
+    delayMs,
     child,
-    async stats() {
-      const res = await fetch(`${url}/__stats`);
-      return (await res.json()) as SinkStats;
+    stats,
+    async waitFor(done, timeoutMs, everyMs = 200) {
+      const started = performance.now();
+      for (;;) {
+        const s = await stats();
+        const events = vendorEvents(s);
+        if (done(events)) return { events, stats: s, doneAfterMs: performance.now() - started };
+        if (performance.now() - started >= timeoutMs) return { events, stats: s };
+        await new Promise((r) => setTimeout(r, Math.min(everyMs, Math.max(1, timeoutMs - (performance.now() - started)))));
+      }
     },
     async stop() {
       await child.stop();
