@@ -1,8 +1,8 @@
 /**
  * @module bench:delivery — outbox → destination drain rate, and memory with a deep outbox.
  *
- * In-process: the real outbox and delivery worker on an on-disk SQLite file in a temp dir; events go
- * in through ingestNative → routeEvents → outbox.enqueue (as the app does), then worker.drain() is timed.
+ * In-process: the real record log and delivery worker on an on-disk SQLite file in a temp dir; events go
+ * in through ingestNative → acceptEvents (one record each, as the app does), then worker.drain() is timed.
  *
  * Usage: npm run bench:delivery -- [--events 20000] [--queued 100000] [--tsx]
  */
@@ -27,7 +27,7 @@ import { createOutbox } from '../src/delivery/outbox.js';
 import { createWorker, type ActiveDestination } from '../src/delivery/worker.js';
 import { createDeduper } from '../src/rules/dedupe.js';
 import { ingestNative } from '../src/ingest/native.js';
-import { routeEvents } from '../src/pipeline.js';
+import { acceptEvents, type PipelineDeps } from '../src/pipeline.js';
 import { destinations as registry } from '../src/destinations/index.js';
 
 const { values: opts } = parseArgs({
@@ -66,31 +66,38 @@ const requestContext = () => ({
   cookies: {},
 });
 
-/** Put `events` events into the outbox the way the app does; returns the time it took. */
+/** Put `events` events into the record log the way the app does; returns the time it took. */
 async function fill(runtime: Runtime, config: Config, destinations: ActiveDestination[], events: number, prefix: string): Promise<number> {
   await migrate(runtime.db);
+  // The destinations' cursors exist before the records: records accepted after that are theirs to deliver.
+  const cursors = createWorker({ db: runtime.db, destinations, config: config.delivery, fetch: runtime.fetch, now: runtime.now, log: silentLogger, random: Math.random });
+  await cursors.start();
+  await cursors.stop();
   const outbox = createOutbox(runtime.db, () => undefined, runtime.defer);
-  const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });
+  const deps: PipelineDeps = {
+    config,
+    deduper: createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now }),
+    hasher: runtime.hash,
+    device: createDeviceParser({ cacheSize: 1000 }),
+    randomHex: runtime.randomHex,
+    defer: runtime.defer,
+    configVersion: 'bench',
+  };
   const started = performance.now();
   for (let n = 0; n < events; n += CHUNK) {
     const list = Array.from({ length: Math.min(CHUNK, events - n) }, (_, i) => eventObject(`${prefix}-${n + i}`));
     const env = { now: runtime.now(), request: requestContext(), randomHex: runtime.randomHex, limits: config.limits, time: config.time };
     const parsed = ingestNative({ events: list }, env);
     if ('error' in parsed || parsed.rejected.length > 0) throw new Error('bench events were rejected');
-    const routed = await routeEvents(parsed.events, { host: 'bench.local' }, {
-      config,
-      deduper,
-      destinations,
-      hasher: runtime.hash,
-      device: createDeviceParser({ cacheSize: 1000 }),
-      randomHex: runtime.randomHex,
-    });
-    await outbox.enqueue(routed.rows, routed.decisions, routed.statements);
+    await acceptEvents(parsed.events, { host: 'bench.local' }, deps, outbox);
   }
   return performance.now() - started;
 }
 
-const countOutbox = async (runtime: Runtime) => (await runtime.db.get<{ n: number }>('SELECT count(*) AS n FROM outbox'))!.n;
+/** Items waiting: per destination, records past its cursor, plus retries. */
+const PENDING_SQL =
+  'SELECT (SELECT COALESCE(SUM((SELECT COUNT(*) FROM records r WHERE r.seq > c.seq)), 0) FROM delivery_cursor c) + (SELECT COUNT(*) FROM delivery_retry) AS n';
+const countOutbox = async (runtime: Runtime) => (await runtime.db.get<{ n: number }>(PENDING_SQL))!.n;
 
 /** Fill a fresh store in this process, then time worker.drain() to the picked destinations. */
 async function scenario(name: string, events: number, pick: (config: Config, sink: Sink) => ActiveDestination[], sink: Sink): Promise<Outcome> {
@@ -133,8 +140,16 @@ async function deepOutbox(events: number, sink: Sink, build: Build | undefined):
   const config = configSchema.parse(benchConfig(sink.url));
   const runtime = nodeRuntime({ dataDir: cfg.dataDir, log: silentLogger });
   await fill(runtime, config, configured(config), events, 'deep');
-  // A retry far in the future: the items sit in the outbox as they would behind an outage.
-  await runtime.db.run('UPDATE outbox SET next_attempt_at = ?, attempts = 1', [Date.now() + 3_600_000]);
+  // A retry far in the future for every record at every destination: they wait as they would behind an outage.
+  await runtime.db.batch([
+    {
+      sql:
+        'INSERT INTO delivery_retry (destination_id, seq, event_id, attempts, next_attempt_at, first_attempt_at, last_error) ' +
+        "SELECT c.destination_id, r.seq, r.event_id, 1, ?, ?, 'bench' FROM delivery_cursor c JOIN records r ON r.seq > c.seq",
+      params: [Date.now() + 3_600_000, Date.now()],
+    },
+    { sql: 'UPDATE delivery_cursor SET seq = (SELECT MAX(seq) FROM records)' },
+  ]);
   const items = await countOutbox(runtime);
   await runtime.db.close();
 
@@ -147,8 +162,8 @@ async function deepOutbox(events: number, sink: Sink, build: Build | undefined):
   db.pragma('busy_timeout = 5000');
   const sampler = sampleRss(child.pid, 100);
   const started = performance.now();
-  db.prepare('UPDATE outbox SET next_attempt_at = 0').run();
-  const count = db.prepare('SELECT count(*) AS n FROM outbox');
+  db.prepare('UPDATE delivery_retry SET next_attempt_at = 0').run();
+  const count = db.prepare(PENDING_SQL);
   let left = items;
   // The worker polls every poll_interval (1 s by default) when nothing wakes it: that wait is counted.
   while (left > 0 && performance.now() - started < 300_000) {
@@ -170,7 +185,7 @@ async function main(): Promise<void> {
   const sink = await startSink();
   const vendorKinds = ['ga4', 'meta_capi'].filter((k) => k in registry);
   printHeader('bench:delivery — outbox drain to local destinations', 'bench:delivery', [
-    `${EVENTS} events per throughput scenario, enqueued in groups of ${CHUNK} through ingestNative → routeEvents → outbox`,
+    `${EVENTS} events per throughput scenario, accepted in groups of ${CHUNK} through ingestNative → acceptEvents (one record each)`,
     'drain: worker.drain() of src/delivery/worker.ts in this process, claim_batch and batch sizes from config defaults; SQLite file (WAL) in a temp dir',
     `sink: bench/sink.mjs in its own process on 127.0.0.1, answering after ${sink.delayMs} ms; vendor kinds available: ${vendorKinds.join(', ') || 'none yet (GA4/Meta land with feat/vendors)'}`,
     `memory: ${QUEUED} events queued in a store, then tagrelay (${tagrelayCommand(build).label}) started on it as a child process; RSS = its VmRSS`,
