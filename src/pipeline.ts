@@ -42,6 +42,8 @@ export interface PipelineDeps {
   defer(fn: () => void): void;
   /** A hash of the configuration the events are accepted under. */
   configVersion: string;
+  /** Consent resolution (memoized by the services; default: resolveConsent with `config.consent`). */
+  resolveConsent?: (input: Parameters<typeof resolveConsent>[0]) => ConsentState;
 }
 
 /** Facts of the request all its events share. */
@@ -162,8 +164,10 @@ export async function processEvents(events: Event[], facts: RequestFacts, deps: 
       if (bot.bot) event.device = { ...event.device, is_bot: true };
     }
     // 5. consent
-    event.consent_state = resolveConsent({ signals: event.consent, headers: event.request.headers, receipt: facts.receipt }, config.consent);
-    if (facts.receiptInvalid) event.consent_state.notes.push('consent.receipt_invalid');
+    const input = { signals: event.consent, headers: event.request.headers, receipt: facts.receipt };
+    const state = deps.resolveConsent ? deps.resolveConsent(input) : resolveConsent(input, config.consent);
+    // The resolved state may be shared with other events: never mutated, copied to add a note.
+    event.consent_state = facts.receiptInvalid ? { ...state, notes: [...state.notes, 'consent.receipt_invalid'] } : state;
     outcome.consent = event.consent_state;
     // 6–7. identity + enrich
     identifyAndEnrich(event, facts, deps, outcome.reasons, jar);

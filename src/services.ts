@@ -6,6 +6,7 @@ import type { Runtime } from './ports.js';
 import { migrate } from './store/schema.js';
 import { createOutbox, type Outbox } from './delivery/outbox.js';
 import { createRecordCache } from './delivery/record.js';
+import { createConsentResolver } from './consent/resolve.js';
 import { createWorker, type ActiveDestination, type Worker } from './delivery/worker.js';
 import { createDeduper, type Deduper } from './rules/dedupe.js';
 import type { PipelineDeps } from './pipeline.js';
@@ -82,6 +83,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     randomHex: runtime.randomHex,
     defer: runtime.defer,
     configVersion: '',
+    resolveConsent: createConsentResolver(config.consent),
   };
   let purgeTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;

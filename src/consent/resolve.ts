@@ -1,6 +1,7 @@
 /**
  * @module Consent resolution: every signal of one event → one {@link ConsentState}, each purpose with source and reason.
  */
+import { LRUCache } from 'lru-cache';
 import type { ConsentSignals } from '../event.js';
 import type { ConsentConfig, Policy } from './config.js';
 import { PURPOSES, type ConsentSource, type ConsentState, type ConsentValue, type Purpose, type PurposeDecision } from './purposes.js';
@@ -158,5 +159,31 @@ export function resolveConsent(input: ResolveInput, config: ConsentConfig): Cons
     limited_data_use: limitedDataUse,
     ...(tcf ? { tcf_vendor_consents: tcf.vendorConsents } : {}),
     notes: [...new Set(notes)],
+  };
+}
+
+/**
+ * {@link resolveConsent} with a bounded memo keyed by everything it reads (the geo headers, Sec-GPC,
+ * the signals, the receipt): visitors share a handful of combinations, and decoding TC and GPP
+ * strings per event was a visible share of ingest CPU. Headers must be lower-cased (as requests
+ * give them). The returned state is shared between events: treat it as read-only.
+ *
+ * @example
+ * const resolve = createConsentResolver(config.consent)
+ * const state = resolve({ signals, headers })
+ */
+export function createConsentResolver(config: ConsentConfig, size = 5000): (input: ResolveInput) => ConsentState {
+  const cache = new LRUCache<string, ConsentState>({ max: size });
+  const geo = config.geo_headers.map((h) => h.toLowerCase());
+  return (input) => {
+    let key = '';
+    for (const h of geo) key += `${input.headers[h] ?? ''}\u0001`;
+    key += `${input.headers['sec-gpc'] ?? ''}\u0001${JSON.stringify(input.signals)}\u0001${input.receipt ? JSON.stringify(input.receipt) : ''}`;
+    let state = cache.get(key);
+    if (!state) {
+      state = resolveConsent(input, config);
+      cache.set(key, state);
+    }
+    return state;
   };
 }

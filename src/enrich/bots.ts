@@ -2,6 +2,7 @@
  * @module Bot detection: isbot's maintained pattern list plus configured extra patterns.
  */
 import { isbotMatch } from 'isbot';
+import { LRUCache } from 'lru-cache';
 import type { EnrichConfig } from './config.js';
 
 /** Outcome of {@link detectBot}. */
@@ -44,6 +45,20 @@ function label(ua: string, match: string): string {
  */
 export function detectBot(ua: string | undefined, config: EnrichConfig['bots']): BotVerdict {
   if (!ua?.trim()) return config.empty_user_agent ? { bot: true, reason: 'bot.empty_user_agent' } : { bot: false };
+  // Visitors share a few thousand User-Agents; isbot's pattern is one long regex: remember verdicts.
+  let byUa = verdicts.get(config);
+  if (!byUa) verdicts.set(config, (byUa = new LRUCache<string, BotVerdict>({ max: 2000 })));
+  const hit = byUa.get(ua);
+  if (hit) return hit;
+  const verdict = classify(ua, config);
+  byUa.set(ua, verdict);
+  return verdict;
+}
+
+/** Verdicts per bots config (a config object per app) and User-Agent. */
+const verdicts = new WeakMap<EnrichConfig['bots'], LRUCache<string, BotVerdict>>();
+
+function classify(ua: string, config: EnrichConfig['bots']): BotVerdict {
   // Back ends send events too (curl, server SDKs): HTTP libraries are senders here, not crawlers.
   if (regexps(config.server_clients).some((re) => re.test(ua))) return { bot: false };
   const known = isbotMatch(ua);

@@ -1,6 +1,7 @@
 /**
  * @module URL redaction: remove (or mask) personal data from query strings, fragments, paths and credentials.
  */
+import { LRUCache } from 'lru-cache';
 
 /** Query parameter names removed by default (compared case-insensitively). */
 export const DEFAULT_REDACTED_PARAMS: readonly string[] = [
@@ -124,6 +125,19 @@ function redactFragment(fragment: string, deny: Set<string>, mode: 'drop' | 'mas
  */
 export function redactUrl(url: string | undefined, opts: RedactUrlOptions = {}): RedactUrlResult {
   if (url === undefined || url === '') return { url, reasons: [] };
+  // Visitors share pages, and every destination redacts the same URL: remember results.
+  const key = `${opts.mode ?? 'drop'}\u0001${opts.params?.join('\u0002') ?? ''}\u0001${url}`;
+  const hit = redacted.get(key);
+  if (hit) return { url: hit.url, reasons: [...hit.reasons] };
+  const result = redactUncached(url, opts);
+  redacted.set(key, result);
+  return { url: result.url, reasons: [...result.reasons] };
+}
+
+/** Redactions by mode, extra names and URL (bounded). */
+const redacted = new LRUCache<string, RedactUrlResult>({ max: 5000 });
+
+function redactUncached(url: string, opts: RedactUrlOptions): RedactUrlResult {
   let u: URL;
   try {
     u = new URL(url);
