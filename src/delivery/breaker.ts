@@ -115,8 +115,9 @@ export function createBreaker(config: BreakerConfig): Breaker {
       }
       failures++;
       largestRetryAfter = Math.max(largestRetryAfter, outcome.retryAfterMs ?? 0);
-      // A failed probe reopens at once, with a longer cooldown.
-      if (state === 'half_open' || failures >= config.failures) open(now);
+      // A failed probe reopens at once, with a longer cooldown. Sends still in flight when the breaker
+      // opened report their failures later: they do not reopen it (or double its cooldown) again.
+      if (state === 'half_open' || (state === 'closed' && failures >= config.failures)) open(now);
     },
     snapshot() {
       return {

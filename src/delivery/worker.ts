@@ -396,6 +396,8 @@ export function createWorker(deps: WorkerDeps): Worker {
         for (let round = 0; round < 100_000; round++) {
           const before = counts.delivered + counts.retried + counts.dead + counts.decided;
           await Promise.all(states.map((s) => pump(s)));
+          // Outcomes are settled from a deferred callback: let it run (a synchronous store never yields by itself).
+          await yieldToIo();
           const quiet = await idle();
           const after = counts.delivered + counts.retried + counts.dead + counts.decided;
           if ((quiet && after === before) || fault) return void (await sweep());

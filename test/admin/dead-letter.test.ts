@@ -14,7 +14,8 @@ afterEach(async () => {
 describe('dead-letter store over the admin API', () => {
   it('a permanent failure lands in dead_letter with its reason, can be listed, inspected and replayed', async () => {
     let fail = true;
-    const sent: string[] = [];
+    let version = 1;
+    const sent: { id: string; v: number }[] = [];
     // A destination kind that refuses permanently until told otherwise.
     const flaky = defineDestination({
       type: 'sqlite',
@@ -23,11 +24,11 @@ describe('dead-letter store over the admin API', () => {
       whenDenied: 'drop',
       privacy: { flavor: 'warehouse', ip: 'truncate' },
       batch: { maxEvents: 10, maxWaitMs: 0 },
-  maxInFlight: 4,
-      map: (e) => ({ payload: { id: e.event_id } }),
+      maxInFlight: 4,
+      map: (e) => ({ payload: { id: e.event_id, v: version } }),
       async send(batch) {
         if (fail) return { delivered: [], retry: [], failed: batch.map((i) => ({ id: i.id, error: 'HTTP 400: {"error":"bad field"}' })) };
-        sent.push(...batch.map((i) => (i.payload as { id: string }).id));
+        sent.push(...batch.map((i) => i.payload as { id: string; v: number }));
         return { delivered: batch.map((i) => i.id), retry: [], failed: [] };
       },
     });
@@ -48,12 +49,17 @@ describe('dead-letter store over the admin API', () => {
     const one = (await (await app.request(`/admin/v1/dead-letter/${list.items[0]!.id}`, { headers: { authorization: `Bearer ${read}` } })).json()) as {
       payload: unknown;
     };
-    expect(one.payload).toEqual({ id: 'p-1' });
+    // The payload decided at failure; the record it came from stays for the replay.
+    expect(one.payload).toEqual({ id: 'p-1', v: 1 });
+    expect(await app.services.runtime.db.all("SELECT event_id FROM records WHERE event_id = 'p-1'")).toHaveLength(1);
+    expect(await app.services.runtime.db.all('SELECT * FROM delivery_retry')).toEqual([]);
 
     const deliveries = await app.request('/admin/v1/deliveries/p-1', { headers: { authorization: `Bearer ${await hsToken({ scope: 'debug:read' })}` } });
     expect(((await deliveries.json()) as { deliveries: { status: string }[] }).deliveries[0]!.status).toBe('dead');
 
+    // The cause is fixed (vendor and mapping): the replay decides the payload again from the record.
     fail = false;
+    version = 2;
     const write = await hsToken({ scope: 'dlq:write' });
     const denied = await app.request('/admin/v1/dead-letter/replay', { method: 'POST', headers: { authorization: `Bearer ${read}` }, body: '{"ids":[1]}' });
     expect(denied.status).toBe(403);
@@ -66,8 +72,11 @@ describe('dead-letter store over the admin API', () => {
     });
     expect(await replay.json()).toEqual({ requeued: 1 });
     await app.services.worker.drain();
-    expect(sent).toEqual(['p-1']);
+    expect(sent).toEqual([{ id: 'p-1', v: 2 }]);
     expect(await app.services.runtime.db.all('SELECT * FROM dead_letter')).toEqual([]);
+    expect(await app.services.runtime.db.all('SELECT * FROM delivery_retry')).toEqual([]);
+    const after = await app.request('/admin/v1/deliveries/p-1', { headers: { authorization: `Bearer ${await hsToken({ scope: 'debug:read' })}` } });
+    expect(((await after.json()) as { deliveries: { status: string }[] }).deliveries[0]!.status).toBe('delivered');
     expect(destinations.sqlite.type).toBe('sqlite');
   });
 
@@ -90,6 +99,10 @@ describe('dead-letter store over the admin API', () => {
     expect(calls).toBe(3);
     const [dead] = await app.services.runtime.db.all<{ reason: string; attempts: number }>('SELECT reason, attempts FROM dead_letter');
     expect(dead).toEqual({ reason: 'HTTP 503 (gave up after 3 attempts)', attempts: 3 });
-    expect(await app.services.runtime.db.all('SELECT * FROM outbox')).toEqual([]);
+    // Nothing waits for another attempt; the decision record says dead after 3.
+    expect(await app.services.runtime.db.all('SELECT * FROM delivery_retry')).toEqual([]);
+    expect(await app.services.runtime.db.all('SELECT event_id, destination_id, status, attempts, error FROM delivery_log')).toEqual([
+      { event_id: 'r-1', destination_id: 'lake', status: 'dead', attempts: 3, error: 'HTTP 503 (gave up after 3 attempts)' },
+    ]);
   });
 });

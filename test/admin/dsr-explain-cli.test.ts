@@ -40,7 +40,7 @@ describe('tagrelay explain', () => {
   it('with Sec-GPC from a US visitor: the warehouse stores, Meta is dropped, each reason in words', async () => {
     const r = await cli(['--config', config, '--event', eventFile, '--header', 'Sec-GPC: 1', '--header', 'CF-IPCountry: US']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('event x-1 (purchase): routed — region US, policy opt_out');
+    expect(r.out).toContain('event x-1 (purchase): accepted — region US, policy opt_out');
     expect(r.out).toMatch(/ad_user_data: denied \(gpc\) consent\.gpc_opt_out — .*Global Privacy Control/);
     expect(r.out).toMatch(/→ lake: send\n/);
     const meta = r.out.slice(r.out.indexOf('→ meta:'));

@@ -1,7 +1,8 @@
 /**
  * An in-process tagrelay on a real 127.0.0.1 socket with three destinations: the warehouse, a GA4
- * endpoint that keeps answering 503 + Retry-After (items stay pending in the outbox) and a Meta
- * endpoint that refuses the pixel (items are dead-lettered). For the data-subject request suites.
+ * endpoint that keeps answering 503 + Retry-After (its records stay pending: a `delivery_retry` row
+ * each, due in an hour) and a Meta endpoint that refuses the pixel (dead letters). For the
+ * data-subject request suites.
  */
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 
 export const SALT = 'dsr-test-salt-0123456789abcdef';
 
-/** Every purpose granted: events are stored and routed in full. */
+/** Every purpose granted: every destination decides `send` (events go in full). */
 export const GRANTED = { analytics_storage: 'granted', ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted' };
 
 export async function startDsrServer(extra: Partial<ConfigInput> = {}) {
@@ -23,6 +24,9 @@ export async function startDsrServer(extra: Partial<ConfigInput> = {}) {
     dev_mode: false,
     admin: { jwt: { secret: ADMIN_SECRET } },
     privacy: { pseudonymization: { salt: SALT, salt_id: 't1' } },
+    // GA4's breaker never opens here: each record is claimed (and waits in delivery_retry) however
+    // many sends the background worker made while the suite was posting.
+    delivery: { breaker: { failures: 1000 } },
     destinations: [
       { id: 'lake', type: 'sqlite' },
       { id: 'ga4', type: 'ga4', measurement_id: 'G-TEST1234', api_secret: 'ga4-secret', endpoint: ga4.url },
@@ -48,7 +52,7 @@ export async function startDsrServer(extra: Partial<ConfigInput> = {}) {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
 
-  /** Land pending commits and run one delivery round (Meta dead-letters; GA4 waits). */
+  /** Land pending commits and deliver what is due (the warehouse stores, Meta dead-letters, GA4 waits). */
   const settle = async () => {
     await app.services.outbox.flush();
     await app.services.worker.drain();

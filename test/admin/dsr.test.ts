@@ -30,8 +30,18 @@ async function count(table: string, where = '1 = 1', params: (string | number)[]
 }
 
 const eventIds = async () => (await srv.db.all<{ event_id: string }>('SELECT event_id FROM events ORDER BY event_id')).map((r) => r.event_id);
-const pendingIds = async (table: 'outbox' | 'dead_letter') =>
+const pendingIds = async (table: 'records' | 'delivery_retry' | 'dead_letter') =>
   [...new Set((await srv.db.all<{ event_id: string }>(`SELECT event_id FROM ${table}`)).map((r) => r.event_id))].sort();
+/** Records a destination has not settled yet (no final decision record there): its pending items. */
+const unsettledAt = async (destination: string) =>
+  (
+    await srv.db.all<{ event_id: string }>(
+      "SELECT event_id FROM records r WHERE NOT EXISTS (SELECT 1 FROM delivery_log d WHERE d.event_id = r.event_id AND d.destination_id = ? AND d.status <> 'retrying') ORDER BY event_id",
+      [destination],
+    )
+  ).map((r) => r.event_id);
+/** The clear identifiers of the suite: none may be stored anywhere but as a hash or pseudonym. */
+const CLEAR = [ALICE.email, ALICE.email.toLowerCase(), BOB.phone, '6505551212', CAROL.email, EVE.email, EVE.phone, '2079460958'];
 
 beforeAll(async () => {
   srv = await startDsrServer();
@@ -116,9 +126,18 @@ describe('export, consent history and erasure over real HTTP', () => {
   it('stored everyone as expected (the fixture is real)', async () => {
     expect(await eventIds()).toEqual(['a-1', 'a-2', 'a-3', 'b-1', 'c-1', 'c-2', 'd-1', 'd-2', 'e-1', 'e-2']);
     expect(await count('identity_links')).toBe(4);
-    // GA4 keeps answering 503: its items wait in the outbox. Meta refuses: its items are dead letters.
-    expect(await count('outbox', "destination_id = 'ga4'")).toBe(10);
-    expect(await pendingIds('dead_letter')).toEqual(['a-1', 'a-2', 'a-3', 'b-1', 'c-1', 'c-2', 'd-1', 'd-2', 'e-1', 'e-2']);
+    // One durable record per event. GA4 keeps answering 503: its records wait for a retry (pending).
+    // Meta refuses: its items are dead letters. The warehouse settled everything.
+    const all = ['a-1', 'a-2', 'a-3', 'b-1', 'c-1', 'c-2', 'd-1', 'd-2', 'e-1', 'e-2'];
+    expect(await pendingIds('records')).toEqual(all);
+    expect(await count('delivery_retry', "destination_id = 'ga4'")).toBe(10);
+    expect(await unsettledAt('ga4')).toEqual(all);
+    expect(await unsettledAt('lake')).toEqual([]);
+    expect(await pendingIds('dead_letter')).toEqual(all);
+    expect(await count('dead_letter', "destination_id = 'meta'")).toBe(10);
+    // No clear email or phone at rest: records and dead letters hold hashes and pseudonyms.
+    const stored = JSON.stringify([await srv.db.all('SELECT * FROM records'), await srv.db.all('SELECT * FROM dead_letter'), await srv.db.all('SELECT * FROM events')]);
+    for (const v of CLEAR) expect(stored).not.toContain(v);
     expect(await count('consent_audit')).toBe(4);
     // The warehouse holds pseudonyms only.
     const row = await srv.db.get<{ user_id: string; client_id: string; data: string }>("SELECT * FROM events WHERE event_id = 'a-2'");
@@ -138,7 +157,7 @@ describe('export, consent history and erasure over real HTTP', () => {
       consent: { state: unknown; tombstone: unknown }[];
       identity_links: { user_key: string }[];
       deliveries: { event_id: string; destination_id: string }[];
-      outbox: { event_id: string; payload: { client_id: string; user_id?: string } }[];
+      records: { event_id: string; client_key: string; user_key: string | null; data: { client: { client_id: string }; identity: Record<string, unknown> } }[];
       dead_letter: { event_id: string; payload: unknown }[];
     };
     expect(body.request_id).toMatch(/^dsr_[0-9a-f]{24}$/);
@@ -150,15 +169,21 @@ describe('export, consent history and erasure over real HTTP', () => {
     expect(body.consent).toHaveLength(2);
     expect(body.consent[0]).toMatchObject({ state: { analytics_storage: 'granted', ad_storage: 'granted' }, tombstone: null });
     expect(body.identity_links.map((l) => l.user_key)).toEqual([hmac(ALICE.user_id), hmac(ALICE.user_id)]);
-    expect(new Set(body.outbox.map((o) => o.event_id))).toEqual(new Set(['a-1', 'a-2', 'a-3']));
-    expect(body.outbox.find((o) => o.event_id === 'a-2')!.payload).toMatchObject({ client_id: ALICE.phone_client, user_id: ALICE.user_id });
+    // Her pending items: the records of her events, with the ids and hashes delivery still sends.
+    expect(body.records.map((r) => r.event_id)).toEqual(['a-1', 'a-2', 'a-3']);
+    expect(body.records.find((r) => r.event_id === 'a-2')).toMatchObject({
+      client_key: hmac(ALICE.phone_client),
+      user_key: hmac(ALICE.user_id),
+      data: { client: { client_id: ALICE.phone_client }, identity: { user_id: ALICE.user_id, warehouse: { em: hmac(sha(ALICE.email.toLowerCase())) } } },
+    });
     expect(body.dead_letter.map((d) => d.event_id).sort()).toEqual(['a-1', 'a-2', 'a-3']);
+    expect(text).not.toContain(ALICE.email.toLowerCase());
     expect(new Set(body.deliveries.map((d) => d.event_id))).toEqual(new Set(['a-1', 'a-2', 'a-3']));
     expect(text).not.toMatch(/"[bcde]-\d"/);
     // The export and its counts are on record; the identifier is not.
     const logged = await srv.db.get<{ type: string; subject_kind: string; actor: string; counts: string }>('SELECT * FROM dsr_requests WHERE id = ?', [body.request_id]);
     expect(logged).toMatchObject({ type: 'export', subject_kind: 'user_id', actor: 'dpo' });
-    expect(JSON.parse(logged!.counts)).toMatchObject({ events: 3, consent: 2, identity_links: 2 });
+    expect(JSON.parse(logged!.counts)).toMatchObject({ events: 3, records: 3, dead_letter: 3, consent: 2, identity_links: 2 });
     expect(JSON.stringify(logged)).not.toContain(ALICE.user_id);
   });
 
@@ -185,10 +210,13 @@ describe('export, consent history and erasure over real HTTP', () => {
     const text = await res.text();
     expect(text).not.toContain(ALICE.user_id);
     const receipt = JSON.parse(text) as { request_id: string; counts: Record<string, number> };
-    // delivery_log: one row per event and destination (lake, ga4, meta).
-    expect(receipt.counts).toEqual({ events: 3, outbox: 3, dead_letter: 3, delivery_log: 9, identity_links: 2, consent_audit_tombstoned: 2 });
+    // delivery_log: one row per event and destination (lake, ga4, meta); delivery_retry: GA4's.
+    expect(receipt.counts).toEqual({ events: 3, records: 3, delivery_retry: 3, dead_letter: 3, delivery_log: 9, identity_links: 2, consent_audit_tombstoned: 2 });
     expect(await eventIds()).toEqual(['b-1', 'c-1', 'c-2', 'd-1', 'd-2', 'e-1', 'e-2']);
-    expect(await pendingIds('outbox')).toEqual(['b-1', 'c-1', 'c-2', 'd-1', 'd-2', 'e-1', 'e-2']);
+    // Her pending deliveries end here: no record, no retry, no dead letter left.
+    expect(await pendingIds('records')).toEqual(['b-1', 'c-1', 'c-2', 'd-1', 'd-2', 'e-1', 'e-2']);
+    expect(await pendingIds('delivery_retry')).toEqual(['b-1', 'c-1', 'c-2', 'd-1', 'd-2', 'e-1', 'e-2']);
+    expect(await pendingIds('dead_letter')).toEqual(['b-1', 'c-1', 'c-2', 'd-1', 'd-2', 'e-1', 'e-2']);
     expect(await count('delivery_log', "event_id LIKE 'a-%'")).toBe(0);
     expect(await count('identity_links')).toBe(2);
     const audit = await srv.db.all<{ client_id: string; state: string; tombstone: string | null }>('SELECT client_id, state, tombstone FROM consent_audit ORDER BY id');
@@ -206,23 +234,23 @@ describe('export, consent history and erasure over real HTTP', () => {
   it('erasure by phone (national format + country) finds the hashed phone and the user behind it', async () => {
     const res = await srv.admin('POST', '/erasure', 'dsr:write', { phone: '650-555-1212', country: 'us' });
     const receipt = (await res.json()) as { counts: Record<string, number> };
-    expect(receipt.counts).toMatchObject({ events: 1, outbox: 1, dead_letter: 1, identity_links: 1, consent_audit_tombstoned: 0 });
+    expect(receipt.counts).toMatchObject({ events: 1, records: 1, delivery_retry: 1, dead_letter: 1, identity_links: 1, consent_audit_tombstoned: 0 });
     expect(await eventIds()).toEqual(['c-1', 'c-2', 'd-1', 'd-2', 'e-1', 'e-2']);
   });
 
   it('erasure by email removes the email’s events and the rest of that device’s anonymous events', async () => {
     const receipt = (await (await srv.admin('POST', '/erasure', 'dsr:write', { email: ` ${CAROL.email.toUpperCase()} ` })).json()) as { counts: Record<string, number> };
-    expect(receipt.counts).toMatchObject({ events: 2, outbox: 2, dead_letter: 2 });
+    expect(receipt.counts).toMatchObject({ events: 2, records: 2, delivery_retry: 2, dead_letter: 2 });
     expect(await eventIds()).toEqual(['d-1', 'd-2', 'e-1', 'e-2']);
   });
 
   it('erasure by client id removes that device’s events and tombstones its consent', async () => {
     const receipt = (await (await srv.admin('POST', '/erasure', 'dsr:write', { client_id: DAVE.client })).json()) as { counts: Record<string, number> };
-    expect(receipt.counts).toMatchObject({ events: 2, outbox: 2, dead_letter: 2, consent_audit_tombstoned: 1 });
+    expect(receipt.counts).toMatchObject({ events: 2, records: 2, delivery_retry: 2, dead_letter: 2, consent_audit_tombstoned: 1 });
     expect(await eventIds()).toEqual(['e-1', 'e-2']);
   });
 
-  it('an email held only in a vendor payload (warehouse copy anonymized) is still found and erased', async () => {
+  it('an email held only as a hash in a record and a dead letter (warehouse copy anonymized) is still found and erased', async () => {
     const frank = { client_id: 'c-frank', email: 'frank@example.com' };
     const consent = { analytics_storage: 'denied', ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted' };
     const res = await srv.post('/v1/events', { name: 'generate_lead', event_id: 'f-1', client: { client_id: frank.client_id }, user: { email: frank.email }, consent });
@@ -230,17 +258,22 @@ describe('export, consent history and erasure over real HTTP', () => {
     await srv.settle();
     const stored = await srv.db.get<{ data: string; user_id: string | null }>("SELECT data, user_id FROM events WHERE event_id = 'f-1'");
     expect(JSON.parse(stored!.data).hashed_user).toBeUndefined();
-    expect(await pendingIds('dead_letter')).toContain('f-1');
+    // Held as Meta's SHA-256 in the dead letter and as its pseudonym in the record; never in the clear.
+    const dead = await srv.db.get<{ payload: string }>("SELECT payload FROM dead_letter WHERE event_id = 'f-1' AND destination_id = 'meta'");
+    expect(dead!.payload).toContain(sha(frank.email));
+    const record = await srv.db.get<{ data: string }>("SELECT data FROM records WHERE event_id = 'f-1'");
+    expect(JSON.parse(record!.data).identity.warehouse.em).toBe(hmac(sha(frank.email)));
+    for (const text of [dead!.payload, record!.data, stored!.data]) expect(text).not.toContain(frank.email);
 
     const receipt = (await (await srv.admin('POST', '/erasure', 'dsr:write', { email: frank.email })).json()) as { counts: Record<string, number> };
-    expect(receipt.counts).toMatchObject({ events: 1, dead_letter: 1 });
-    expect(await count('events', "event_id = 'f-1'")).toBe(0);
-    expect(await count('outbox', "event_id = 'f-1'")).toBe(0);
-    expect(await count('delivery_log', "event_id = 'f-1'")).toBe(0);
+    expect(receipt.counts).toMatchObject({ events: 1, records: 1, dead_letter: 1 });
+    for (const table of ['events', 'records', 'delivery_retry', 'dead_letter', 'delivery_log']) expect(await count(table, "event_id = 'f-1'")).toBe(0);
   });
 
   it('left the bystander untouched everywhere', async () => {
-    expect(await pendingIds('outbox')).toEqual(['e-1', 'e-2']);
+    expect(await pendingIds('records')).toEqual(['e-1', 'e-2']);
+    expect(await pendingIds('delivery_retry')).toEqual(['e-1', 'e-2']);
+    expect(await unsettledAt('ga4')).toEqual(['e-1', 'e-2']);
     expect(await pendingIds('dead_letter')).toEqual(['e-1', 'e-2']);
     expect(await count('delivery_log', "event_id LIKE 'e-%'")).toBe(6);
     expect(await count('identity_links', 'user_key = ?', [hmac(EVE.user_id)])).toBe(1);
