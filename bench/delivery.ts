@@ -82,6 +82,7 @@ async function fill(runtime: Runtime, config: Config, destinations: ActiveDestin
     randomHex: runtime.randomHex,
     defer: runtime.defer,
     configVersion: 'bench',
+    destinations,
   };
   const started = performance.now();
   for (let n = 0; n < events; n += CHUNK) {

@@ -30,6 +30,8 @@ import { campaignFrom } from './enrich/campaign.js';
 import { prepareIdentity } from './privacy/identity.js';
 import { scrubForRecord } from './privacy/minimize.js';
 import { toRecord, type EventRecord } from './delivery/record.js';
+import { gate } from './consent/gate.js';
+import type { ActiveDestination } from './delivery/decide.js';
 
 /** What the stages need besides the events. */
 export interface PipelineDeps {
@@ -42,6 +44,8 @@ export interface PipelineDeps {
   defer(fn: () => void): void;
   /** A hash of the configuration the events are accepted under. */
   configVersion: string;
+  /** The configured destinations: the record keeps only the identity some of them may receive. */
+  destinations: readonly ActiveDestination[];
   /** Consent resolution (memoized by the services; default: resolveConsent with `config.consent`). */
   resolveConsent?: (input: Parameters<typeof resolveConsent>[0]) => ConsentState;
 }
@@ -122,6 +126,48 @@ function identifyAndEnrich(event: Event, facts: RequestFacts, deps: PipelineDeps
   }
 }
 
+/**
+ * Keep in the record only the identity some destination may receive under the event's consent
+ * (GDPR Art. 5(1)(c), data minimisation): a hash or id no destination can be sent is not stored.
+ * Consent is decided at accept and never re-decided, so what no destination may receive now, none
+ * ever will for this event.
+ */
+function retainIdentity(record: EventRecord, destinations: readonly ActiveDestination[]): void {
+  const need = { meta: false, google: false, warehouse: false, pseudo: false, clearIds: false, vendorIds: false };
+  for (const { config, kind } of destinations) {
+    const { action } = gate(record.consent_state, { requires: config.requires ?? kind.requires, whenDenied: config.when_denied ?? kind.whenDenied, tcfVendorId: config.tcf_vendor_id });
+    if (action === 'drop' || action === 'cookieless') continue;
+    const flavor = kind.privacy.flavor;
+    if (flavor === 'warehouse') {
+      need.pseudo = true;
+      if (action === 'send') need.warehouse = true;
+    } else if (action === 'send') {
+      need[flavor] = true;
+      need.clearIds = true;
+      if (flavor === 'meta') need.vendorIds = true;
+    }
+  }
+  const identity = { ...record.identity };
+  if (!need.meta) delete identity.meta;
+  if (!need.google) delete identity.google;
+  if (!need.warehouse) delete identity.warehouse;
+  if (!need.clearIds) delete identity.user_id;
+  if (!need.pseudo) identity.pseudo = {};
+  record.identity = identity;
+  if (!need.clearIds || !need.vendorIds) {
+    const client = { ...record.client };
+    if (!need.clearIds) {
+      delete client.client_id;
+      delete client.session_id;
+    }
+    if (!need.vendorIds) {
+      delete client.fbp;
+      delete client.fbc;
+    }
+    record.client = client;
+  }
+}
+
 /** The value of a `Set-Cookie` header (`name=value; …` → `value`). */
 function cookieValue(setCookie: string): string {
   const pair = setCookie.split(';', 1)[0]!;
@@ -177,6 +223,7 @@ export async function processEvents(events: Event[], facts: RequestFacts, deps: 
     event.user = {};
     // 9. record
     const record = toRecord(event, identity, [...outcome.reasons, ...notes], deps.configVersion);
+    retainIdentity(record, deps.destinations);
     outcome.record = record;
     out.records.push(record);
   }

@@ -84,6 +84,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     defer: runtime.defer,
     configVersion: '',
     resolveConsent: createConsentResolver(config.consent),
+    destinations,
   };
   let purgeTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;

@@ -6,14 +6,13 @@ import { CONSENT_REASONS } from './consent.js';
 import { GA4_REASONS, HTTP_PREFIXES, META_REASONS, POSTGRES_REASONS } from './destinations.js';
 import { gaveUpWords, matchDeliveryError, splitGaveUp } from './delivery.js';
 import { BOT_REASONS, ENRICH_REASONS, IDENTITY_REASONS } from './identity.js';
-import { PRIVACY_REASONS, RETENTION_REASONS } from './privacy.js';
+import { PRIVACY_REASONS } from './privacy.js';
 import type { ReasonTable } from './types.js';
 
 /** The catalog by area: the key is the code prefix every code of that table starts with (`privacy.`). */
 export const REASON_AREAS: Readonly<Record<string, ReasonTable>> = {
   consent: CONSENT_REASONS,
   privacy: PRIVACY_REASONS,
-  retention: RETENTION_REASONS,
   identity: IDENTITY_REASONS,
   bot: BOT_REASONS,
   enrich: ENRICH_REASONS,

@@ -1,5 +1,5 @@
 /**
- * @module Reason codes of minimization and retention (`privacy.*`, `retention.*`) in words a privacy officer reads.
+ * @module Reason codes of minimization (`privacy.*`) in words a privacy officer reads.
  */
 import type { Describe, ReasonTable } from './types.js';
 
@@ -37,6 +37,10 @@ export const PRIVACY_REASONS: ReasonTable = {
   'privacy.user_data_pseudonymized': () =>
     "The visitor's personal data was stored in the warehouse only as HMAC-SHA-256 pseudonyms made with the secret salt " +
     '(GDPR Art. 4(5) pseudonymization: the key is kept outside the store); the salt id is stored with the row.',
+  'privacy.user_id_pii': () =>
+    'The user id looked like an email address or phone number: that is personal data in clear, which may not be sent as a user id ' +
+    '(Google forbids it in user_id), so it was removed. When the event carried no email or phone of its own, the value is used as one: ' +
+    'hashed like it, and sent only where consent allows.',
   'privacy.ids_pseudonymized': () =>
     'The client id and user id (and, without consent, the session id) were replaced in the warehouse copy by HMAC-SHA-256 pseudonyms ' +
     'made with the secret salt, so visitors can be counted and erased without storing their ids in clear (GDPR Art. 4(5)).',
@@ -96,10 +100,4 @@ export const PRIVACY_REASONS: ReasonTable = {
   'privacy.url_path_email': () => 'A segment of the URL path was an email address; it was replaced by [redacted].',
   'privacy.url_credentials_removed': () => 'The URL carried a user name or password (user:password@host); they were removed.',
   'privacy.url_invalid': () => 'A page URL, referrer or URL-valued parameter could not be parsed; it was dropped rather than passed on unchecked.',
-};
-
-/** Retention codes (src/privacy/retention.ts). */
-export const RETENTION_REASONS: ReasonTable = {
-  'retention.outbox_expired': () =>
-    "The event waited in the outbox longer than the outbox retention rule allows without being delivered; it was moved to the dead-letter store (never silently deleted) and can be replayed until that store's own retention ends.",
 };

@@ -30,6 +30,9 @@ export function createDeduper(opts: { windowMs: number; maxIds: number; now: () 
     sizeCalculation: () => 1,
     ttl: opts.windowMs,
     ttlAutopurge: false,
+    // Read the clock on every check: with the default (1 ms) lru-cache reuses its last "now" until a
+    // timer fires, and an expiry right after a clock jump would be missed.
+    ttlResolution: 0,
     perf: { now: opts.now },
   });
   return {

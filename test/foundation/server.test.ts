@@ -40,8 +40,11 @@ describe('the real server process over real HTTP', () => {
     const file = join(dir, 'tagrelay.db');
     expect(existsSync(file)).toBe(true);
     const db = new Database(file, { readonly: true });
+    // The record (durable before the 202) and, delivered by the shutdown drain, the warehouse row.
+    const record = db.prepare('SELECT event_id FROM records WHERE event_id = ?').get('it-1');
     const row = db.prepare('SELECT name, data FROM events WHERE event_id = ?').get('it-1') as { name: string; data: string };
     db.close();
+    expect(record).toEqual({ event_id: 'it-1' });
     expect(row.name).toBe('add_to_cart');
     expect(JSON.parse(row.data).params).toEqual({ currency: 'EUR', value: 19.9 });
   });

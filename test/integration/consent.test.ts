@@ -96,6 +96,19 @@ describe('consent end to end (issue 3)', () => {
     const data = JSON.parse(rows[0]!.data as string) as { ip?: string; user: Record<string, unknown> };
     if (data.ip !== undefined) expect(data.ip).toBe('203.0.113.0');
     expect(data.user.email).toBeUndefined();
+
+    // The event's record (kept for delivery) holds no clear personal data, and its IP and User-Agent
+    // are gone once every destination settled it.
+    const record = await waitFor('the record without IP and User-Agent', () => {
+      const [r] = stack.query<{ ip: string | null; user_agent: string | null; data: string }>('SELECT ip, user_agent, data FROM records WHERE event_id = ?', deniedId);
+      return r !== undefined && r.ip === null && r.user_agent === null && r;
+    });
+    const kept = record.data.toLowerCase();
+    expect(kept).not.toContain(EMAIL.toLowerCase());
+    expect(kept).not.toContain(CLIENT_IP);
+    // No destination may receive this visitor's identity, so the record keeps none either.
+    expect(kept).not.toContain(EMAIL_SHA256);
+    expect(kept).not.toContain(CLIENT_ID);
   });
 
   let consentCookies: Map<string, { value: string; attributes: string[] }>;
@@ -215,7 +228,8 @@ describe('consent end to end (issue 3)', () => {
     expect(withReceipt.meta!.action).toBe('send');
     expect(withReceipt.ga4!.reasons.map((r) => r.code)).not.toContain('consent.purpose_denied:analytics_storage');
     expect(withReceipt.meta!.reasons.map((r) => r.code)).toContain('privacy.user_data_hashed');
-    // Explain stores nothing.
+    // Explain stores nothing: no record (written before any answer), hence nothing to deliver.
+    expect(stack.query('SELECT event_id FROM records WHERE event_id = ?', 'e2e-explain')).toEqual([]);
     expect(stack.query('SELECT event_id FROM events WHERE event_id = ?', 'e2e-explain')).toEqual([]);
   });
 

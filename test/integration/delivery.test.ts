@@ -51,6 +51,15 @@ async function deliveryOf(stack: Stack, eventId: string, dest: Dest, status: str
   });
 }
 
+/** The retries waiting for these events (at one destination, or at any). */
+function retriesOf(stack: Stack, eventIds: string[], dest?: Dest): { destination_id: string; attempts: number; last_error: string | null }[] {
+  return stack.query(
+    `SELECT destination_id, attempts, last_error FROM delivery_retry WHERE event_id IN (${eventIds.map(() => '?').join(', ')})${dest ? ' AND destination_id = ?' : ''}`,
+    ...eventIds,
+    ...(dest ? [dest] : []),
+  );
+}
+
 async function send(stack: Stack, ids: string[]): Promise<void> {
   const res = await postJson(stack, '/v1/events', { events: ids.map(event) }, VISITOR);
   expect(res.status).toBe(202);
@@ -108,7 +117,10 @@ describe('delivery end to end (issue 6)', () => {
       const full = await stack.admin<{ payload: unknown }>(`/dead-letter/${item!.id}`);
       expect(JSON.stringify(full.payload)).toContain(id!);
       expect(requestsWith(stack, dest, id!).map((r) => r.status)).toEqual([400]);
-      expect(stack.query('SELECT id FROM outbox WHERE event_id = ?', id)).toEqual([]);
+      // Settled for good: no retry is waiting, and the cursor passed the record.
+      expect(retriesOf(stack, [id!], dest)).toEqual([]);
+      const { seq } = stack.query<{ seq: number }>('SELECT seq FROM records WHERE event_id = ?', id)[0]!;
+      expect(stack.query<{ seq: number }>('SELECT seq FROM delivery_cursor WHERE destination_id = ?', dest)[0]!.seq).toBeGreaterThanOrEqual(seq);
     });
   }
 
@@ -117,17 +129,18 @@ describe('delivery end to end (issue 6)', () => {
     const revive = await Promise.all(DESTS.map((d) => stack.down(d)));
     await send(stack, ids);
     // The worker is retrying against closed ports: each item has failed at least twice with a network error.
+    let seen: unknown;
     await waitFor('failed attempts while down', () => {
-      const rows = stack.query<{ attempts: number; last_error: string | null }>(
-        `SELECT attempts, last_error FROM outbox WHERE event_id IN (${ids.map(() => '?').join(', ')})`,
-        ...ids,
-      );
+      const rows = retriesOf(stack, ids);
+      seen = rows;
       return rows.length === ids.length * DESTS.length && rows.every((r) => r.attempts >= 2 && /network error/.test(r.last_error ?? ''));
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; retries: ${JSON.stringify(seen)}; breakers: ${stack.server.stderr().match(/"msg":"delivery breaker[^\n]*/g)?.join(' | ')}`);
     });
     await Promise.all(revive.map((up) => up()));
     for (const dest of DESTS) await waitFor(`${dest} has every outage event`, () => ids.every((id) => acceptedCounts(stack, dest).has(id)));
     // Nothing is left to send, so the counts below are final.
-    await waitFor('an empty outbox for the outage events', () => stack.query(`SELECT id FROM outbox WHERE event_id IN (${ids.map(() => '?').join(', ')})`, ...ids).length === 0);
+    await waitFor('no retry left for the outage events', () => retriesOf(stack, ids).length === 0);
     for (const dest of DESTS) {
       const counts = acceptedCounts(stack, dest);
       expect(ids.map((id) => counts.get(id))).toEqual(ids.map(() => 1));

@@ -76,17 +76,30 @@ describe('gtag hits end to end (issue 7)', () => {
     await stack?.stop();
   });
 
-  /** Send a fixture (granting consent with gcs=G111 when it carries no gcs); returns the new warehouse event ids and the response. */
+  /**
+   * Send a fixture (granting consent with gcs=G111 when it carries no gcs); returns the warehouse rows of
+   * the events it recorded and the response. The records are durable when the response comes; the
+   * warehouse rows are written by delivery right after, so they are waited for (bounded).
+   */
   async function send(name: string, grant = true) {
     const { query, body } = fixture(name);
     const q = grant && !new URLSearchParams(query).has('gcs') ? `${query}&gcs=G111` : query;
-    const known = new Set(stack.query<{ event_id: string }>('SELECT event_id FROM events').map((r) => r.event_id));
+    const lastSeq = stack.query<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM records')[0]!.seq ?? 0;
     const res = await fetch(`${stack.base}/g/collect?${q}`, {
       method: body === undefined ? 'GET' : 'POST',
       headers: { ...VISITOR, ...(body === undefined ? {} : { 'content-type': 'text/plain;charset=UTF-8' }) },
       body,
     });
-    const rows = stack.query<{ event_id: string; name: string }>('SELECT event_id, name FROM events ORDER BY rowid').filter((r) => !known.has(r.event_id));
+    const recorded = stack.query<{ event_id: string }>('SELECT event_id FROM records WHERE seq > ? ORDER BY seq', lastSeq).map((r) => r.event_id);
+    const rows = await waitFor(`the warehouse rows of ${name}`, () => {
+      const stored = stack.query<{ event_id: string; name: string }>(
+        `SELECT event_id, name FROM events WHERE event_id IN (${recorded.map(() => '?').join(', ')})`,
+        ...recorded,
+      );
+      if (stored.length < recorded.length) return false;
+      const byId = new Map(stored.map((r) => [r.event_id, r]));
+      return recorded.map((id) => byId.get(id)!);
+    });
     return { res, rows, hits: hitsOf(q, body) };
   }
 
@@ -153,13 +166,19 @@ describe('gtag hits end to end (issue 7)', () => {
     expect(hits[0]!.get('gcs')).toBe('G100');
     for (const name of ['_ga', '_tr_id', '_tr_s', '_fbp', '_fbc']) expect(setCookies(res).has(name)).toBe(false);
     expect(rows).toHaveLength(hits.length);
-    const { deliveries } = await stack.admin<{ deliveries: { destination_id: string; status: string; reasons: string[] }[] }>(`/deliveries/${rows[0]!.event_id}`);
-    const byDest = Object.fromEntries(deliveries.map((d) => [d.destination_id, d]));
+    type Delivery = { destination_id: string; status: string; reasons: string[] };
+    const byDest = await waitFor('GA4 and Meta settled', async () => {
+      const { deliveries } = await stack.admin<{ deliveries: Delivery[] }>(`/deliveries/${rows[0]!.event_id}`);
+      const found = Object.fromEntries(deliveries.map((d) => [d.destination_id, d])) as Record<string, Delivery>;
+      return found.ga4 && found.meta && found;
+    });
     expect(byDest.ga4?.status).toBe('dropped');
     expect(byDest.meta?.status).toBe('dropped');
     expect(byDest.ga4!.reasons).toContain('consent.purpose_denied:analytics_storage');
-    // Dropped decisions are final (no outbox row), so nothing can reach the fakes later.
-    expect(stack.query('SELECT id FROM outbox WHERE event_id = ?', rows[0]!.event_id)).toEqual([]);
+    // Dropped decisions are final (no retry waits; the cursors passed the record), so nothing can reach the fakes later.
+    expect(stack.query('SELECT seq FROM delivery_retry WHERE event_id = ?', rows[0]!.event_id)).toEqual([]);
+    const { seq } = stack.query<{ seq: number }>('SELECT seq FROM records WHERE event_id = ?', rows[0]!.event_id)[0]!;
+    for (const dest of ['ga4', 'meta']) expect(stack.query<{ seq: number }>('SELECT seq FROM delivery_cursor WHERE destination_id = ?', dest)[0]!.seq).toBeGreaterThanOrEqual(seq);
     expect(stack.ga4.received.length).toBe(gaBefore);
     expect(stack.meta.received.length).toBe(metaBefore);
   });

@@ -91,7 +91,7 @@ describe('describeReason', () => {
     ['ga4.too_many_params:coupon', /25 parameters, so the parameter "coupon"/],
     ['ga4.event_too_old', /72 hours/],
     ['meta.event_too_old', /7 days/],
-    ['retention.outbox_expired', /dead-letter store/],
+    ['privacy.user_id_pii', /email address or phone number.*user_id/],
     ['consent.gpc_opt_out', /§ 1798\.120/],
     ['ga4.http_429: rate limited', /HTTP 429.*Retry-After/],
     ['ga4.http_503: {}', /temporary failure/],
@@ -115,7 +115,7 @@ describe('describeReason', () => {
     expect(describeReason('privacy.param_removed:<img src=x>')).toContain('"_img_src_x_"');
   });
 
-  it.each(['privacy.nope', 'ga4.http_4000', 'ga4.http_abc', 'timeout', 'hello world', ''])('unknown: %j', (code) => {
+  it.each(['privacy.nope', 'retention.outbox_expired', 'ga4.http_4000', 'ga4.http_abc', 'timeout', 'hello world', ''])('unknown: %j', (code) => {
     expect(isKnownReason(code)).toBe(false);
     expect(describeReason(code)).toMatch(/^Unrecognised reason code "/);
   });

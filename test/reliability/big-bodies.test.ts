@@ -35,13 +35,13 @@ describe('large bodies do not stall small requests', () => {
     const body = JSON.stringify(bigBatch('big', 500));
     expect(body.length).toBeGreaterThan(200 * 1024);
     const big = Array.from({ length: 20 }, (_, k) =>
-      post(app!, '/v1/events', body.replaceAll('"big-', `"big${k}-`)).then(async (res) => {
+      Promise.resolve(post(app!, '/v1/events', body.replaceAll('"big-', `"big${k}-`))).then(async (res) => {
         expect(res.status).toBe(202);
         order.push(`big${k}`);
       }),
     );
     await new Promise((r) => setImmediate(r));
-    const small = post(app, '/v1/events', { name: 'add_to_cart', event_id: 'small-1' }).then((res) => {
+    const small = Promise.resolve(post(app, '/v1/events', { name: 'add_to_cart', event_id: 'small-1' })).then((res) => {
       expect(res.status).toBe(202);
       order.push('small');
     });

@@ -1,9 +1,12 @@
 /**
- * @module Reliability harness: the real CLI as a child process on 127.0.0.1, a config file, event posting.
+ * @module Reliability harness: the real CLI as a child process on 127.0.0.1, a config file, event posting,
+ * reading its store, and the tally of accepted / delivered / duplicated / dead-lettered events a
+ * reliability test reports (issue 13).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 
 /** A running proxy process. */
 export interface ProxyProcess {
@@ -83,4 +86,81 @@ export function ga4Destination(id: string, url: string, extra: Record<string, un
 /** Event ids (`eid` params) in GA4 request bodies. */
 export function ga4EventIds(bodies: ({ events?: { params?: Record<string, unknown> }[] } | undefined)[]): string[] {
   return bodies.flatMap((b) => (b?.events ?? []).map((e) => String(e.params?.eid)));
+}
+
+/** The Meta Conversions API destination entry for a fake at `url`. */
+export function metaDestination(id: string, url: string, extra: Record<string, unknown> = {}) {
+  return { id, type: 'meta_capi', pixel_id: META_PIXEL, access_token: META_TOKEN, endpoint: url, ...extra };
+}
+export const META_PIXEL = '123456789012345';
+export const META_TOKEN = 'reliability-meta-token';
+
+/** Event ids in Meta request bodies. */
+export function metaEventIds(bodies: ({ data?: { event_id?: unknown }[] } | undefined)[]): string[] {
+  return bodies.flatMap((b) => (b?.data ?? []).map((e) => String(e.event_id)));
+}
+
+/** How many times each id occurs. */
+export function copies(ids: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const id of ids) out.set(id, (out.get(id) ?? 0) + 1);
+  return out;
+}
+
+/** Run `fn` on a read-only connection to the proxy's store in `dataDir` (safe while it runs: WAL). */
+export function readStore<T>(dataDir: string, fn: (db: Database.Database) => T): T {
+  const db = new Database(join(dataDir, 'tagrelay.db'), { readonly: true, fileMustExist: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Event ids the store recorded as delivered to `destination`. */
+export function deliveredInStore(db: Database.Database, destination: string): Set<string> {
+  const rows = db.prepare("SELECT event_id FROM delivery_log WHERE destination_id = ? AND status = 'delivered'").all(destination) as { event_id: string }[];
+  return new Set(rows.map((r) => r.event_id));
+}
+
+/** What one destination ended with: exact counts, never rates. */
+export interface DestinationTally {
+  /** Distinct accepted events the vendor answered 2xx for. */
+  delivered: number;
+  /** Events the vendor received (2xx) more than once. */
+  duplicated: number;
+  /** Copies beyond the first, summed over events. */
+  extra_copies: number;
+  /** Rows in the dead-letter store. */
+  dead_lettered: number;
+  /** Accepted events neither delivered nor dead-lettered. */
+  lost: number;
+}
+
+/** Tally one destination from the ids its vendor answered 2xx for and its dead-letter count. */
+export function tally(accepted: readonly string[], vendorIds: readonly string[], deadLettered: number): DestinationTally {
+  const counts = copies(vendorIds);
+  const delivered = accepted.filter((id) => counts.has(id)).length;
+  const repeated = [...counts.values()].filter((n) => n > 1);
+  return {
+    delivered,
+    duplicated: repeated.length,
+    extra_copies: repeated.reduce((sum, n) => sum + n - 1, 0),
+    dead_lettered: deadLettered,
+    lost: accepted.length - delivered - deadLettered,
+  };
+}
+
+/**
+ * Report a scenario's exact counts: one line on stdout and a test annotation, so a run's output shows
+ * what happened and not only that the bounds held.
+ */
+export async function report(
+  annotate: (message: string, type?: string) => Promise<unknown>,
+  scenario: string,
+  counts: { accepted: number; [key: string]: number | DestinationTally | Record<string, number> },
+): Promise<void> {
+  const line = `${scenario}: ${JSON.stringify(counts)}`;
+  console.info(`[reliability] ${line}`);
+  await annotate(line, 'counts');
 }
