@@ -77,7 +77,8 @@ export const conversionRuleSchema = z
   .strict();
 export type ConversionRule = z.infer<typeof conversionRuleSchema>;
 
-const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
+/** `a` or `[a, b]` as a list. */
+export const asList = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 
 /** Refuse duplicate ids, a rule deriving from its own output, and loops across rules. */
 function checkRules(rules: ConversionRule[], ctx: z.RefinementCtx): void {
@@ -85,14 +86,14 @@ function checkRules(rules: ConversionRule[], ctx: z.RefinementCtx): void {
   rules.forEach((r, i) => {
     if (ids.has(r.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id '${r.id}'` });
     ids.add(r.id);
-    if (list(r.when.event).includes(r.emit.name)) {
+    if (asList(r.when.event).includes(r.emit.name)) {
       ctx.addIssue({ code: 'custom', path: [i, 'emit', 'name'], message: `rule '${r.id}' would derive '${r.emit.name}' from its own output (it is in when.event): loops are refused` });
     }
   });
   // A loop across rules: a path of rules a → b → … that derives an event name it started from.
   const edges = new Map<string, { to: string; rule: number }[]>();
   rules.forEach((r, i) => {
-    for (const from of list(r.when.event)) if (from !== r.emit.name) edges.set(from, [...(edges.get(from) ?? []), { to: r.emit.name, rule: i }]);
+    for (const from of asList(r.when.event)) if (from !== r.emit.name) edges.set(from, [...(edges.get(from) ?? []), { to: r.emit.name, rule: i }]);
   });
   const state = new Map<string, 'open' | 'done'>();
   const reported = new Set<number>();

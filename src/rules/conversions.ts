@@ -3,8 +3,9 @@
  */
 import type { Event, Item, Scalar } from '../event.js';
 import { regionGroups } from '../consent/regions.js';
+import { EVENT_ID_PATTERN } from '../ingest/native.js';
 import { boundedTest, globMatch, MAX_MATCH_LENGTH } from './patterns.js';
-import type { Condition, ConversionRule } from './conversions-config.js';
+import { asList, type Condition, type ConversionRule } from './conversions-config.js';
 
 /**
  * An event a rule derived. It is an ordinary {@link Event} (same consent, identity and context as its
@@ -30,9 +31,6 @@ export interface CompiledRule {
 const MAX_GLOB_LENGTH = 4 * MAX_MATCH_LENGTH;
 /** At most this many events are derived from one source event (rules may chain, never loop). */
 export const MAX_DERIVED = 32;
-const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 
 function toNumber(v: Scalar): number {
   if (typeof v === 'number') return v;
@@ -94,7 +92,7 @@ function regionOf(event: Event): string | undefined {
 }
 
 function oneOf(values: string | string[], read: (e: Event) => string | undefined): Test {
-  const wanted = new Set(list(values).map((v) => v.toLowerCase()));
+  const wanted = new Set(asList(values).map((v) => v.toLowerCase()));
   return (e) => {
     const v = read(e)?.toLowerCase();
     return v !== undefined && wanted.has(v);
@@ -121,7 +119,7 @@ function compileTests(when: ConversionRule['when']): Test[] {
   if (when.source !== undefined) tests.push(oneOf(when.source, (e) => e.campaign?.source));
   if (when.medium !== undefined) tests.push(oneOf(when.medium, (e) => e.campaign?.medium));
   if (when.region !== undefined) {
-    const wanted = list(when.region).map((r) => r.toUpperCase());
+    const wanted = asList(when.region).map((r) => r.toUpperCase());
     tests.push((e) => {
       const region = regionOf(e);
       if (!region) return false;
@@ -139,7 +137,7 @@ function compileTests(when: ConversionRule['when']): Test[] {
  * const rules = compileConversions(config.conversions)
  */
 export function compileConversions(rules: readonly ConversionRule[]): CompiledRule[] {
-  return rules.map((r) => ({ id: r.id, kind: r.kind, events: new Set(list(r.when.event)), tests: compileTests(r.when), emit: r.emit }));
+  return rules.map((r) => ({ id: r.id, kind: r.kind, events: new Set(asList(r.when.event)), tests: compileTests(r.when), emit: r.emit }));
 }
 
 /** True when the event satisfies every condition of the rule. */
@@ -183,7 +181,7 @@ export function quickHashHex(input: string): string {
  */
 export function derivedEventId(sourceId: string, ruleId: string, hashHex: (input: string) => string = quickHashHex): string {
   const id = `${sourceId}:${ruleId}`;
-  return EVENT_ID.test(id) ? id : `d-${hashHex(`${sourceId}\n${ruleId}`).slice(0, 32)}`;
+  return EVENT_ID_PATTERN.test(id) ? id : `d-${hashHex(`${sourceId}\n${ruleId}`).slice(0, 32)}`;
 }
 
 /** The derived event: a copy of the source's context, the rule's params and value. */

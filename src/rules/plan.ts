@@ -153,23 +153,24 @@ const TYPE_CHECKS: Record<string, (v: Scalar) => boolean> = {
   date: (v) => typeof v === 'string' && isDate(v),
 };
 
+/** What came instead of the type: its shape, or for a near-miss currency (`eur`, `XYZ`) why it is not one. */
+function wrongType(rule: CheckRule, value: Scalar): string {
+  return rule.type === 'currency' && typeof value === 'string' && /^[A-Za-z]{3}$/.test(value) ? 'string of three letters, not a known upper-case code' : shapeOf(value);
+}
+
 /** Check one value against its rule; push what it breaks (one violation per value at most). */
-function checkValue(value: Scalar | undefined, path: string, rule: CheckRule, siblings: Readonly<Record<string, unknown>>, v: Omit<Violation, 'path' | 'expected' | 'got' | 'code'>, out: Violation[]): void {
-  const fail = (code: ViolationCode, got: string, expected = describeRule(rule)) => out.push({ ...v, path, expected, got, code });
+function checkValue(event: string, path: string, value: Scalar | undefined, rule: CheckRule, siblings: Readonly<Record<string, unknown>>, out: Violation[]): void {
+  const fail = (code: ViolationCode, got: string, expected = describeRule(rule)) => void out.push({ event, path, expected, got, code });
   if (value === undefined) {
+    const with_ = rule.required_with?.find((p) => siblings[p] !== undefined);
     if (rule.required) fail('plan.required', 'missing');
-    else {
-      const with_ = rule.required_with?.find((p) => siblings[p] !== undefined);
-      if (with_) fail('plan.required', 'missing', `${describeRule(rule)} (required with ${with_})`);
-    }
+    else if (with_) fail('plan.required', 'missing', `${describeRule(rule)} (required with ${with_})`);
     return;
   }
-  if (rule.type && !TYPE_CHECKS[rule.type]!(value)) return void fail('plan.type', rule.type === 'currency' && typeof value === 'string' && /^[A-Za-z]{3}$/.test(value) ? 'string of three letters, not a known upper-case code' : shapeOf(value));
-  if (rule.enum && !rule.enum.includes(value)) return void fail('plan.enum', `${shapeOf(value)} not in the list`);
-  if (typeof value === 'number') {
-    if (rule.min !== undefined && value < rule.min) return void fail('plan.range', 'number below the minimum');
-    if (rule.max !== undefined && value > rule.max) return void fail('plan.range', 'number above the maximum');
-  }
+  if (rule.type && !TYPE_CHECKS[rule.type]!(value)) return fail('plan.type', wrongType(rule, value));
+  if (rule.enum && !rule.enum.includes(value)) return fail('plan.enum', `${shapeOf(value)} not in the list`);
+  if (typeof value === 'number' && rule.min !== undefined && value < rule.min) return fail('plan.range', 'number below the minimum');
+  if (typeof value === 'number' && rule.max !== undefined && value > rule.max) return fail('plan.range', 'number above the maximum');
   if (rule.regex && typeof value === 'string' && !boundedTest(rule.regex, value)) {
     fail('plan.pattern', value.length > MAX_MATCH_LENGTH ? `string longer than ${MAX_MATCH_LENGTH} characters` : 'string not matching');
   }
@@ -205,7 +206,7 @@ export function checkEvent(event: Pick<Event, 'name' | 'params' | 'items'>, plan
   if (!spec) return unplannedViolations(event.name, plan);
   const out: Violation[] = [];
   const base = { event: event.name };
-  for (const [name, rule] of spec.params) checkValue(event.params[name], `params.${name}`, rule, event.params, base, out);
+  for (const [name, rule] of spec.params) checkValue(event.name, `params.${name}`, event.params[name], rule, event.params, out);
   const items = spec.items;
   if (items) {
     const list = event.items ?? [];
@@ -218,7 +219,7 @@ export function checkEvent(event: Pick<Event, 'name' | 'params' | 'items'>, plan
       if (items.one_of && !items.one_of.some((f) => item[f] !== undefined && item[f] !== '')) {
         out.push({ ...base, path, expected: `an item with ${items.one_of.join(' or ')}`, got: 'none of them', code: 'plan.item_id' });
       }
-      for (const [field, rule] of items.fields) checkValue(item[field], `${path}.${field}`, rule, item, base, out);
+      for (const [field, rule] of items.fields) checkValue(event.name, `${path}.${field}`, item[field], rule, item, out);
     }
   }
   return out.slice(0, MAX_VIOLATIONS);
