@@ -9,9 +9,9 @@ export const MAX_MATCH_LENGTH = 512;
 export const MAX_PATTERN_LENGTH = 256;
 /**
  * Upper bound on backtracking steps a pattern may need on a {@link MAX_MATCH_LENGTH} string, as
- * estimated by {@link regexProblem}: about a quadratic scan (a few milliseconds on V8).
+ * estimated by {@link regexProblem}: one quadratic scan (about a millisecond on V8).
  */
-const STEP_BUDGET = 4 * MAX_MATCH_LENGTH * MAX_MATCH_LENGTH;
+const STEP_BUDGET = MAX_MATCH_LENGTH * MAX_MATCH_LENGTH;
 
 /** One open group while scanning: does it repeat inside, does it hold alternatives. */
 interface Frame {
@@ -62,9 +62,12 @@ function endsRun(atom: string, source: string, at: number): boolean {
  * Why a regex source is refused, or `undefined` when it is accepted. Refused: sources that do not
  * compile or are longer than {@link MAX_PATTERN_LENGTH}; backreferences; a repeated group that
  * itself repeats or holds alternatives (`(a+)+`, `(a|ab)*`: exponential backtracking); and patterns
- * whose estimated steps on a {@link MAX_MATCH_LENGTH} string exceed a quadratic budget (each
- * open-ended repetition multiplies by the string length, a search not anchored with `^` once more:
- * `.*.*x` is refused, `^.*\.pdf$` is accepted). The estimate is conservative, not exact.
+ * whose estimated backtracking on a {@link MAX_MATCH_LENGTH} string exceeds one quadratic scan.
+ * The estimate multiplies the range of each repetition (open-ended: the string length), of each
+ * group's alternatives, and the string length once more for a search not anchored with `^`; a run
+ * that cannot match what must follow it (`[a-z]+_`, `[^/]+/`, `\d+$`) scans once instead of
+ * multiplying. So `.*.*x` and `^a?.*.*x` are refused, `^.*\.pdf$` and `^[a-z]+_[a-z]+$` accepted.
+ * Conservative, not exact.
  *
  * @example
  * regexProblem('(a+)+$') // 'nested repetition …'
@@ -78,7 +81,9 @@ export function regexProblem(source: string): string | undefined {
     return 'not a valid regular expression';
   }
   const stack: Frame[] = [{ repeats: false, alternatives: 1 }];
-  let steps = 1;
+  // Times the next element may be tried per start position, and the costliest element seen so far.
+  let entries = 1;
+  let peak = 1;
   let topLevelAlternation = false;
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
@@ -98,7 +103,7 @@ export function regexProblem(source: string): string | undefined {
       const frame = stack.pop()!;
       const parent = stack[stack.length - 1]!;
       parent.repeats ||= frame.repeats;
-      steps *= frame.alternatives;
+      entries *= frame.alternatives;
       group = frame; // a quantifier right after applies to the whole group
     } else if (c === '|') {
       stack[stack.length - 1]!.alternatives++;
@@ -115,12 +120,13 @@ export function regexProblem(source: string): string | undefined {
         : 'a repeated group with alternatives such as (a|ab)* can backtrack exponentially; use a character class or drop the repetition';
     }
     if (repeats) stack[stack.length - 1]!.repeats = true;
-    // `[a-z]+_`: a run that cannot match what must follow it gives chars back only to fail at once,
-    // so it adds to the steps instead of multiplying them.
-    const separated = !group && endsRun(source.slice(atomStart, i - q.length + 1), source, i + 1);
-    if (!separated) steps *= Math.min(q.max - q.min + 1, MAX_MATCH_LENGTH);
+    const factor = Math.min(q.max - q.min + 1, MAX_MATCH_LENGTH);
+    // `[a-z]+_`: a run that cannot match what must follow it scans once per entry and gives chars
+    // back only to fail at once, so what follows is not tried more often because of it.
+    if (!group && endsRun(source.slice(atomStart, i - q.length + 1), source, i + 1)) peak = Math.max(peak, entries * factor);
+    else entries *= factor;
   }
-  steps *= stack[0]!.alternatives;
+  let steps = Math.max(entries * stack[0]!.alternatives, peak);
   if (source[0] !== '^' || topLevelAlternation) steps *= MAX_MATCH_LENGTH; // tried at every start position
   if (steps > STEP_BUDGET) {
     return `pattern could take too long on a ${MAX_MATCH_LENGTH}-character value (too many open-ended repetitions); anchor it with ^ and use fewer * + {n,}`;

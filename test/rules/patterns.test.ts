@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { boundedTest, globMatch, MAX_MATCH_LENGTH, regexProblem } from '../../src/rules/patterns.js';
 
 describe('regexProblem: patterns that could run away are refused', () => {
@@ -13,6 +14,9 @@ describe('regexProblem: patterns that could run away are refused', () => {
     ['.*.*x', /too long/],
     ['^.*.*.*x', /too long/],
     ['.{0,500}.{0,500}x', /too long/],
+    ['^a?.*.*x', /too long/],
+    ['.{0,3}.*x', /too long/],
+    ['\\w\\w{2,}.x{2,}\\..', /too long/],
     ['[', /not a valid/],
     ['a'.repeat(300), /longer than 256/],
   ])('%s is refused', (source, message) => {
@@ -36,16 +40,35 @@ describe('regexProblem: patterns that could run away are refused', () => {
   });
 
   it('every accepted pattern stays fast on adversarial values of the longest tested length', () => {
-    const accepted = ['^.*.*x', '.*x', '^[a-z]+[a-z]+x', '^a?.*.*x', '.{0,3}.*x', '^\\w+\\w{0,15}x', '^(?:ab)+x'];
+    const accepted = ['^.*.*x', '.*x', '^[a-z]+[a-z]+x', '[a-z]+_.*x', '^\\w+\\w{0,15}x', '^(?:ab)+x', '^[a-z]+_[a-z]+_[a-z]+$'];
     const values = ['a', 'ab', '1', 'a_', '-'].map((unit) => unit.repeat(MAX_MATCH_LENGTH).slice(0, MAX_MATCH_LENGTH));
     for (const source of accepted) {
       expect(regexProblem(source), source).toBeUndefined();
       const re = new RegExp(source);
       const started = performance.now();
       for (const v of values) boundedTest(re, v);
-      // Quadratic at most: milliseconds on V8; the refused `.*.*x` needs ~0.3 s on one such value.
+      // Quadratic at most: about a millisecond per value on V8; the refused `.*.*x` needs ~0.3 s on one.
       expect(performance.now() - started, source).toBeLessThan(250);
     }
+  });
+
+  it('random patterns: whatever is accepted stays fast on adversarial values', () => {
+    const parts = ['a', 'b', '.', '\\d', '\\w', '[ab]', '[^b]', '(', ')', '(?:', '|', '*', '+', '?', '{2,}', '{0,5}', '^', '$', '\\.', 'x'];
+    const values = ['a', 'ab', '1', 'a.', 'x'].map((unit) => `${unit.repeat(MAX_MATCH_LENGTH).slice(0, MAX_MATCH_LENGTH - 1)}!`);
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...parts), { maxLength: 12 }), (picked) => {
+        const source = picked.join('');
+        if (regexProblem(source) !== undefined) return;
+        accepted++;
+        const re = new RegExp(source);
+        const started = performance.now();
+        for (const v of values) boundedTest(re, v);
+        expect(performance.now() - started, source).toBeLessThan(250);
+      }),
+      { numRuns: 1500, seed: 14 },
+    );
+    expect(accepted).toBeGreaterThan(300);
   });
 });
 
