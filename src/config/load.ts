@@ -63,12 +63,46 @@ function describe(issue: z.core.$ZodIssue): string {
 }
 
 /**
+ * The issues worth showing for one zod issue, with absolute paths. A union that failed in every
+ * branch reports the branch that got furthest (`p: { type: float }` against `type-name | object`
+ * names `p.type`, not "Invalid input" at `p`); a bad record key reports why the key is bad.
+ */
+function flatten(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []): { path: PropertyKey[]; message: string }[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) return [{ path, message: issue.issues[0]!.message }];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    let best: { path: PropertyKey[]; message: string }[] | undefined;
+    let bestScore = 0;
+    for (const branch of issue.errors) {
+      const flat = branch.flatMap((i) => flatten(i, path));
+      // A branch whose only complaint is the value's type at the union itself did not get anywhere.
+      const wrongType = branch.every((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value'));
+      const score = wrongType ? 0 : 1 + Math.max(...flat.map((f) => f.path.length));
+      if (score > bestScore) [best, bestScore] = [flat, score];
+    }
+    if (best) return best;
+  }
+  return [{ path, message: describe(issue) }];
+}
+
+/**
  * Parse and validate config text.
  *
  * @example
  * const config = parseConfig(yamlText, 'config/default.yaml', process.env)
  */
 export function parseConfig(text: string, file: string, env: Record<string, string | undefined>): Config {
+  return parseYamlWith(configSchema, text, file, env);
+}
+
+/**
+ * Parse YAML/JSON text against any schema with the same `${ENV}` references and line-precise
+ * errors as the config file (a tracking plan file for `tagrelay plan check`, for instance).
+ *
+ * @example
+ * const plan = parseYamlWith(trackingPlanSchema, text, 'plans/next.yaml', process.env)
+ */
+export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string, env: Record<string, string | undefined>): z.output<S> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -94,11 +128,11 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
   const missing: ConfigIssue[] = [];
   const raw = substitute(doc.toJS() ?? {}, env, [], missing);
   if (missing.length > 0) throw new ConfigError(file, missing.map((m) => ({ ...m, ...locate(pathOf(m.path)) })));
-  const result = configSchema.safeParse(raw);
+  const result = schema.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(
       file,
-      result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: describe(issue), ...locate(issue.path) })),
+      result.error.issues.flatMap((issue) => flatten(issue)).map((i) => ({ path: formatPath(i.path), message: i.message, ...locate(i.path) })),
     );
   }
   return result.data;

@@ -13,6 +13,8 @@ import { enrichConfigSchema } from '../enrich/config.js';
 import { destinationConfigSchema } from '../destinations/index.js';
 import { scriptsConfigSchema } from '../scripts/config.js';
 import { parseCidr } from '../ingest/client-ip.js';
+import { trackingPlanSchema } from '../rules/plan-config.js';
+import { conversionsSchema } from '../rules/conversions-config.js';
 
 export const configSchema = z
   .object({
@@ -75,6 +77,10 @@ export const configSchema = z
     enrich: enrichConfigSchema,
     /** First-party gtag.js / gtm.js serving (`/gtag/js`, `/gtm.js`). */
     scripts: scriptsConfigSchema,
+    /** The tracking plan events are checked against at the door; absent: no check. */
+    tracking_plan: trackingPlanSchema.optional(),
+    /** Rules deriving micro- and macro-conversions from incoming events. */
+    conversions: conversionsSchema,
     destinations: z
       .array(destinationConfigSchema)
       .prefault([{ id: 'lake', type: 'sqlite' }])

@@ -36,7 +36,8 @@ const USER_FIELDS = [
 ] as const;
 const PAGE_FIELDS = ['url', 'referrer', 'title'] as const;
 const CLIENT_FIELDS = ['client_id', 'session_id'] as const;
-const EVENT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Event ids a client may send: 1–128 of `[A-Za-z0-9._:-]` (derived events' ids follow it too). */
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** An event-level problem; thrown inside this module only and turned into a {@link Rejection}. */
 class Invalid {

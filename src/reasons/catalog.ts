@@ -6,6 +6,7 @@ import { CONSENT_REASONS } from './consent.js';
 import { GA4_REASONS, HTTP_PREFIXES, META_REASONS, POSTGRES_REASONS } from './destinations.js';
 import { gaveUpWords, matchDeliveryError, splitGaveUp } from './delivery.js';
 import { BOT_REASONS, ENRICH_REASONS, IDENTITY_REASONS } from './identity.js';
+import { PLAN_REASONS } from './plan.js';
 import { PRIVACY_REASONS } from './privacy.js';
 import type { ReasonTable } from './types.js';
 
@@ -19,6 +20,7 @@ export const REASON_AREAS: Readonly<Record<string, ReasonTable>> = {
   ga4: GA4_REASONS,
   meta: META_REASONS,
   postgres: POSTGRES_REASONS,
+  plan: PLAN_REASONS,
 };
 
 const REASONS: ReasonTable = Object.assign({}, ...Object.values(REASON_AREAS)) as ReasonTable;

@@ -1,24 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../helpers/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tagrelay-explain-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Run `tagrelay explain` as a child process; resolve with its exit code and output. */
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/cli.ts', 'explain', ...args], {
-    env: { ...process.env, TAGRELAY_DATA_DIR: join(dir, 'data') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((ok) => child.once('exit', (code) => ok({ code, out, err })));
-}
+const cli = (args: string[]) => runCli(['explain', ...args], { TAGRELAY_DATA_DIR: join(dir, 'data') });
 
 const config = join(dir, 'tagrelay.yaml');
 writeFileSync(

@@ -47,3 +47,23 @@ export function startProcess(args: string[], env: Record<string, string>): Promi
     });
   });
 }
+
+/** What a finished CLI run printed. */
+export interface CliResult {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** Run the real CLI to completion (`tagrelay <args>`) and resolve with its exit code and output. */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/cli.ts', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((ok) => child.once('exit', (code) => ok({ code, out, err })));
+}

@@ -1,5 +1,5 @@
 /**
- * @module The `tagrelay` command: serve (default), check, schema, purge, dlq, explain.
+ * @module The `tagrelay` command: serve (default), check, schema, purge, dlq, explain, plan check.
  */
 import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { ingestNative, type Rejection } from '../../ingest/native.js';
 import { parseCookies } from '../../identity/cookies.js';
 import { explainEvents, type Explanation } from '../../consent/endpoints.js';
 import type { RequestContext } from '../../event.js';
+import { planCommand } from './plan-check.js';
 
 const USAGE = `usage: tagrelay [command] [--config PATH] [--port N] [--host H]
 
@@ -31,7 +32,10 @@ const USAGE = `usage: tagrelay [command] [--config PATH] [--port N] [--host H]
                          list or requeue dead-lettered deliveries
   explain --event FILE [--header 'Name: value']… [--json]
                          say per destination what would happen to the event(s) in FILE
-                         and why, without storing or sending anything`;
+                         and why, without storing or sending anything
+  plan check --plan FILE [--since 7d] [--db FILE] [--format table|json]
+                         what a new tracking plan would warn, drop or quarantine
+                         among the stored events, per event name`;
 
 /** Open the configured store for an offline command. */
 async function openStore(config: Config) {
@@ -88,6 +92,7 @@ function formatExplanations(result: { explanations: Explanation[]; rejected: Rej
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'plan') return planCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -21,8 +21,9 @@ export interface WakeMessage {
 }
 
 /**
- * An outbox that commits to D1 and then wakes the queue consumer. The answer waits for the D1
- * commit only; a refused `send` is logged and left to the cron.
+ * An outbox that commits to D1 and then wakes the queue consumer: one message per append, sent only
+ * once the records are durable, and none when every record was a duplicate. A refused `send` never
+ * fails the answer (the records are already in D1): it is logged and the cron delivers them.
  *
  * @example
  * app.services.outbox = queueOutbox({ queue: env.OUTBOX, d1: app.services.outbox, log })

@@ -7,9 +7,9 @@ import type { QueueProducer } from './queue-outbox.js';
 
 /** Bindings and vars of the Worker (wrangler.toml). */
 export interface WorkerEnv {
-  /** The D1 database that holds the outbox, the delivery log and the embedded warehouse. */
+  /** The D1 database that holds the record log, the delivery state and log, and the embedded warehouse. */
   DB?: D1Database;
-  /** Optional Queue producer: when bound, vendor payloads travel on it (the Worker must also consume it). */
+  /** Optional Queue producer: when bound, each commit sends one wake-up message on it, never a payload (the Worker must also consume it). */
   OUTBOX?: QueueProducer;
   [name: string]: unknown;
 }
