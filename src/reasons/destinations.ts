@@ -72,20 +72,33 @@ export const POSTGRES_REASONS: ReasonTable = {
     'This runtime has no PostgreSQL client (only the Node runtime has one), so the event could not be written to the PostgreSQL warehouse; it is kept in the dead-letter store.',
 };
 
+/** A code prefix completed at run time (`ga4.http_` + `400`): the shape of the completion and its words. */
+export interface CodePrefix {
+  part: RegExp;
+  describe: Describe;
+}
+
+const HTTP_STATUS = /^\d{3}$/;
+
 /**
- * Codes whose variable part follows the prefix directly (`ga4.http_400`): prefix → describer of that part.
- * Retryable statuses (408, 425, 429, 5xx) are retried with backoff; other 4xx are permanent.
+ * Codes whose variable part follows the prefix directly (`ga4.http_400`, `postgres.sqlstate_40P01`). Retryable statuses (408, 425, 429, 5xx) are retried with backoff; other 4xx are permanent.
  */
-export const HTTP_PREFIXES: Readonly<Record<string, Describe>> = {
-  'ga4.http_': (status) => httpWords('Google Analytics', status),
-  'postgres.sqlstate_': (state) =>
-    /^(08|40001|40P01|55P03|57014|57P0|53|58)/.test(state)
-      ? `PostgreSQL answered SQLSTATE ${state}, a temporary failure (connection, serialization, deadlock, shutdown or resources): the delivery is retried.`
-      : `PostgreSQL refused the write with SQLSTATE ${state} (a permission, schema or data error): it is not retried and is kept in the dead-letter store.`,
-  'meta.http_': (status) =>
-    Number(status) >= 400 && Number(status) < 500 && ![408, 425, 429].includes(Number(status))
-      ? `Meta refused the request with HTTP ${status}. Graph errors that are rate limits or transient (codes 1, 2, 4, 17, 32, 341, 613, or is_transient) are retried with backoff; any other is permanent and kept in the dead-letter store with Meta's answer (code 190, an invalid access token, stops the whole batch).`
-      : httpWords('Meta', status),
+export const CODE_PREFIXES: Readonly<Record<string, CodePrefix>> = {
+  'ga4.http_': { part: HTTP_STATUS, describe: (status) => httpWords('Google Analytics', status) },
+  'postgres.sqlstate_': {
+    part: /^[0-9A-Z]{5}$/,
+    describe: (state) =>
+      /^(08|40001|40P01|55P03|57014|57P0|53|58)/.test(state)
+        ? `PostgreSQL answered SQLSTATE ${state}, a temporary failure (connection, serialization, deadlock, shutdown or resources): the delivery is retried.`
+        : `PostgreSQL refused the write with SQLSTATE ${state} (a permission, schema or data error): it is not retried and is kept in the dead-letter store.`,
+  },
+  'meta.http_': {
+    part: HTTP_STATUS,
+    describe: (status) =>
+      Number(status) >= 400 && Number(status) < 500 && ![408, 425, 429].includes(Number(status))
+        ? `Meta refused the request with HTTP ${status}. Graph errors that are rate limits or transient (codes 1, 2, 4, 17, 32, 341, 613, or is_transient) are retried with backoff; any other is permanent and kept in the dead-letter store with Meta's answer (code 190, an invalid access token, stops the whole batch).`
+        : httpWords('Meta', status),
+  },
 };
 
 function httpWords(vendor: string, status: string): string {
