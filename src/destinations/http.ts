@@ -13,13 +13,14 @@ export const MAX_ERROR_BODY = 500;
 
 /**
  * POST a JSON body with a timeout. Never throws: transport failures come back as `{ ok: false }`
- * so `send` can classify them as retryable.
+ * so `send` can classify them as retryable. `headers` are added to `content-type` (credentials,
+ * signatures); they are never part of the outcome, so no error string can carry them.
  */
-export async function postJson(fetch: FetchLike, url: string, body: string, timeoutMs: number): Promise<HttpOutcome> {
+export async function postJson(fetch: FetchLike, url: string, body: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<HttpOutcome> {
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...headers, 'content-type': 'application/json' },
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });

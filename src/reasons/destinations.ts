@@ -1,5 +1,5 @@
 /**
- * @module Reason codes of the vendor destinations (`ga4.*`, `meta.*`) in words a privacy officer reads.
+ * @module Reason codes of the destinations (`ga4.*`, `meta.*`, `webhook.*`, `postgres.*`) in words a privacy officer reads.
  */
 import type { Describe, ReasonTable } from './types.js';
 
@@ -64,6 +64,14 @@ export const META_REASONS: ReasonTable = {
     'Meta rejected a batch with an invalid-parameter error and the search for the bad event ran out of extra requests; the events will be retried.',
 };
 
+/** The signed webhook to the site's own endpoint (`webhook` destination). */
+export const WEBHOOK_REASONS: ReasonTable = {
+  'webhook.event_not_selected': () =>
+    "The event's name is not in this webhook's events list (events), so it was not sent to the webhook.",
+  'webhook.split_budget_exhausted': () =>
+    'The webhook receiver refused a batch and the search for the event it refused ran out of extra requests; the events will be retried.',
+};
+
 /** The PostgreSQL warehouse (`postgres` destination). */
 export const POSTGRES_REASONS: ReasonTable = {
   'postgres.connection': () =>
@@ -81,7 +89,8 @@ export interface CodePrefix {
 const HTTP_STATUS = /^\d{3}$/;
 
 /**
- * Codes whose variable part follows the prefix directly (`ga4.http_400`, `postgres.sqlstate_40P01`). Retryable statuses (408, 425, 429, 5xx) are retried with backoff; other 4xx are permanent.
+ * Codes whose variable part follows the prefix directly (`ga4.http_400`, `postgres.sqlstate_40P01`,
+ * `webhook.http_400`). Retryable statuses (408, 425, 429, 5xx) are retried with backoff; other 4xx are permanent.
  */
 export const CODE_PREFIXES: Readonly<Record<string, CodePrefix>> = {
   'ga4.http_': { part: HTTP_STATUS, describe: (status) => httpWords('Google Analytics', status) },
@@ -92,6 +101,7 @@ export const CODE_PREFIXES: Readonly<Record<string, CodePrefix>> = {
         ? `PostgreSQL answered SQLSTATE ${state}, a temporary failure (connection, serialization, deadlock, shutdown or resources): the delivery is retried.`
         : `PostgreSQL refused the write with SQLSTATE ${state} (a permission, schema or data error): it is not retried and is kept in the dead-letter store.`,
   },
+  'webhook.http_': { part: HTTP_STATUS, describe: (status) => httpWords('The webhook receiver', status) },
   'meta.http_': {
     part: HTTP_STATUS,
     describe: (status) =>
