@@ -21,8 +21,6 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 export const webhookConfigSchema = baseDestinationSchema
-  // `url` is the whole address; a base-URL override would be a second way to say it.
-  .omit({ endpoint: true })
   .extend({
     type: z.literal('webhook'),
     /** The receiver. https, unless it is on this host (or `allow_http`). */
@@ -46,7 +44,9 @@ export const webhookConfigSchema = baseDestinationSchema
   .refine((c) => c.allow_http || c.url.startsWith('https:') || LOOPBACK.has(new URL(c.url).hostname), {
     message: 'expected an https URL (plain http only to localhost, or with allow_http: true)',
     path: ['url'],
-  });
+  })
+  // `url` is the whole address; a base-URL override would be a second way to say it.
+  .refine((c) => c.endpoint === undefined, { message: "a webhook's address is url, not endpoint", path: ['endpoint'] });
 export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
 
 /** The consent an event was sent under, for the receiver's own records. */

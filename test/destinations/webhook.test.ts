@@ -126,6 +126,7 @@ describe('webhook config', () => {
     [{ headers: { 'X-Tagrelay-Signature': 'v1=forged' } }, 'headers', /may not set/],
     [{ headers: { 'bad header': 'x' } }, 'headers', /header name/],
     [{ events: [] }, 'events', /./],
+    [{ endpoint: 'https://crm.example' }, 'endpoint', /address is url/],
   ])('refuses %o', (over, field, message) => {
     const r = webhookConfigSchema.safeParse({ id: 'crm', type: 'webhook', url: 'https://crm.example/h', secret: SECRET, ...over });
     expect(r.success).toBe(false);
