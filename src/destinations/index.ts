@@ -7,10 +7,11 @@ import { ga4, ga4ConfigSchema } from './ga4.js';
 import { metaCapi, metaCapiConfigSchema } from './meta-capi.js';
 import { postgres, postgresConfigSchema } from './postgres.js';
 import { webhook, webhookConfigSchema } from './webhook.js';
+import { tiktok, tiktokConfigSchema } from './tiktok.js';
 import type { Destination } from './types.js';
 
 /** Every destination kind tagrelay ships. */
-export type DestinationKind = 'sqlite' | 'ga4' | 'meta_capi' | 'postgres' | 'webhook';
+export type DestinationKind = 'sqlite' | 'ga4' | 'meta_capi' | 'postgres' | 'webhook' | 'tiktok';
 
 /** Kind → implementation. */
 export const destinations: Record<DestinationKind, Destination<any, any>> = {
@@ -19,6 +20,7 @@ export const destinations: Record<DestinationKind, Destination<any, any>> = {
   meta_capi: metaCapi,
   postgres,
   webhook,
+  tiktok,
 };
 
 /** One destination entry in config, discriminated by `type`. */
@@ -28,5 +30,6 @@ export const destinationConfigSchema = z.discriminatedUnion('type', [
   metaCapiConfigSchema,
   postgresConfigSchema,
   webhookConfigSchema,
+  tiktokConfigSchema,
 ]);
 export type DestinationConfig = z.infer<typeof destinationConfigSchema>;

@@ -3,7 +3,7 @@
  */
 import { safeToken } from '../consent/signals/types.js';
 import { CONSENT_REASONS } from './consent.js';
-import { GA4_REASONS, CODE_PREFIXES, META_REASONS, POSTGRES_REASONS, WEBHOOK_REASONS } from './destinations.js';
+import { GA4_REASONS, CODE_PREFIXES, META_REASONS, POSTGRES_REASONS, TIKTOK_REASONS, WEBHOOK_REASONS } from './destinations.js';
 import { gaveUpWords, matchDeliveryError, splitGaveUp } from './delivery.js';
 import { BOT_REASONS, ENRICH_REASONS, IDENTITY_REASONS } from './identity.js';
 import { PRIVACY_REASONS, RETENTION_REASONS } from './privacy.js';
@@ -19,6 +19,7 @@ export const REASON_AREAS: Readonly<Record<string, ReasonTable>> = {
   enrich: ENRICH_REASONS,
   ga4: GA4_REASONS,
   meta: META_REASONS,
+  tiktok: TIKTOK_REASONS,
   webhook: WEBHOOK_REASONS,
   postgres: POSTGRES_REASONS,
 };
