@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { baseDestinationSchema, defineDestination } from './types.js';
 import type { OutboxItem, SendContext, SendResult } from './types.js';
 import { mapTikTok, type TikTokEvent } from './tiktok-map.js';
-import { isRetryableStatus, parseRetryAfter, postJson, redact, truncateText } from './http.js';
+import { isRetryableStatus, parseRetryAfter, postJson, redact, settleItems, truncateText, type SendOutcome } from './http.js';
 
 export const tiktokConfigSchema = baseDestinationSchema.extend({
   type: z.literal('tiktok'),
@@ -72,8 +72,6 @@ function describeCode(body: TikTokResponse): string {
   return truncateText(`tiktok.code_${body.code}: ${body.message ?? ''}${body.request_id ? ` (request_id=${body.request_id})` : ''}`);
 }
 
-type Outcome = { kind: 'retry'; error: string; retry_after_ms?: number } | { kind: 'failed'; error: string };
-
 /** Deliver a batch in concurrent requests of ≤ 1000 events, bisecting 40002 rejections to isolate the invalid event. */
 async function sendTikTok(batch: OutboxItem<TikTokEvent>[], config: TikTokConfig, ctx: SendContext): Promise<SendResult> {
   const result: SendResult = { delivered: [], retry: [], failed: [] };
@@ -82,14 +80,9 @@ async function sendTikTok(batch: OutboxItem<TikTokEvent>[], config: TikTokConfig
   const clean = (text: string): string => redact(text, [config.access_token]);
   let budget = TIKTOK_SPLIT_BUDGET;
   // Once TikTok throttles or refuses the token, requests not yet started share that fate unsent.
-  let stop: Outcome | undefined;
+  let stop: SendOutcome | undefined;
 
-  const settle = (items: OutboxItem<TikTokEvent>[], outcome: Outcome): void => {
-    for (const item of items) {
-      if (outcome.kind === 'failed') result.failed.push({ id: item.id, error: outcome.error });
-      else result.retry.push({ id: item.id, error: outcome.error, ...(outcome.retry_after_ms !== undefined ? { retry_after_ms: outcome.retry_after_ms } : {}) });
-    }
-  };
+  const settle = (items: OutboxItem<TikTokEvent>[], outcome: SendOutcome): void => settleItems(result, items, outcome);
 
   const deliver = async (items: OutboxItem<TikTokEvent>[]): Promise<void> => {
     if (stop) return settle(items, stop);

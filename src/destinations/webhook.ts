@@ -11,7 +11,7 @@ import { EVENT_NAME_PATTERN, type CampaignInfo, type Event, type Item, type Page
 import type { Purpose } from '../consent/purposes.js';
 import { baseDestinationSchema, defineDestination } from './types.js';
 import type { MapContext, MapResult, OutboxItem, SendAction, SendContext, SendResult } from './types.js';
-import { isRetryableStatus, parseRetryAfter, postJson, redact, truncateText } from './http.js';
+import { isRetryableStatus, parseRetryAfter, postJson, redact, settleItems, truncateText, type SendOutcome } from './http.js';
 import { toNumber } from './scalar.js';
 
 /** Headers tagrelay sets itself; `headers` may not override them. */
@@ -140,22 +140,15 @@ export async function signWebhook(secret: string, timestamp: string, body: strin
   return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-type Outcome = { kind: 'retry'; error: string; retry_after_ms?: number } | { kind: 'failed'; error: string };
-
 /** Deliver a batch in one signed request; a content rejection (400, 413, 422) is bisected to isolate the event it is about. */
 async function sendWebhook(batch: OutboxItem<WebhookEvent>[], config: WebhookConfig, ctx: SendContext): Promise<SendResult> {
   const result: SendResult = { delivered: [], retry: [], failed: [] };
   const clean = (text: string): string => redact(text, [config.secret, ...Object.values(config.headers)]);
   let budget = WEBHOOK_SPLIT_BUDGET;
   // After a throttle or an endpoint-wide refusal, requests not yet started share that fate unsent.
-  let stop: Outcome | undefined;
+  let stop: SendOutcome | undefined;
 
-  const settle = (items: OutboxItem<WebhookEvent>[], outcome: Outcome): void => {
-    for (const item of items) {
-      if (outcome.kind === 'failed') result.failed.push({ id: item.id, error: outcome.error });
-      else result.retry.push({ id: item.id, error: outcome.error, ...(outcome.retry_after_ms !== undefined ? { retry_after_ms: outcome.retry_after_ms } : {}) });
-    }
-  };
+  const settle = (items: OutboxItem<WebhookEvent>[], outcome: SendOutcome): void => settleItems(result, items, outcome);
 
   const deliver = async (items: OutboxItem<WebhookEvent>[]): Promise<void> => {
     if (stop) return settle(items, stop);
