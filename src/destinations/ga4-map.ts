@@ -5,6 +5,7 @@
  */
 import type { Event, Item, Scalar } from '../event.js';
 import type { MapContext, MapResult } from './types.js';
+import { toNumber } from './scalar.js';
 import {
   GA4_LIMITS,
   eventNameProblem,
@@ -74,12 +75,6 @@ function fnv1a(text: string): number {
  */
 export function ephemeralClientId(event: Event): string {
   return `${fnv1a(`tagrelay:${event.event_id}`)}.${Math.floor(event.time / 1000)}`;
-}
-
-function toNumber(v: Scalar): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  return undefined;
 }
 
 /** Coerce a param to the type GA4 expects for it and cut it to its length limit. */

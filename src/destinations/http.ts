@@ -2,6 +2,7 @@
  * @module HTTP helpers shared by vendor destinations: timed POST, Retry-After, secret redaction.
  */
 import type { FetchLike } from '../ports.js';
+import type { SendResult } from './types.js';
 
 /** What came back from one POST: a response, or a transport failure (network error, timeout). */
 export type HttpOutcome =
@@ -13,13 +14,14 @@ export const MAX_ERROR_BODY = 500;
 
 /**
  * POST a JSON body with a timeout. Never throws: transport failures come back as `{ ok: false }`
- * so `send` can classify them as retryable.
+ * so `send` can classify them as retryable. `headers` are added to `content-type` (credentials,
+ * signatures); they are never part of the outcome, so no error string can carry them.
  */
-export async function postJson(fetch: FetchLike, url: string, body: string, timeoutMs: number): Promise<HttpOutcome> {
+export async function postJson(fetch: FetchLike, url: string, body: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<HttpOutcome> {
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...headers, 'content-type': 'application/json' },
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -66,4 +68,15 @@ export function truncateText(text: string, max = MAX_ERROR_BODY): string {
 /** UTF-8 byte length (vendors count bytes, not UTF-16 units). */
 export function byteLength(text: string): number {
   return new TextEncoder().encode(text).length;
+}
+
+/** How a group of items ends in one `send`: retried later (with the vendor's hint) or failed for good. */
+export type SendOutcome = { kind: 'retry'; error: string; retry_after_ms?: number } | { kind: 'failed'; error: string };
+
+/** Record one outcome for every item of a group. */
+export function settleItems(result: SendResult, items: readonly { id: number }[], outcome: SendOutcome): void {
+  for (const item of items) {
+    if (outcome.kind === 'failed') result.failed.push({ id: item.id, error: outcome.error });
+    else result.retry.push({ id: item.id, error: outcome.error, ...(outcome.retry_after_ms !== undefined ? { retry_after_ms: outcome.retry_after_ms } : {}) });
+  }
 }

@@ -6,10 +6,12 @@ import { sqlite, sqliteConfigSchema } from './sqlite.js';
 import { ga4, ga4ConfigSchema } from './ga4.js';
 import { metaCapi, metaCapiConfigSchema } from './meta-capi.js';
 import { postgres, postgresConfigSchema } from './postgres.js';
+import { webhook, webhookConfigSchema } from './webhook.js';
+import { tiktok, tiktokConfigSchema } from './tiktok.js';
 import type { Destination } from './types.js';
 
 /** Every destination kind tagrelay ships. */
-export type DestinationKind = 'sqlite' | 'ga4' | 'meta_capi' | 'postgres';
+export type DestinationKind = 'sqlite' | 'ga4' | 'meta_capi' | 'postgres' | 'webhook' | 'tiktok';
 
 /** Kind → implementation. */
 export const destinations: Record<DestinationKind, Destination<any, any>> = {
@@ -17,6 +19,8 @@ export const destinations: Record<DestinationKind, Destination<any, any>> = {
   ga4,
   meta_capi: metaCapi,
   postgres,
+  webhook,
+  tiktok,
 };
 
 /** One destination entry in config, discriminated by `type`. */
@@ -25,5 +29,7 @@ export const destinationConfigSchema = z.discriminatedUnion('type', [
   ga4ConfigSchema,
   metaCapiConfigSchema,
   postgresConfigSchema,
+  webhookConfigSchema,
+  tiktokConfigSchema,
 ]);
 export type DestinationConfig = z.infer<typeof destinationConfigSchema>;

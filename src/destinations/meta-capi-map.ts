@@ -5,6 +5,7 @@
  */
 import type { Event, Scalar } from '../event.js';
 import type { MapContext, MapResult } from './types.js';
+import { toNumber } from './scalar.js';
 
 /** Canonical (GA4-style) event names → Meta standard events. */
 export const META_STANDARD_EVENTS: Readonly<Record<string, string>> = {
@@ -79,12 +80,6 @@ const CONSUMED = new Set([
   'page_location', 'page_referrer', 'page_title', 'session_number', 'debug_mode',
 ]);
 
-function num(v: Scalar | undefined): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  return undefined;
-}
-
 function userData(event: Event, ctx: MapContext): MetaUserData {
   const ud: MetaUserData = {};
   // Every customer parameter identifies a person: only a fully consented event carries any.
@@ -104,7 +99,7 @@ function userData(event: Event, ctx: MapContext): MetaUserData {
 function customData(event: Event): MetaEvent['custom_data'] {
   const p = event.params;
   const cd: NonNullable<MetaEvent['custom_data']> = {};
-  const value = num(p.value);
+  const value = toNumber(p.value);
   if (value !== undefined) cd.value = value;
   if (typeof p.currency === 'string' && p.currency !== '') cd.currency = p.currency.toUpperCase();
   if (p.transaction_id !== undefined) cd.order_id = String(p.transaction_id);
@@ -114,14 +109,14 @@ function customData(event: Event): MetaEvent['custom_data'] {
     cd.content_ids = items.map((i) => String(i.item_id));
     cd.contents = items.map((i) => {
       const c: MetaContent = { id: String(i.item_id) };
-      const q = num(i.quantity);
-      const price = num(i.price);
+      const q = toNumber(i.quantity);
+      const price = toNumber(i.price);
       if (q !== undefined) c.quantity = q;
       if (price !== undefined) c.item_price = price;
       return c;
     });
     cd.content_type = 'product';
-    cd.num_items = items.reduce((sum, i) => sum + (num(i.quantity) ?? 1), 0);
+    cd.num_items = items.reduce((sum, i) => sum + (toNumber(i.quantity) ?? 1), 0);
     if (items.length === 1 && items[0]!.item_name !== undefined) cd.content_name = String(items[0]!.item_name);
   }
   for (const [k, v] of Object.entries(p)) if (!CONSUMED.has(k) && !(k in cd)) cd[k] = v;

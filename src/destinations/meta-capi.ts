@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { baseDestinationSchema, defineDestination } from './types.js';
 import type { OutboxItem, SendContext, SendResult } from './types.js';
 import { META_MAX_AGE_MS, mapMetaCapi, type MetaEvent } from './meta-capi-map.js';
-import { isRetryableStatus, parseRetryAfter, postJson, redact, truncateText } from './http.js';
+import { isRetryableStatus, parseRetryAfter, postJson, redact, settleItems, truncateText, type SendOutcome } from './http.js';
 
 export const metaCapiConfigSchema = baseDestinationSchema.extend({
   type: z.literal('meta_capi'),
@@ -68,8 +68,6 @@ export function describeGraphError(status: number, err: GraphError | undefined, 
   return truncateText(`meta.http_${status} ${err.type ?? 'GraphError'} ${codes}: ${text}${err.fbtrace_id ? ` (fbtrace_id=${err.fbtrace_id})` : ''}`);
 }
 
-type Outcome = { kind: 'retry'; error: string; retry_after_ms?: number } | { kind: 'failed'; error: string };
-
 /** Deliver a batch in chunks of 1000, bisecting 400 "invalid parameter" rejections to isolate bad events. */
 async function sendMetaCapi(batch: OutboxItem<MetaEvent>[], config: MetaCapiConfig, ctx: SendContext): Promise<SendResult> {
   const result: SendResult = { delivered: [], retry: [], failed: [] };
@@ -78,14 +76,9 @@ async function sendMetaCapi(batch: OutboxItem<MetaEvent>[], config: MetaCapiConf
   const clean = (text: string): string => redact(text, [config.access_token]);
   let budget = META_SPLIT_BUDGET;
   // Once the endpoint throttles or the token is refused, the rest of the batch shares that fate unsent.
-  let stop: Outcome | undefined;
+  let stop: SendOutcome | undefined;
 
-  const settle = (items: OutboxItem<MetaEvent>[], outcome: Outcome): void => {
-    for (const item of items) {
-      if (outcome.kind === 'failed') result.failed.push({ id: item.id, error: outcome.error });
-      else result.retry.push({ id: item.id, error: outcome.error, ...(outcome.retry_after_ms !== undefined ? { retry_after_ms: outcome.retry_after_ms } : {}) });
-    }
-  };
+  const settle = (items: OutboxItem<MetaEvent>[], outcome: SendOutcome): void => settleItems(result, items, outcome);
 
   const deliver = async (items: OutboxItem<MetaEvent>[]): Promise<void> => {
     if (stop) return settle(items, stop);

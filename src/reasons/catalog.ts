@@ -3,7 +3,7 @@
  */
 import { safeToken } from '../consent/signals/types.js';
 import { CONSENT_REASONS } from './consent.js';
-import { GA4_REASONS, HTTP_PREFIXES, META_REASONS, POSTGRES_REASONS } from './destinations.js';
+import { GA4_REASONS, CODE_PREFIXES, META_REASONS, POSTGRES_REASONS, TIKTOK_REASONS, WEBHOOK_REASONS } from './destinations.js';
 import { gaveUpWords, matchDeliveryError, splitGaveUp } from './delivery.js';
 import { BOT_REASONS, ENRICH_REASONS, IDENTITY_REASONS } from './identity.js';
 import { PLAN_REASONS } from './plan.js';
@@ -19,6 +19,8 @@ export const REASON_AREAS: Readonly<Record<string, ReasonTable>> = {
   enrich: ENRICH_REASONS,
   ga4: GA4_REASONS,
   meta: META_REASONS,
+  tiktok: TIKTOK_REASONS,
+  webhook: WEBHOOK_REASONS,
   postgres: POSTGRES_REASONS,
   plan: PLAN_REASONS,
 };
@@ -29,12 +31,13 @@ const REASONS: ReasonTable = Object.assign({}, ...Object.values(REASON_AREAS)) a
 export const REASON_CODES: readonly string[] = Object.keys(REASONS);
 
 /** Code prefixes whose variable part follows directly (`ga4.http_` + status). */
-export const REASON_PREFIXES: readonly string[] = Object.keys(HTTP_PREFIXES);
+export const REASON_PREFIXES: readonly string[] = Object.keys(CODE_PREFIXES);
 
 /** Codes followed by `:<token> <vendor text>` rather than `:<argument>`. */
 const WITH_DETAIL: ReadonlySet<string> = new Set(['ga4.validation']);
 
-const CODE = /^[a-z][a-z0-9]*\.[a-z0-9_]+/;
+// A SQLSTATE completion may hold capitals (`postgres.sqlstate_40P01`).
+const CODE = /^[a-z][a-z0-9]*\.[a-z0-9_]+(?:[A-Z][A-Z0-9]*)?/;
 
 /** A reason string taken apart: `ga4.http_400: {…}` → base `ga4.http_400`, detail `{…}`. */
 export interface ParsedReason {
@@ -76,9 +79,9 @@ function describeOne(text: string): string | undefined {
   if (!parsed) return undefined;
   const describe = REASONS[parsed.base];
   if (describe) return describe(printable(parsed.arg));
-  for (const [prefix, words] of Object.entries(HTTP_PREFIXES)) {
+  for (const [prefix, { part, describe: words }] of Object.entries(CODE_PREFIXES)) {
     const rest = parsed.base.slice(prefix.length);
-    if (parsed.base.startsWith(prefix) && /^\d{3}$/.test(rest)) return words(rest);
+    if (parsed.base.startsWith(prefix) && part.test(rest)) return words(rest);
   }
   return undefined;
 }

@@ -10,13 +10,13 @@
 export interface DeliveryError {
   /** A stable id for the kind of failure. */
   id: string;
-  /** Literal text the emitting code writes; the error string starts with it (after an optional `ga4.`/`meta.`). */
+  /** Literal text the emitting code writes; the error string starts with it (after an optional vendor prefix such as `ga4.`). */
   marker: string;
-  /** Words for it; `vendor` is `ga4`/`meta` or `''`. */
+  /** Words for it; `vendor` is a vendor prefix (`ga4`, `meta`, `tiktok`, `webhook`) or `''`. */
   describe(vendor: string): string;
 }
 
-const VENDORS: Readonly<Record<string, string>> = { ga4: 'Google Analytics', meta: 'Meta' };
+const VENDORS: Readonly<Record<string, string>> = { ga4: 'Google Analytics', meta: 'Meta', tiktok: 'TikTok', webhook: 'The webhook receiver' };
 const who = (vendor: string): string => VENDORS[vendor] ?? 'The destination';
 
 /** Every delivery error shape tagrelay writes to the outbox, the delivery log and the dead-letter store. */
@@ -64,9 +64,9 @@ export function gaveUpWords(attempts: number): string {
   return `tagrelay gave up after ${attempts} attempts (delivery.max_attempts or delivery.max_age reached) and moved the event to the dead-letter store, from where it can be replayed.`;
 }
 
-/** The delivery error a string is, with its vendor prefix (`ga4`, `meta` or `''`), or `undefined`. */
+/** The delivery error a string is, with its vendor prefix (`ga4`, `meta`, `tiktok`, `webhook` or `''`), or `undefined`. */
 export function matchDeliveryError(text: string): { error: DeliveryError; vendor: string } | undefined {
-  const m = /^(ga4|meta)\./.exec(text);
+  const m = /^(ga4|meta|tiktok|webhook)\./.exec(text);
   const vendor = m ? m[1]! : '';
   const rest = m ? text.slice(m[0].length) : text;
   const error = DELIVERY_ERRORS.find((e) => rest.startsWith(e.marker));

@@ -1,5 +1,5 @@
 /**
- * @module Reason codes of the vendor destinations (`ga4.*`, `meta.*`) in words a privacy officer reads.
+ * @module Reason codes of the destinations (`ga4.*`, `meta.*`, `tiktok.*`, `webhook.*`, `postgres.*`) in words a privacy officer reads.
  */
 import type { Describe, ReasonTable } from './types.js';
 
@@ -64,6 +64,26 @@ export const META_REASONS: ReasonTable = {
     'Meta rejected a batch with an invalid-parameter error and the search for the bad event ran out of extra requests; the events will be retried.',
 };
 
+/** TikTok Events API rules and delivery outcomes (src/destinations/tiktok*.ts). */
+export const TIKTOK_REASONS: ReasonTable = {
+  'tiktok.custom_event_disabled': () =>
+    'The event has no TikTok standard-event mapping and custom events are switched off for this destination (custom_events: false); it was not sent to TikTok.',
+  'tiktok.phone_not_sent': () =>
+    "The phone number was not sent to TikTok: TikTok matches a SHA-256 of the number in E.164 with its '+', and the hash kept for this event follows Meta's rule (digits without '+'), which would never match.",
+  'tiktok.unreadable_response': () =>
+    'TikTok answered without a readable result, so it is unknown whether the events arrived; the delivery is retried (TikTok deduplicates on event_id).',
+  'tiktok.split_budget_exhausted': () =>
+    'TikTok rejected a batch for an invalid parameter and the search for the invalid event ran out of extra requests; the events will be retried.',
+};
+
+/** The signed webhook to the site's own endpoint (`webhook` destination). */
+export const WEBHOOK_REASONS: ReasonTable = {
+  'webhook.event_not_selected': () =>
+    "The event's name is not in this webhook's events list (events), so it was not sent to the webhook.",
+  'webhook.split_budget_exhausted': () =>
+    'The webhook receiver refused a batch and the search for the event it refused ran out of extra requests; the events will be retried.',
+};
+
 /** The PostgreSQL warehouse (`postgres` destination). */
 export const POSTGRES_REASONS: ReasonTable = {
   'postgres.connection': () =>
@@ -72,20 +92,37 @@ export const POSTGRES_REASONS: ReasonTable = {
     'This runtime has no PostgreSQL client (only the Node runtime has one), so the event could not be written to the PostgreSQL warehouse; it is kept in the dead-letter store.',
 };
 
+/** A code prefix completed at run time (`ga4.http_` + `400`): the shape of the completion and its words. */
+export interface CodePrefix {
+  part: RegExp;
+  describe: Describe;
+}
+
+const HTTP_STATUS = /^\d{3}$/;
+
 /**
- * Codes whose variable part follows the prefix directly (`ga4.http_400`): prefix → describer of that part.
- * Retryable statuses (408, 425, 429, 5xx) are retried with backoff; other 4xx are permanent.
+ * Codes whose variable part follows the prefix directly (`ga4.http_400`, `postgres.sqlstate_40P01`,
+ * `tiktok.code_40100`). Retryable statuses (408, 425, 429, 5xx) are retried with backoff; other 4xx are permanent.
  */
-export const HTTP_PREFIXES: Readonly<Record<string, Describe>> = {
-  'ga4.http_': (status) => httpWords('Google Analytics', status),
-  'postgres.sqlstate_': (state) =>
-    /^(08|40001|40P01|55P03|57014|57P0|53|58)/.test(state)
-      ? `PostgreSQL answered SQLSTATE ${state}, a temporary failure (connection, serialization, deadlock, shutdown or resources): the delivery is retried.`
-      : `PostgreSQL refused the write with SQLSTATE ${state} (a permission, schema or data error): it is not retried and is kept in the dead-letter store.`,
-  'meta.http_': (status) =>
-    Number(status) >= 400 && Number(status) < 500 && ![408, 425, 429].includes(Number(status))
-      ? `Meta refused the request with HTTP ${status}. Graph errors that are rate limits or transient (codes 1, 2, 4, 17, 32, 341, 613, or is_transient) are retried with backoff; any other is permanent and kept in the dead-letter store with Meta's answer (code 190, an invalid access token, stops the whole batch).`
-      : httpWords('Meta', status),
+export const CODE_PREFIXES: Readonly<Record<string, CodePrefix>> = {
+  'ga4.http_': { part: HTTP_STATUS, describe: (status) => httpWords('Google Analytics', status) },
+  'postgres.sqlstate_': {
+    part: /^[0-9A-Z]{5}$/,
+    describe: (state) =>
+      /^(08|40001|40P01|55P03|57014|57P0|53|58)/.test(state)
+        ? `PostgreSQL answered SQLSTATE ${state}, a temporary failure (connection, serialization, deadlock, shutdown or resources): the delivery is retried.`
+        : `PostgreSQL refused the write with SQLSTATE ${state} (a permission, schema or data error): it is not retried and is kept in the dead-letter store.`,
+  },
+  'tiktok.http_': { part: HTTP_STATUS, describe: (status) => httpWords('TikTok', status) },
+  'tiktok.code_': { part: /^\d{5}$/, describe: (code) => tiktokCodeWords(code) },
+  'webhook.http_': { part: HTTP_STATUS, describe: (status) => httpWords('The webhook receiver', status) },
+  'meta.http_': {
+    part: HTTP_STATUS,
+    describe: (status) =>
+      Number(status) >= 400 && Number(status) < 500 && ![408, 425, 429].includes(Number(status))
+        ? `Meta refused the request with HTTP ${status}. Graph errors that are rate limits or transient (codes 1, 2, 4, 17, 32, 341, 613, or is_transient) are retried with backoff; any other is permanent and kept in the dead-letter store with Meta's answer (code 190, an invalid access token, stops the whole batch).`
+        : httpWords('Meta', status),
+  },
 };
 
 function httpWords(vendor: string, status: string): string {
@@ -93,4 +130,16 @@ function httpWords(vendor: string, status: string): string {
   if (n === 429) return `${vendor} answered HTTP 429 (too many requests): the delivery is retried later, respecting Retry-After.`;
   if (n === 408 || n === 425 || n >= 500) return `${vendor} answered HTTP ${n}, a temporary failure: the delivery is retried with backoff.`;
   return `${vendor} refused the request with HTTP ${status}, a permanent error: it is not retried and is kept in the dead-letter store with ${vendor}'s answer.`;
+}
+
+/** TikTok answers HTTP 200 with a `code` in the body; the classes follow src/destinations/tiktok.ts. */
+function tiktokCodeWords(code: string): string {
+  const n = Number(code);
+  if (n === 40100) return 'TikTok answered code 40100 (too many requests): the delivery is retried later, respecting Retry-After.';
+  if (n === 40700 || n >= 50000) return `TikTok answered code ${code}, a temporary failure on its side: the delivery is retried with backoff.`;
+  if (n === 40001 || (n > 40100 && n < 40200))
+    return `TikTok refused the access token or its permission for the pixel (code ${code}): the events are not retried and are kept in the dead-letter store; check access_token and pixel_code in TikTok Events Manager.`;
+  if (n === 40002)
+    return "TikTok refused an invalid parameter (code 40002): the event is not retried and is kept in the dead-letter store with TikTok's message.";
+  return `TikTok refused the request with code ${code}, a permanent error: it is not retried and is kept in the dead-letter store with TikTok's answer.`;
 }

@@ -67,3 +67,31 @@ export function recordingLogger(): Logger & { lines: string[] } {
 export function sendContext(now: number, log: Logger = silentLogger, maxInFlight = 1): SendContext {
   return { fetch: (input, init) => fetch(input, init), now: () => now, log, db: undefined as unknown as SqlDb, limit: createLimiter(maxInFlight).run };
 }
+
+/**
+ * A real fetch that counts the requests it has open: `peak` is the most in flight at once. Every
+ * fake answers after 20–50 ms, so two requests started together are both open before either ends.
+ */
+export function fetchProbe(): { fetch: SendContext['fetch']; readonly peak: number; readonly started: number } {
+  let open = 0;
+  let peak = 0;
+  let started = 0;
+  return {
+    fetch: async (input, init) => {
+      open++;
+      started++;
+      peak = Math.max(peak, open);
+      try {
+        return await fetch(input, init);
+      } finally {
+        open--;
+      }
+    },
+    get peak() {
+      return peak;
+    },
+    get started() {
+      return started;
+    },
+  };
+}

@@ -104,6 +104,8 @@ describe('describeReason', () => {
     ['no result from send', /did not report an outcome/],
     ['meta.http_503: x (gave up after 10 attempts)', /temporary failure.*gave up after 10 attempts/],
     ['meta.split_budget_exhausted: meta.http_400 GraphError code=100: bad', /ran out of extra requests/],
+    ['postgres.sqlstate_23505: duplicate key', /SQLSTATE 23505 .*not retried/],
+    ['postgres.sqlstate_40P01: deadlock detected', /SQLSTATE 40P01, a temporary failure/],
   ])('%s', (code, pattern) => {
     expect(isKnownReason(code)).toBe(true);
     expect(describeReason(code)).toMatch(pattern);
@@ -115,7 +117,7 @@ describe('describeReason', () => {
     expect(describeReason('privacy.param_removed:<img src=x>')).toContain('"_img_src_x_"');
   });
 
-  it.each(['privacy.nope', 'retention.outbox_expired', 'ga4.http_4000', 'ga4.http_abc', 'timeout', 'hello world', ''])('unknown: %j', (code) => {
+  it.each(['privacy.nope', 'retention.outbox_expired', 'ga4.http_4000', 'ga4.http_abc', 'postgres.sqlstate_4000', 'timeout', 'hello world', ''])('unknown: %j', (code) => {
     expect(isKnownReason(code)).toBe(false);
     expect(describeReason(code)).toMatch(/^Unrecognised reason code "/);
   });
