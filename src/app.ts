@@ -121,8 +121,13 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
       runtime.log.error('record write failed', { error: String(err).slice(0, 200) });
       throw new TagrelayError('ERR_STORE_UNAVAILABLE', 'events could not be stored; retry later', { cause: err });
     }
+    // Plan rejections name the event's position in the request body, like the adapter's own.
+    const adapterRejected = new Set(rejected.map((r) => r.index));
+    const positions: number[] = [];
+    for (let k = 0; positions.length < events.length; k++) if (!adapterRejected.has(k)) positions.push(k);
+    for (const r of accepted.rejected) r.index = positions[r.index] ?? r.index;
     services.counters.accepted += accepted.outcomes.filter((o) => o.status === 'accepted').length;
-    services.counters.rejected += rejected.length;
+    services.counters.rejected += rejected.length + accepted.rejected.length;
     services.counters.duplicates += accepted.duplicates;
     services.counters.bots += accepted.bots;
     for (const cookie of accepted.setCookies) c.header('set-cookie', cookie, { append: true });
@@ -143,7 +148,8 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
     });
     if ('error' in parsed) throw new TagrelayError(parsed.error.code, parsed.error.message, { field: parsed.error.field });
     const accepted = await accept(c, parsed.events, parsed.rejected);
-    return c.json({ accepted: parsed.events.length, duplicates: accepted.duplicates, rejected: parsed.rejected }, 202);
+    const rejected = [...parsed.rejected, ...accepted.rejected].sort((a, b) => a.index - b.index);
+    return c.json({ accepted: parsed.events.length - accepted.rejected.length, duplicates: accepted.duplicates, rejected }, 202);
   });
 
   /**

@@ -170,6 +170,10 @@ export interface Event {
   device?: DeviceInfo;
   geo?: GeoInfo;
   campaign?: CampaignInfo;
+  /** Set on events a conversion rule derived: the source event and the rule. */
+  derived_from?: { event_id: string; rule_id: string };
+  /** Derived events: a micro- or macro-conversion. */
+  kind?: 'micro' | 'macro';
 }
 
 /** Names GA4 and our ingest accept: a letter, then up to 39 letters, digits or underscores. */

@@ -3,13 +3,15 @@
  *
  *  1. parse      the body (route, `app.ts`)
  *  2. validate   wire protocol → canonical events, one bad event never drops its neighbours (`ingest/`)
- *  3. dedupe     a repeat of an id already stored (or committing) is acknowledged, not processed again
- *  4. bots       dropped and counted before any identity or consent work
- *  5. consent    signals → the state per purpose with its source and reason, decided once, kept
- *  6. identity   first-party ids and cookies, only what consent allows
- *  7. enrich     device (cached), geo, campaign
- *  8. privacy    PII hashed once per hashing rule, clear values dropped, common redaction
- *  9. record     one durable record per event, in the group commit → 202 + cookies
+ *  3. plan       the tracking plan: pass, warn (noted), drop (rejected with its path) or quarantine
+ *  4. dedupe     a repeat of an id already stored (or committing) is acknowledged, not processed again
+ *  5. bots       dropped and counted before any identity or consent work
+ *  6. consent    signals → the state per purpose with its source and reason, decided once, kept
+ *  7. identity   first-party ids and cookies, only what consent allows
+ *  8. enrich     device (cached), geo, campaign
+ *  9. rules      conversion rules derive micro- and macro-conversions (deterministic ids, same consent)
+ * 10. privacy    PII hashed once per hashing rule, clear values dropped, common redaction
+ * 11. record     one durable record per event, in the group commit → 202 + cookies
  *
  * Everything per destination happens after, in delivery, through `decide()` (delivery/decide.ts).
  * A stage that decides against an event records a reason; none throws for control flow.
@@ -30,6 +32,10 @@ import { campaignFrom } from './enrich/campaign.js';
 import { prepareIdentity } from './privacy/identity.js';
 import { scrubForRecord } from './privacy/minimize.js';
 import { toRecord, type EventRecord } from './delivery/record.js';
+import { checkEvent, decidePlan, planRejection, quarantineReason, type Plan } from './rules/plan.js';
+import type { PlanCounter } from './rules/plan-counter.js';
+import { deriveEvents, type CompiledRule } from './rules/conversions.js';
+import type { Rejection } from './ingest/types.js';
 import { gate } from './consent/gate.js';
 import type { ActiveDestination } from './delivery/decide.js';
 
@@ -46,6 +52,11 @@ export interface PipelineDeps {
   configVersion: string;
   /** The configured destinations: the record keeps only the identity some of them may receive. */
   destinations: readonly ActiveDestination[];
+  /** The compiled tracking plan (absent: no plan) and its counter. */
+  plan?: Plan;
+  planCounter?: PlanCounter;
+  /** Compiled conversion rules. */
+  rules?: readonly CompiledRule[];
   /** Consent resolution (memoized by the services; default: resolveConsent with `config.consent`). */
   resolveConsent?: (input: Parameters<typeof resolveConsent>[0]) => ConsentState;
 }
@@ -66,7 +77,7 @@ export interface RequestFacts {
 export interface EventOutcome {
   event_id: string;
   name: string;
-  status: 'accepted' | 'duplicate' | 'bot';
+  status: 'accepted' | 'duplicate' | 'bot' | 'rejected';
   consent?: ConsentState;
   /** Event-level reasons (identity, bot, privacy at accept). */
   reasons: string[];
@@ -77,6 +88,8 @@ export interface EventOutcome {
 /** What one batch produced. */
 export interface Processed {
   outcomes: EventOutcome[];
+  /** Events the tracking plan dropped; `index` is the event's position in the list processed. */
+  rejected: Rejection[];
   records: EventRecord[];
   /** One `Set-Cookie` value per cookie name (the last event's value wins). */
   setCookies: string[];
@@ -179,7 +192,7 @@ function cookieValue(setCookie: string): string {
  * and no record.
  */
 export async function processEvents(events: Event[], facts: RequestFacts, deps: PipelineDeps): Promise<Processed> {
-  const out: Processed = { outcomes: [], records: [], setCookies: [], duplicates: 0, bots: 0 };
+  const out: Processed = { outcomes: [], rejected: [], records: [], setCookies: [], duplicates: 0, bots: 0 };
   const { config } = deps;
   const jar = new Map<string, string>();
   const batchIds = new Set<string>();
@@ -188,7 +201,21 @@ export async function processEvents(events: Event[], facts: RequestFacts, deps: 
     const event = events[i]!;
     const outcome: EventOutcome = { event_id: event.event_id, name: event.name, status: 'accepted', reasons: [] };
     out.outcomes.push(outcome);
-    // 3. dedupe: a repeat is acknowledged only once its original is durable
+    // 3. plan
+    let quarantine: string | undefined;
+    if (deps.plan) {
+      const violations = checkEvent(event, deps.plan);
+      const verdict = violations.length === 0 ? 'pass' : decidePlan(violations, deps.plan);
+      deps.planCounter?.record(event.name, violations, verdict);
+      for (const v of violations.slice(0, 10)) outcome.reasons.push(`${v.code}:${v.path}`);
+      if (verdict === 'drop') {
+        out.rejected.push({ index: i, ...planRejection(violations) });
+        outcome.status = 'rejected';
+        continue;
+      }
+      if (verdict === 'quarantine') quarantine = quarantineReason(violations);
+    }
+    // 4. dedupe: a repeat is acknowledged only once its original is durable
     if (!facts.explain) {
       const seen = deps.deduper.lookup(event.event_id);
       if (batchIds.has(event.event_id) || seen === true || (seen !== undefined && (await seen.catch(() => false)))) {
@@ -198,7 +225,7 @@ export async function processEvents(events: Event[], facts: RequestFacts, deps: 
       }
       batchIds.add(event.event_id);
     }
-    // 4. bots
+    // 5. bots
     if (config.enrich.bots.enabled) {
       const bot = detectBot(event.request.user_agent, config.enrich.bots);
       if (bot.bot && config.enrich.bots.action === 'drop') {
@@ -209,23 +236,42 @@ export async function processEvents(events: Event[], facts: RequestFacts, deps: 
       }
       if (bot.bot) event.device = { ...event.device, is_bot: true };
     }
-    // 5. consent
+    // 6. consent
     const input = { signals: event.consent, headers: event.request.headers, receipt: facts.receipt };
     const state = deps.resolveConsent ? deps.resolveConsent(input) : resolveConsent(input, config.consent);
     // The resolved state may be shared with other events: never mutated, copied to add a note.
     event.consent_state = facts.receiptInvalid ? { ...state, notes: [...state.notes, 'consent.receipt_invalid'] } : state;
     outcome.consent = event.consent_state;
-    // 6–7. identity + enrich
+    // 7–8. identity + enrich
     identifyAndEnrich(event, facts, deps, outcome.reasons, jar);
-    // 8. privacy: common redaction, PII hashed once per hashing rule; the clear user data ends here
+    // 9. rules: derived events share the source's consent, identity and context
+    const derived = deps.rules && deps.rules.length > 0 ? deriveEvents(event, deps.rules) : [];
+    // 10. privacy: common redaction, PII hashed once per hashing rule; the clear user data ends here
     const notes = scrubForRecord(event);
     const identity = await prepareIdentity(event, { global: config.privacy, hasher: deps.hasher, now: event.received_at });
     event.user = {};
-    // 9. record
+    // 11. record
     const record = toRecord(event, identity, [...outcome.reasons, ...notes], deps.configVersion);
+    if (quarantine) record.quarantine = quarantine;
     retainIdentity(record, deps.destinations);
     outcome.record = record;
     out.records.push(record);
+    for (const d of derived) {
+      // A replay or a repeated source derives the same ids: never twice.
+      if (!facts.explain) {
+        const seen = deps.deduper.lookup(d.event_id);
+        if (batchIds.has(d.event_id) || seen === true || (seen !== undefined && (await seen.catch(() => false)))) continue;
+        batchIds.add(d.event_id);
+      }
+      d.user = {};
+      const reasons = [`rules.derived:${d.derived_from.rule_id}`];
+      const derivedRecord = toRecord(d, identity, [...reasons, ...scrubForRecord(d)], deps.configVersion);
+      derivedRecord.derived_from = d.derived_from;
+      derivedRecord.kind = d.kind;
+      retainIdentity(derivedRecord, deps.destinations);
+      out.records.push(derivedRecord);
+      out.outcomes.push({ event_id: d.event_id, name: d.name, status: 'accepted', consent: event.consent_state, reasons, record: derivedRecord });
+    }
   }
   out.setCookies = [...jar.values()];
   return out;
@@ -252,9 +298,9 @@ export async function acceptEvents(events: Event[], facts: RequestFacts, deps: P
   inserted.forEach((isNew, i) => {
     if (isNew) return;
     // Already in the store (accepted before a restart, or by another instance on the same store).
-    processed.duplicates++;
     const outcome = processed.outcomes.find((o) => o.record === processed.records[i]);
     if (outcome) outcome.status = 'duplicate';
+    if (!processed.records[i]!.derived_from) processed.duplicates++;
   });
   return processed;
 }

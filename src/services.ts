@@ -7,6 +7,10 @@ import { migrate } from './store/schema.js';
 import { createOutbox, type Outbox } from './delivery/outbox.js';
 import { createRecordCache } from './delivery/record.js';
 import { createConsentResolver } from './consent/resolve.js';
+import { compilePlan } from './rules/plan.js';
+import { createPlanCounter } from './rules/plan-counter.js';
+import { compileConversions } from './rules/conversions.js';
+import { planCountStatements } from './rules/plan-store.js';
 import { createWorker, type ActiveDestination, type Worker } from './delivery/worker.js';
 import { createDeduper, type Deduper } from './rules/dedupe.js';
 import type { PipelineDeps } from './pipeline.js';
@@ -64,6 +68,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     postgres: runtime.postgres,
     configVersion: () => pipeline.configVersion,
     records,
+    plan: () => pipeline.plan,
   });
   const outbox = createOutbox(
     runtime.db,
@@ -72,6 +77,8 @@ export function createServices(config: Config, runtime: Runtime): Services {
       worker.wake();
     },
     runtime.defer,
+    // Tracking-plan counts ride along with the records' commit (nothing when there is no plan).
+    () => (pipeline.planCounter ? planCountStatements(pipeline.planCounter.drain(), runtime.now()) : []),
   );
   const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });
   const device = createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints });
@@ -85,6 +92,9 @@ export function createServices(config: Config, runtime: Runtime): Services {
     configVersion: '',
     resolveConsent: createConsentResolver(config.consent),
     destinations,
+    plan: config.tracking_plan ? compilePlan(config.tracking_plan) : undefined,
+    planCounter: config.tracking_plan ? createPlanCounter() : undefined,
+    rules: compileConversions(config.conversions),
   };
   let purgeTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;

@@ -30,7 +30,12 @@ interface Pending {
  * const outbox = createOutbox(db, () => worker.wake(), setImmediate)
  * const inserted = await outbox.append(records)
  */
-export function createOutbox(db: SqlDb, onCommit: (stored: readonly EventRecord[]) => void, schedule: (fn: () => void) => void): Outbox {
+export function createOutbox(
+  db: SqlDb,
+  onCommit: (stored: readonly EventRecord[]) => void,
+  schedule: (fn: () => void) => void,
+  alongside: () => SqlStatement[] = () => [],
+): Outbox {
   let pending: Pending[] = [];
   let scheduled = false;
   let committing: Promise<void> = Promise.resolve();
@@ -42,6 +47,7 @@ export function createOutbox(db: SqlDb, onCommit: (stored: readonly EventRecord[
     if (group.length === 0) return;
     const statements: SqlStatement[] = [];
     for (const g of group) for (const s of g.statements) statements.push(s);
+    for (const s of alongside()) statements.push(s);
     try {
       const changes = await db.batch(statements);
       const stored: EventRecord[] = [];

@@ -39,6 +39,12 @@ export interface EventRecord {
   notes: string[];
   /** Under which configuration the event was accepted (a hash of the config). */
   config_version: string;
+  /** A conversion rule derived this event from another (`rules/conversions.ts`). */
+  derived_from?: { event_id: string; rule_id: string };
+  /** micro- or macro-conversion (derived events). */
+  kind?: 'micro' | 'macro';
+  /** The tracking plan quarantined the event (`plan.violation:<path>`): dead-lettered at delivery until replayed under a plan it passes. */
+  quarantine?: string;
   ip?: string;
   user_agent?: string;
 }
@@ -103,6 +109,8 @@ export function recordEvent(record: EventRecord): Event {
   if (record.time_adjusted) event.time_adjusted = true;
   if (record.items) event.items = record.items;
   if (record.user_properties) event.user_properties = record.user_properties;
+  if (record.derived_from) event.derived_from = record.derived_from;
+  if (record.kind) event.kind = record.kind;
   if (record.device) event.device = record.device;
   if (record.geo) event.geo = record.geo;
   if (record.campaign) event.campaign = record.campaign;

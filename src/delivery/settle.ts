@@ -19,6 +19,8 @@ export interface DeliveryItem {
   decision: Decision;
   /** The decision without IP and User-Agent: what a dead letter keeps. */
   deadPayload?: () => unknown;
+  /** The tracking plan quarantined the record (`plan.violation:<path>`): dead-lettered instead of sent. */
+  quarantine?: string;
 }
 
 /** What happened to one item. */

@@ -11,6 +11,8 @@ import { decide, type ActiveDestination } from './decide.js';
 import { createRecordCache, type RecordCache, type EventRecord, type RecordRow } from './record.js';
 import { settleStatements, type DeliveryItem, type ItemOutcome, type SettleCounts } from './settle.js';
 import { createLimiter, type Limiter } from './limiter.js';
+import { checkEvent, decidePlan, type Plan } from '../rules/plan.js';
+import { recordEvent } from './record.js';
 
 export type { ActiveDestination } from './decide.js';
 export { DELIVERY_LOG_SQL, DEAD_LETTER_SQL } from './settle.js';
@@ -56,6 +58,8 @@ export interface WorkerDeps {
   configVersion?: () => string;
   /** Records this process accepted, already parsed. */
   records?: RecordCache;
+  /** The current tracking plan: a quarantined record is sent once it passes (after a replay). */
+  plan?: () => Plan | undefined;
 }
 
 interface DestState {
@@ -215,9 +219,24 @@ export function createWorker(deps: WorkerDeps): Worker {
   }
 
   // ---- claiming and sending ----
+  /**
+   * A quarantined record goes to the dead-letter store at every destination; replayed (a retry), it is
+   * checked against the current plan and sent once it passes.
+   */
+  function quarantined(record: EventRecord, retrying: boolean): EventRecord | string {
+    if (!record.quarantine) return record;
+    if (!retrying) return record.quarantine;
+    const plan = deps.plan?.();
+    if (plan && decidePlan(checkEvent(recordEvent(record), plan), plan) === 'quarantine') return record.quarantine;
+    const { quarantine: _q, ...cleared } = record;
+    return cleared;
+  }
+
   function toItem(state: DestState, row: Row, retrying: boolean): DeliveryItem {
-    const record = cache.read(row);
+    const checked = quarantined(cache.read(row), retrying);
+    const record = typeof checked === 'string' ? cache.read(row) : checked;
     const decision = decide(record, state.dest);
+    if (typeof checked === 'string') decision.reasons.push(checked);
     return {
       seq: row.seq,
       event_id: row.event_id,
@@ -226,6 +245,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       retrying,
       decision,
       deadPayload: () => decide({ ...record, ip: undefined, user_agent: undefined }, state.dest).payload,
+      ...(typeof checked === 'string' ? { quarantine: checked } : {}),
     };
   }
 
@@ -334,7 +354,8 @@ export function createWorker(deps: WorkerDeps): Worker {
         const sendable: DeliveryItem[] = [];
         const decided: { item: DeliveryItem; outcome: ItemOutcome }[] = [];
         for (const item of items) {
-          if (item.decision.payload === undefined) decided.push({ item, outcome: { kind: 'decided' } });
+          if (item.quarantine && item.decision.payload !== undefined) decided.push({ item, outcome: { kind: 'failed', error: item.quarantine } });
+          else if (item.decision.payload === undefined) decided.push({ item, outcome: { kind: 'decided' } });
           else sendable.push(item);
         }
         if (decided.length > 0) finish(state, decided);

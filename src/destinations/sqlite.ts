@@ -43,6 +43,8 @@ export function warehouseRow(event: Event): EventRow {
     geo: event.geo,
     campaign: event.campaign,
     time_adjusted: event.time_adjusted,
+    kind: event.kind,
+    derived_from: event.derived_from,
     source: event.request.source,
     ip: event.request.ip,
   };

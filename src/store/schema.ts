@@ -111,6 +111,15 @@ export const SCHEMA = [
     actor TEXT,
     counts TEXT NOT NULL
   )`,
+  // Tracking-plan outcomes and violations per day (names and paths only, never values).
+  `CREATE TABLE IF NOT EXISTS plan_counts (
+    day TEXT NOT NULL,
+    event TEXT NOT NULL,
+    path TEXT NOT NULL,
+    code TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, event, path, code)
+  )`,
   `CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
