@@ -171,7 +171,8 @@ function retainIdentity(record: EventRecord, destinations: readonly ActiveDestin
     const client = { ...record.client };
     if (!need.clearIds) {
       delete client.client_id;
-      delete client.session_id;
+      // The warehouse keeps the session id in clear when it gets the event in full (a session number, not a person).
+      if (!need.warehouse) delete client.session_id;
     }
     if (!need.vendorIds) {
       delete client.fbp;

@@ -148,9 +148,11 @@ export async function locateSubject(subject: Subject, deps: LocateDeps): Promise
       [key],
     );
     // The durable records of events not yet (or never) written to the warehouse.
+    // A record holds the hashes its destinations may receive: the warehouse pseudonym, or only a vendor's hash.
     const records = await db.all<{ event_id: string; client_id: string | null; user_id: string | null }>(
-      `SELECT event_id, client_key AS client_id, user_key AS user_id FROM records WHERE json_extract(data, '$.identity.warehouse.${field}') = ?`,
-      [key],
+      `SELECT event_id, client_key AS client_id, user_key AS user_id FROM records WHERE json_extract(data, '$.identity.warehouse.${field}') = ? ` +
+        `OR json_extract(data, '$.identity.meta.${field}') = ? OR json_extract(data, '$.identity.google.${field}') = ?`,
+      [key, meta, google ?? meta],
     );
     for (const r of [...rows, ...records]) {
       events.add(r.event_id);

@@ -121,7 +121,8 @@ export function minimizeIdentity(out: Event, opts: { flavor: MinimizeFlavor; act
       delete out.client.fbc;
     }
     if (flavor === 'warehouse') {
-      if (out.client.client_id) out.client.client_id = prepared.pseudo.client_id;
+      // The record may hold only the pseudonym (no vendor needed the clear id): it is what the warehouse gets.
+      setOrDelete(out.client, 'client_id', prepared.pseudo.client_id);
       out.salt_id = prepared.salt_id;
       reasons.push('privacy.ids_pseudonymized');
     }
@@ -134,8 +135,8 @@ export function minimizeIdentity(out: Event, opts: { flavor: MinimizeFlavor; act
   delete out.client.fbp;
   delete out.client.fbc;
   if (action === 'anonymize' && flavor === 'warehouse') {
-    if (out.client.client_id) out.client.client_id = prepared.pseudo.client_id;
-    if (out.client.session_id) out.client.session_id = prepared.pseudo.session_id;
+    setOrDelete(out.client, 'client_id', prepared.pseudo.client_id);
+    setOrDelete(out.client, 'session_id', prepared.pseudo.session_id);
     out.salt_id = prepared.salt_id;
     reasons.push('privacy.ids_pseudonymized');
   } else {
@@ -148,4 +149,9 @@ export function minimizeIdentity(out: Event, opts: { flavor: MinimizeFlavor; act
     for (const k of ids) delete out.campaign[k];
     if (ids.length > 0) reasons.push('privacy.click_ids_removed');
   }
+}
+
+function setOrDelete(client: Event['client'], key: 'client_id' | 'session_id', value: string | undefined): void {
+  if (value === undefined) delete client[key];
+  else client[key] = value;
 }

@@ -140,22 +140,7 @@ export function minimize(event: Event, opts: MinimizeOptions): { event: Event; r
   }
 
   const extra = mode === 'send' ? privacy.url_redaction.params : [...privacy.url_redaction.params, ...CLICK_ID_PARAMS];
-  const urlOpts = { params: extra, mode: privacy.url_redaction.mode };
-  for (const field of ['url', 'referrer'] as const) {
-    const r = redactUrl(out.page[field], urlOpts);
-    reasons.push(...r.reasons);
-    if (r.url === undefined) delete out.page[field];
-    else out.page[field] = r.url;
-  }
-  if (out.page.title && looksLikeEmail(out.page.title)) {
-    out.page.title = redactEmails(out.page.title);
-    reasons.push('privacy.title_email');
-  }
-
-  const deny = new Set([...DEFAULT_REDACTED_PARAMS, ...extra].map((p) => p.toLowerCase()));
-  scrubRecord(out.params, deny, urlOpts, reasons);
-  if (out.user_properties) scrubRecord(out.user_properties, deny, urlOpts, reasons);
-  scrubItemsAndCampaign(out, reasons);
+  scrubContent(out, { params: extra, mode: privacy.url_redaction.mode }, reasons);
 
   const { allow, deny: denyFields } = privacy.fields;
   for (const name of Object.keys(out.params)) {
@@ -197,9 +182,17 @@ function scrubItemsAndCampaign(event: Event, reasons: string[]): void {
  */
 export function scrubForRecord(event: Event): string[] {
   const reasons: string[] = [];
-  const urlOpts = { params: [] as string[], mode: 'mask' as const };
+  scrubContent(event, { params: [], mode: 'mask' }, reasons);
+  return [...new Set(reasons)];
+}
+
+/**
+ * Page URL and referrer redacted, emails removed from the title, params and user properties named
+ * like personal data or holding an email or phone number removed, items and campaign values scrubbed.
+ */
+function scrubContent(event: Event, urlOpts: { params: readonly string[]; mode: 'drop' | 'mask' }, reasons: string[]): void {
   for (const field of ['url', 'referrer'] as const) {
-    const r = redactUrl(event.page[field], urlOpts);
+    const r = redactUrl(event.page[field], { params: [...urlOpts.params], mode: urlOpts.mode });
     reasons.push(...r.reasons);
     if (r.url === undefined) delete event.page[field];
     else event.page[field] = r.url;
@@ -208,9 +201,9 @@ export function scrubForRecord(event: Event): string[] {
     event.page.title = redactEmails(event.page.title);
     reasons.push('privacy.title_email');
   }
-  const deny = new Set(DEFAULT_REDACTED_PARAMS.map((p) => p.toLowerCase()));
-  scrubRecord(event.params, deny, urlOpts, reasons);
-  if (event.user_properties) scrubRecord(event.user_properties, deny, urlOpts, reasons);
+  const deny = new Set([...DEFAULT_REDACTED_PARAMS, ...urlOpts.params].map((p) => p.toLowerCase()));
+  const opts = { params: [...urlOpts.params], mode: urlOpts.mode };
+  scrubRecord(event.params, deny, opts, reasons);
+  if (event.user_properties) scrubRecord(event.user_properties, deny, opts, reasons);
   scrubItemsAndCampaign(event, reasons);
-  return [...new Set(reasons)];
 }

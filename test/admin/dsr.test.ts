@@ -262,7 +262,9 @@ describe('export, consent history and erasure over real HTTP', () => {
     const dead = await srv.db.get<{ payload: string }>("SELECT payload FROM dead_letter WHERE event_id = 'f-1' AND destination_id = 'meta'");
     expect(dead!.payload).toContain(sha(frank.email));
     const record = await srv.db.get<{ data: string }>("SELECT data FROM records WHERE event_id = 'f-1'");
-    expect(JSON.parse(record!.data).identity.warehouse.em).toBe(hmac(sha(frank.email)));
+    // Only Meta may receive it: the record keeps Meta's hash, not the warehouse pseudonym nobody may receive.
+    expect(JSON.parse(record!.data).identity.meta.em).toBe(sha(frank.email));
+    expect(JSON.parse(record!.data).identity.warehouse).toBeUndefined();
     for (const text of [dead!.payload, record!.data, stored!.data]) expect(text).not.toContain(frank.email);
 
     const receipt = (await (await srv.admin('POST', '/erasure', 'dsr:write', { email: frank.email })).json()) as { counts: Record<string, number> };
