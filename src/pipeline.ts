@@ -11,7 +11,8 @@
  *  8. enrich     device (cached), geo, campaign
  *  9. rules      conversion rules derive micro- and macro-conversions (deterministic ids, same consent)
  * 10. privacy    PII hashed once per hashing rule, clear values dropped, common redaction
- * 11. record     one durable record per event, in the group commit → 202 + cookies
+ * 11. record     one durable record per event, in the group commit → 202 + cookies; journey-trigger
+ *                timers armed or cancelled by the records commit with them (rules/triggers.ts)
  *
  * Everything per destination happens after, in delivery, through `decide()` (delivery/decide.ts).
  * A stage that decides against an event records a reason; none throws for control flow.
@@ -35,6 +36,8 @@ import { toRecord, type EventRecord } from './delivery/record.js';
 import { checkEvent, decidePlan, planRejection, quarantineReason, type Plan } from './rules/plan.js';
 import type { PlanCounter } from './rules/plan-counter.js';
 import { deriveEvents, type CompiledRule } from './rules/conversions.js';
+import { triggerStatements, type CompiledTrigger } from './rules/triggers.js';
+import type { SqlStatement } from './ports.js';
 import type { Rejection } from './ingest/types.js';
 import { gate } from './consent/gate.js';
 import type { ActiveDestination } from './delivery/decide.js';
@@ -57,6 +60,8 @@ export interface PipelineDeps {
   planCounter?: PlanCounter;
   /** Compiled conversion rules. */
   rules?: readonly CompiledRule[];
+  /** Compiled journey triggers. */
+  triggers?: readonly CompiledTrigger[];
   /** Consent resolution (memoized by the services; default: resolveConsent with `config.consent`). */
   resolveConsent?: (input: Parameters<typeof resolveConsent>[0]) => ConsentState;
 }
@@ -91,6 +96,8 @@ export interface Processed {
   /** Events the tracking plan dropped; `index` is the event's position in the list processed. */
   rejected: Rejection[];
   records: EventRecord[];
+  /** Statements committed with the records (journey-trigger timers armed or cancelled). */
+  statements: SqlStatement[];
   /** One `Set-Cookie` value per cookie name (the last event's value wins). */
   setCookies: string[];
   duplicates: number;
@@ -193,7 +200,7 @@ function cookieValue(setCookie: string): string {
  * and no record.
  */
 export async function processEvents(events: Event[], facts: RequestFacts, deps: PipelineDeps): Promise<Processed> {
-  const out: Processed = { outcomes: [], rejected: [], records: [], setCookies: [], duplicates: 0, bots: 0 };
+  const out: Processed = { outcomes: [], rejected: [], records: [], statements: [], setCookies: [], duplicates: 0, bots: 0 };
   const { config } = deps;
   const jar = new Map<string, string>();
   const batchIds = new Set<string>();
@@ -254,6 +261,10 @@ export async function processEvents(events: Event[], facts: RequestFacts, deps: 
     // 11. record
     const record = toRecord(event, identity, [...outcome.reasons, ...notes], deps.configVersion);
     if (quarantine) record.quarantine = quarantine;
+    // Timers are keyed by the pseudonyms, taken before the record keeps only what destinations may receive.
+    const keys = { client: identity.pseudo.client_id, user: identity.pseudo.user_id };
+    const triggers = facts.explain ? undefined : deps.triggers;
+    if (triggers && triggers.length > 0) out.statements.push(...triggerStatements(record, keys, triggers));
     retainIdentity(record, deps.destinations);
     outcome.record = record;
     out.records.push(record);
@@ -269,6 +280,7 @@ export async function processEvents(events: Event[], facts: RequestFacts, deps: 
       const derivedRecord = toRecord(d, identity, [...reasons, ...scrubForRecord(d)], deps.configVersion);
       derivedRecord.derived_from = d.derived_from;
       derivedRecord.kind = d.kind;
+      if (triggers && triggers.length > 0) out.statements.push(...triggerStatements(derivedRecord, keys, triggers));
       retainIdentity(derivedRecord, deps.destinations);
       out.records.push(derivedRecord);
       out.outcomes.push({ event_id: d.event_id, name: d.name, status: 'accepted', consent: event.consent_state, reasons, record: derivedRecord });
@@ -289,7 +301,7 @@ export async function processEvents(events: Event[], facts: RequestFacts, deps: 
 export async function acceptEvents(events: Event[], facts: RequestFacts, deps: PipelineDeps, outbox: Outbox): Promise<Processed> {
   const processed = await processEvents(events, facts, deps);
   if (processed.records.length === 0) return processed;
-  const committed = outbox.append(processed.records);
+  const committed = outbox.append(processed.records, processed.statements);
   const durable = committed.then(
     () => true,
     () => false,

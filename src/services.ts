@@ -10,6 +10,8 @@ import { createConsentResolver } from './consent/resolve.js';
 import { compilePlan } from './rules/plan.js';
 import { createPlanCounter } from './rules/plan-counter.js';
 import { compileConversions } from './rules/conversions.js';
+import { compileTriggers } from './rules/triggers.js';
+import { createTriggerFirer } from './rules/triggers-fire.js';
 import { planCountStatements } from './rules/plan-store.js';
 import { createWorker, type ActiveDestination, type Worker } from './delivery/worker.js';
 import { createDeduper, type Deduper } from './rules/dedupe.js';
@@ -56,6 +58,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     .filter((d) => d.enabled)
     .map((d) => ({ config: d, kind: registry[d.type] }));
   const records = createRecordCache(4 * config.delivery.claim_batch);
+  const triggers = compileTriggers(config.triggers);
   const worker = createWorker({
     db: runtime.db,
     destinations,
@@ -69,6 +72,8 @@ export function createServices(config: Config, runtime: Runtime): Services {
     configVersion: () => pipeline.configVersion,
     records,
     plan: () => pipeline.plan,
+    // Journey timers fire from the delivery loop's poll and drain (Workers: the cron drain).
+    due: triggers.length > 0 ? () => firer.fire() : undefined,
   });
   const outbox = createOutbox(
     runtime.db,
@@ -80,6 +85,14 @@ export function createServices(config: Config, runtime: Runtime): Services {
     // Tracking-plan counts ride along with the records' commit (nothing when there is no plan).
     () => (pipeline.planCounter ? planCountStatements(pipeline.planCounter.drain(), runtime.now()) : []),
   );
+  const firer = createTriggerFirer({
+    db: runtime.db,
+    triggers,
+    append: (stored, extra) => outbox.append(stored, extra),
+    now: runtime.now,
+    log: runtime.log,
+    configVersion: () => pipeline.configVersion,
+  });
   const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });
   const device = createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints });
   const pipeline: PipelineDeps = {
@@ -95,6 +108,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     plan: config.tracking_plan ? compilePlan(config.tracking_plan) : undefined,
     planCounter: config.tracking_plan ? createPlanCounter() : undefined,
     rules: compileConversions(config.conversions),
+    triggers,
   };
   let purgeTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;

@@ -15,6 +15,7 @@ import { scriptsConfigSchema } from '../scripts/config.js';
 import { parseCidr } from '../ingest/client-ip.js';
 import { trackingPlanSchema } from '../rules/plan-config.js';
 import { conversionsSchema } from '../rules/conversions-config.js';
+import { triggersSchema } from '../rules/triggers-config.js';
 
 export const configSchema = z
   .object({
@@ -81,6 +82,8 @@ export const configSchema = z
     tracking_plan: trackingPlanSchema.optional(),
     /** Rules deriving micro- and macro-conversions from incoming events. */
     conversions: conversionsSchema,
+    /** Journey triggers: an event emitted when a start (add_to_cart) is not followed by a cancel (purchase) in time. */
+    triggers: triggersSchema,
     destinations: z
       .array(destinationConfigSchema)
       .prefault([{ id: 'lake', type: 'sqlite' }])
@@ -92,7 +95,18 @@ export const configSchema = z
         });
       }),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // A trigger names the destinations of what it emits; its id is the emitted event's rule id.
+    const destinations = new Set(config.destinations.map((d) => d.id));
+    const rules = new Set(config.conversions.map((r) => r.id));
+    config.triggers.forEach((t, i) => {
+      t.destinations.forEach((d, j) => {
+        if (!destinations.has(d)) ctx.addIssue({ code: 'custom', path: ['triggers', i, 'destinations', j], message: `no destination has the id '${d}'` });
+      });
+      if (rules.has(t.id)) ctx.addIssue({ code: 'custom', path: ['triggers', i, 'id'], message: `'${t.id}' is already a conversion rule id` });
+    });
+  });
 
 /** The validated configuration. */
 export type Config = z.infer<typeof configSchema>;

@@ -34,6 +34,7 @@ export interface Decision {
  */
 export function decide(record: EventRecord, dest: ActiveDestination): Decision {
   const { config, kind } = dest;
+  if (record.only_destinations && !record.only_destinations.includes(config.id)) return { destination_id: config.id, action: 'skip', reasons: ['trigger.not_a_target'] };
   const verdict = gate(record.consent_state, {
     requires: config.requires ?? kind.requires,
     whenDenied: config.when_denied ?? kind.whenDenied,

@@ -45,6 +45,8 @@ export interface EventRecord {
   kind?: 'micro' | 'macro';
   /** The tracking plan quarantined the event (`plan.violation:<path>`): dead-lettered at delivery until replayed under a plan it passes. */
   quarantine?: string;
+  /** Only these destinations receive the event (a journey trigger's `destinations`); every other one skips it. */
+  only_destinations?: string[];
   ip?: string;
   user_agent?: string;
 }

@@ -60,6 +60,8 @@ export interface WorkerDeps {
   records?: RecordCache;
   /** The current tracking plan: a quarantined record is sent once it passes (after a replay). */
   plan?: () => Plan | undefined;
+  /** Work that comes due with time (journey triggers): run on every poll and at the start of every drain. */
+  due?: () => Promise<unknown>;
 }
 
 interface DestState {
@@ -392,9 +394,15 @@ export function createWorker(deps: WorkerDeps): Worker {
   /** The slow loop: retries that came due, replays, anything a wake-up missed, and the IP/User-Agent sweep. */
   function poll(): void {
     if (stopped) return;
+    void runDue();
     for (const state of states) void pump(state);
     void sweep();
     pollTimer = setTimeout(poll, config.poll_interval);
+  }
+
+  async function runDue(): Promise<void> {
+    if (!deps.due || fault) return;
+    await deps.due().catch((err: unknown) => log.error('timed work failed', { error: String(err).slice(0, 200) }));
   }
 
   async function idle(): Promise<boolean> {
@@ -414,6 +422,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     async drain() {
       draining++;
       try {
+        await runDue();
         for (let round = 0; round < 100_000; round++) {
           const before = counts.delivered + counts.retried + counts.dead + counts.decided;
           await Promise.all(states.map((s) => pump(s)));

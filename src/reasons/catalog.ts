@@ -8,6 +8,7 @@ import { gaveUpWords, matchDeliveryError, splitGaveUp } from './delivery.js';
 import { BOT_REASONS, ENRICH_REASONS, IDENTITY_REASONS } from './identity.js';
 import { PLAN_REASONS } from './plan.js';
 import { PRIVACY_REASONS } from './privacy.js';
+import { TRIGGER_REASONS } from './triggers.js';
 import type { ReasonTable } from './types.js';
 
 /** The catalog by area: the key is the code prefix every code of that table starts with (`privacy.`). */
@@ -23,6 +24,7 @@ export const REASON_AREAS: Readonly<Record<string, ReasonTable>> = {
   webhook: WEBHOOK_REASONS,
   postgres: POSTGRES_REASONS,
   plan: PLAN_REASONS,
+  trigger: TRIGGER_REASONS,
 };
 
 const REASONS: ReasonTable = Object.assign({}, ...Object.values(REASON_AREAS)) as ReasonTable;

@@ -120,6 +120,29 @@ export const SCHEMA = [
     count INTEGER NOT NULL,
     PRIMARY KEY (day, event, path, code)
   )`,
+  // Journey triggers: one timer per trigger and visitor key (a pseudonym, never a clear id). Written in
+  // the accepting commit (arm, re-arm, cancel); claimed at fire time with a conditional UPDATE, so two
+  // instances or a restart never fire one twice. `snapshot` holds the params and items the emitted
+  // event carries (scrubbed like the record); `last_time` is the event time of the last start or
+  // cancel applied, so a replayed or late event never re-arms or cancels a newer cycle.
+  `CREATE TABLE IF NOT EXISTS trigger_timers (
+    trigger_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    armed_at INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    last_time INTEGER NOT NULL,
+    fire_at INTEGER NOT NULL,
+    starts INTEGER NOT NULL,
+    source_event_id TEXT NOT NULL,
+    client_key TEXT,
+    snapshot TEXT NOT NULL,
+    reason TEXT,
+    claimed_at INTEGER,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (trigger_id, key)
+  )`,
+  "CREATE INDEX IF NOT EXISTS trigger_timers_due ON trigger_timers (fire_at) WHERE state IN ('armed', 'firing')",
   `CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
