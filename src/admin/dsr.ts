@@ -18,6 +18,7 @@ export interface ErasureReceipt {
     dead_letter: number;
     delivery_log: number;
     identity_links: number;
+    trigger_timers: number;
     consent_audit_tombstoned: number;
   };
 }
@@ -115,6 +116,10 @@ export async function eraseSubject(subject: Subject, services: Services, actor?:
     identity_links:
       (await changeIn(db, (ph) => `DELETE FROM identity_links WHERE user_key IN (${ph})`, found.userKeys)) +
       (await changeIn(db, (ph) => `DELETE FROM identity_links WHERE client_key IN (${ph})`, found.clientKeys)),
+    // Journey timers are keyed by the visitor's pseudonym (client or user key).
+    trigger_timers:
+      (await changeIn(db, (ph) => `DELETE FROM trigger_timers WHERE key IN (${ph})`, [...found.userKeys, ...found.clientKeys])) +
+      (await changeIn(db, (ph) => `DELETE FROM trigger_timers WHERE client_key IN (${ph})`, found.clientKeys)),
     consent_audit_tombstoned: await changeIn(
       db,
       (ph) => `UPDATE consent_audit SET state = '{}', tombstone = ? WHERE tombstone IS NULL AND client_id IN (${ph})`,

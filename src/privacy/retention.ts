@@ -13,6 +13,7 @@ const TABLES = {
   records: 'received_at',
   delivery_log: 'updated_at',
   identity_links: 'last_seen',
+  trigger_timers: 'updated_at',
 } as const;
 type Table = keyof typeof TABLES;
 
@@ -50,6 +51,7 @@ export const retentionConfigSchema = z
       records: '7d',
       delivery_log: '30d',
       identity_links: '395d',
+      trigger_timers: '30d',
     }),
   })
   .prefault({});

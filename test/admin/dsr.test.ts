@@ -211,7 +211,7 @@ describe('export, consent history and erasure over real HTTP', () => {
     expect(text).not.toContain(ALICE.user_id);
     const receipt = JSON.parse(text) as { request_id: string; counts: Record<string, number> };
     // delivery_log: one row per event and destination (lake, ga4, meta); delivery_retry: GA4's.
-    expect(receipt.counts).toEqual({ events: 3, records: 3, delivery_retry: 3, dead_letter: 3, delivery_log: 9, identity_links: 2, consent_audit_tombstoned: 2 });
+    expect(receipt.counts).toEqual({ events: 3, records: 3, delivery_retry: 3, dead_letter: 3, delivery_log: 9, identity_links: 2, trigger_timers: 0, consent_audit_tombstoned: 2 });
     expect(await eventIds()).toEqual(['b-1', 'c-1', 'c-2', 'd-1', 'd-2', 'e-1', 'e-2']);
     // Her pending deliveries end here: no record, no retry, no dead letter left.
     expect(await pendingIds('records')).toEqual(['b-1', 'c-1', 'c-2', 'd-1', 'd-2', 'e-1', 'e-2']);
