@@ -84,10 +84,15 @@ interface DestState {
   probing: boolean;
 }
 
-/** Records past the cursor; `settled` marks those settled before a restart (skipped, never resent). */
-const SELECT_RECORDS =
+/**
+ * Records past the cursor; `settled` marks those settled before a restart (skipped, never resent).
+ * Only records accepted before this start can have been settled ahead of the cursor: past that
+ * point the plain query is used.
+ */
+const SELECT_RECORDS_AFTER_RESTART =
   'SELECT r.seq, r.event_id, r.received_at, r.ip, r.user_agent, r.data, ' +
   'EXISTS (SELECT 1 FROM delivery_log d WHERE d.event_id = r.event_id AND d.destination_id = ?) AS settled FROM records r WHERE r.seq > ? ORDER BY r.seq LIMIT ?';
+const SELECT_RECORDS = 'SELECT seq, event_id, received_at, ip, user_agent, data, ? IS NULL AS settled FROM records WHERE seq > ? ORDER BY seq LIMIT ?';
 const SELECT_DUE =
   'SELECT t.seq, t.attempts, r.event_id, r.received_at, r.ip, r.user_agent, r.data FROM delivery_retry t JOIN records r ON r.seq = t.seq ' +
   'WHERE t.destination_id = ? AND t.next_attempt_at <= ? ORDER BY t.next_attempt_at LIMIT ?';
@@ -144,6 +149,8 @@ export function createWorker(deps: WorkerDeps): Worker {
   const cache = deps.records ?? createRecordCache(4 * config.claim_batch);
   const sends = new Set<Promise<void>>();
   let stopped = true;
+  /** The last record accepted before this start (records after it cannot have been settled yet). */
+  let restartSeq = 0;
   /** drain() runs even when the background loop is stopped (Workers: no timers outlive a request). */
   let draining = 0;
   let fault: string | undefined;
@@ -266,7 +273,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       room--;
     }
     if (room > 0) {
-      const rows = await db.all<Row>(SELECT_RECORDS, [id, state.claimed, room]);
+      const rows = await db.all<Row>(state.claimed < restartSeq ? SELECT_RECORDS_AFTER_RESTART : SELECT_RECORDS, [id, state.claimed, room]);
       for (const row of rows) {
         if (row.settled) continue;
         state.open.add(row.seq);
@@ -439,6 +446,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     async start() {
       const saved = await db.all<{ destination_id: string; seq: number }>('SELECT destination_id, seq FROM delivery_cursor');
       const max = (await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM records'))?.seq ?? 0;
+      restartSeq = max;
       const fresh: SqlStatement[] = [];
       for (const state of states) {
         const row = saved.find((r) => r.destination_id === state.dest.config.id);
