@@ -79,6 +79,8 @@ interface DestState {
   /** Outcomes waiting for the next settle commit. */
   done: { item: DeliveryItem; outcome: ItemOutcome }[];
   pumping: boolean;
+  /** The last pump started (running while `pumping`): drain and stop wait for it. */
+  running?: Promise<void>;
   timer?: ReturnType<typeof setTimeout>;
   /** A half-open breaker lets one send through as the probe. */
   probing: boolean;
@@ -343,8 +345,15 @@ export function createWorker(deps: WorkerDeps): Worker {
     }
   }
 
+  /** Run the pump, or join the one running now (drain and stop must not return while it claims). */
+  function pump(state: DestState): Promise<void> {
+    // pumpLoop sets and clears `pumping` synchronously at its start and end: `running` is its promise while set.
+    if (state.pumping) return state.running!;
+    return (state.running = pumpLoop(state));
+  }
+
   /** Claim and dispatch until the window is full or nothing is due; sends run concurrently. */
-  async function pump(state: DestState): Promise<void> {
+  async function pumpLoop(state: DestState): Promise<void> {
     const active = () => !fault && (!stopped || draining > 0);
     if (state.pumping || !active()) return;
     state.pumping = true;
@@ -429,6 +438,12 @@ export function createWorker(deps: WorkerDeps): Worker {
     async drain() {
       draining++;
       try {
+        // Delivery paused on outcomes the store refused: try to record them now (the retry timer may not
+        // outlive the invocation that set it, as on Workers).
+        if (fault) {
+          settling = settling.then(settleNow);
+          await settling;
+        }
         await runDue();
         for (let round = 0; round < 100_000; round++) {
           const before = counts.delivered + counts.retried + counts.dead + counts.decided;
@@ -466,6 +481,7 @@ export function createWorker(deps: WorkerDeps): Worker {
         if (state.timer) clearTimeout(state.timer);
         state.timer = undefined;
       }
+      await Promise.all(states.map((s) => (s.pumping ? s.running : undefined)));
       await Promise.all([...sends]);
       await settling;
       if (states.some((s) => s.done.length > 0) && !fault) await settleNow();

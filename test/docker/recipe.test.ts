@@ -2,6 +2,7 @@
  * @module Proves the Dockerfile without a Docker engine: interpret its stages on the host, then run the final CMD.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -166,10 +167,11 @@ describe('Dockerfile recipe (interpreted without an engine)', () => {
     const healthy = await exec(hcCmd!, hcArgs, { cwd: final.dir, env });
     expect(healthy.code, healthy.output).toBe(0);
 
+    const eventId = `docker-${Date.now().toString(36)}`;
     const res = await fetch(`${base}/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'page_view' }),
+      body: JSON.stringify({ name: 'page_view', event_id: eventId }),
     });
     expect(res.status).toBe(202);
 
@@ -180,7 +182,15 @@ describe('Dockerfile recipe (interpreted without an engine)', () => {
     const down = await exec(hcCmd!, hcArgs, { cwd: final.dir, env });
     expect(down.code).not.toBe(0);
 
-    // The store opened where the image's TAGRELAY_DATA_DIR (the /app/data volume) points.
+    // The store opened where the image's TAGRELAY_DATA_DIR (the /app/data volume) points, and holds
+    // the accepted event's record (the 202 meant durable) and its warehouse row (delivered by shutdown at the latest).
     expect(readdirSync(dataDir!)).toContain('tagrelay.db');
+    const store = new Database(join(dataDir!, 'tagrelay.db'), { readonly: true, fileMustExist: true });
+    try {
+      expect(store.prepare('SELECT event_id FROM records WHERE event_id = ?').all(eventId)).toEqual([{ event_id: eventId }]);
+      expect(store.prepare('SELECT name FROM events WHERE event_id = ?').all(eventId)).toEqual([{ name: 'page_view' }]);
+    } finally {
+      store.close();
+    }
   });
 });

@@ -10,6 +10,12 @@ import { BIN, unavailable } from './servers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
+/** Fail (never skip) when a runtime the contract runs on is missing here. */
+function requireRuntime(name: 'bun' | 'deno' | 'workerd'): void {
+  const missing = unavailable(name);
+  if (missing) throw new Error(`the ${name} runtime cannot run on this machine (npm run pretest installs it): ${missing}`);
+}
+
 /** Run the contract in a child process of another runtime and return its failures. */
 function inChild(cmd: string, args: string[]): string[] {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
@@ -23,16 +29,19 @@ describe('the SqlDb port, one contract for every store', () => {
     expect(await sqlDbContract(openSqlite(':memory:'))).toEqual([]);
   });
 
-  it.skipIf(unavailable('bun') !== undefined)('bun:sqlite (Bun)', () => {
-    expect(inChild(resolve(ROOT, 'node_modules/.bin/bun'), ['test/runtimes/sqldb-contract-run.ts'])).toEqual([]);
+  it('bun:sqlite (Bun)', () => {
+    requireRuntime('bun');
+    expect(inChild(BIN('bun'), ['test/runtimes/sqldb-contract-run.ts'])).toEqual([]);
   }, 60_000);
 
-  it.skipIf(unavailable('deno') !== undefined)('node:sqlite (Deno)', () => {
+  it('node:sqlite (Deno)', () => {
+    requireRuntime('deno');
     const args = ['run', '-A', '--config', 'src/runtime/deno/deno.json', 'test/runtimes/sqldb-contract-run.ts'];
     expect(inChild(BIN('deno'), args)).toEqual([]);
   }, 60_000);
 
-  it.skipIf(unavailable('workerd') !== undefined)('D1 (local workerd through miniflare)', async () => {
+  it('D1 (local workerd through miniflare)', async () => {
+    requireRuntime('workerd');
     // cf: false — never download Request.cf; miniflare comes with wrangler (not a direct dependency).
     const mf = new Miniflare({ modules: true, script: 'export default { fetch() { return new Response(null) } }', d1Databases: { DB: 'contract' }, cf: false });
     try {
