@@ -6,7 +6,7 @@ import { openSqlite } from '../../src/runtime/node/db.js';
 import { d1SqlDb, type D1Database } from '../../src/runtime/worker/d1.js';
 import type { SqlDb } from '../../src/ports.js';
 import { sqlDbContract } from './sqldb-contract.js';
-import { BIN, unavailable } from './servers.js';
+import { BIN, requireRuntime } from './servers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -23,16 +23,19 @@ describe('the SqlDb port, one contract for every store', () => {
     expect(await sqlDbContract(openSqlite(':memory:'))).toEqual([]);
   });
 
-  it.skipIf(unavailable('bun') !== undefined)('bun:sqlite (Bun)', () => {
+  it('bun:sqlite (Bun)', () => {
+    requireRuntime('bun');
     expect(inChild(resolve(ROOT, 'node_modules/.bin/bun'), ['test/runtimes/sqldb-contract-run.ts'])).toEqual([]);
   }, 60_000);
 
-  it.skipIf(unavailable('deno') !== undefined)('node:sqlite (Deno)', () => {
+  it('node:sqlite (Deno)', () => {
+    requireRuntime('deno');
     const args = ['run', '-A', '--config', 'src/runtime/deno/deno.json', 'test/runtimes/sqldb-contract-run.ts'];
     expect(inChild(BIN('deno'), args)).toEqual([]);
   }, 60_000);
 
-  it.skipIf(unavailable('workerd') !== undefined)('D1 (local workerd through miniflare)', async () => {
+  it('D1 (local workerd through miniflare)', async () => {
+    requireRuntime('workerd');
     // cf: false — never download Request.cf; miniflare comes with wrangler (not a direct dependency).
     const mf = new Miniflare({ modules: true, script: 'export default { fetch() { return new Response(null) } }', d1Databases: { DB: 'contract' }, cf: false });
     try {
