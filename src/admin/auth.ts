@@ -13,7 +13,7 @@ export type Scope = 'dsr:read' | 'dsr:write' | 'dlq:read' | 'dlq:write' | 'debug
 export type Verifier = (token: string) => Promise<JWTPayload>;
 
 type Verify = (token: string) => Promise<{ payload: JWTPayload }>;
-type JwksInput = Parameters<typeof import('jose').createLocalJWKSet>[0];
+type JwksInput = Parameters<typeof import('../jose.js').createLocalJWKSet>[0];
 
 /**
  * Build the verifier from config. Algorithms are pinned per key kind, so `alg: none` and
@@ -27,7 +27,7 @@ export function createVerifier(config: AdminConfig, fetchImpl?: typeof fetch): V
   if (jwt.secret) {
     const key = new TextEncoder().encode(jwt.secret);
     load = async () => {
-      const { jwtVerify } = await import('jose');
+      const { jwtVerify } = await import('../jose.js');
       return (token) => jwtVerify(token, key, { ...options, algorithms: ['HS256'] });
     };
   } else if (jwt.jwks || jwt.jwks_url) {
@@ -37,7 +37,7 @@ export function createVerifier(config: AdminConfig, fetchImpl?: typeof fetch): V
       throw new TagrelayError('ERR_CONFIG', 'admin.jwt.jwks is not a JSON Web Key Set ({"keys": [...]})', { field: 'admin.jwt.jwks' });
     }
     load = async () => {
-      const { createLocalJWKSet, createRemoteJWKSet, customFetch, jwtVerify } = await import('jose');
+      const { createLocalJWKSet, createRemoteJWKSet, customFetch, jwtVerify } = await import('../jose.js');
       const getKey: JWTVerifyGetKey = jwks
         ? createLocalJWKSet(jwks)
         : createRemoteJWKSet(new URL(jwt.jwks_url!), fetchImpl ? { [customFetch]: fetchImpl as never } : undefined);

@@ -10,8 +10,8 @@ import { PURPOSES, type ConsentValue, type Purpose } from './purposes.js';
 const ALG = 'ES256';
 
 /** jose is imported on the first receipt operation, not at start: many configs never sign or verify one. */
-let joseModule: Promise<typeof import('jose')> | undefined;
-const jose = () => (joseModule ??= import('jose'));
+let joseModule: Promise<typeof import('../jose.js')> | undefined;
+const jose = () => (joseModule ??= import('../jose.js'));
 
 /** A receipt key pair, ready to sign and verify. */
 export interface ReceiptKey {

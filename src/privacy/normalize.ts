@@ -46,7 +46,7 @@ export function normalizeEmail(raw: string, flavor: Flavor): Normalized {
  * libphonenumber-js with its metadata (~90 modules): imported on the first phone number, not at start,
  * so a server whose traffic carries no phone numbers never pays for it.
  */
-let phoneNumbers: Promise<typeof import('libphonenumber-js')> | undefined;
+let phoneNumbers: Promise<typeof import('./phone-numbers.js')> | undefined;
 
 /**
  * Phone: parsed with libphonenumber in the visitor's country (or with its own `+`/`00` prefix) and
@@ -61,7 +61,7 @@ export async function normalizePhone(raw: string, flavor: Flavor, country?: stri
   const tries: { text: string; country?: CountryCode }[] = [];
   if (country && !s.startsWith('+')) tries.push({ text: s, country: country.toUpperCase() as CountryCode });
   tries.push({ text: s.startsWith('+') ? s : `+${s.replace(/\D/g, '')}` });
-  const { parsePhoneNumberFromString } = await (phoneNumbers ??= import('libphonenumber-js'));
+  const { parsePhoneNumberFromString } = await (phoneNumbers ??= import('./phone-numbers.js'));
   for (const t of tries) {
     const parsed = parsePhoneNumberFromString(t.text, t.country);
     if (parsed?.isValid()) return ok(flavor === 'google' ? parsed.number : parsed.number.slice(1));

@@ -6,11 +6,20 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import { startProcess, type StartedProcess } from '../helpers/process.js';
 
-/** Imported on first use: phone numbers, consent receipts and admin tokens, PostgreSQL, vendor requests. */
-const ON_FIRST_USE = ['libphonenumber-js', 'jose', 'pg', 'undici'];
+/**
+ * Imported on first use: phone numbers, consent receipts and admin tokens, PostgreSQL, vendor requests.
+ * Each maps to the one module allowed to import it statically (a list of the names tagrelay uses, so
+ * bundlers keep only those), which is itself only ever loaded with import(); or to none.
+ */
+const ON_FIRST_USE: Record<string, string | undefined> = {
+  'libphonenumber-js': 'src/privacy/phone-numbers.ts',
+  jose: 'src/jose.ts',
+  pg: undefined,
+  undici: undefined,
+};
 /** Not a runtime dependency at all any more: the TCF reader is our own (tests use it as the reference). */
 const NOT_AT_RUNTIME = ['@iabtcf/core'];
 
@@ -21,8 +30,13 @@ function files(dir: string): string[] {
   });
 }
 
-/** `import … from 'pkg'` or `import 'pkg'` that is not `import type`. */
-const staticImport = (pkg: string) => new RegExp(`^\\s*import\\s+(?!type\\b)(?:[^'"]*\\s+from\\s+)?['"]${pkg.replace('/', '\\/')}(?:/[^'"]*)?['"]`, 'm');
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** `import … from 'pkg'`, `export … from 'pkg'` or `import 'pkg'` (a subpath too), but not `import type`. */
+const staticImport = (pkg: string) =>
+  new RegExp(`^\\s*(?:import|export)\\s+(?!type\\b)(?:[^;'"]*?\\sfrom\\s+)?['"]${escape(pkg)}(?:/[^'"]*)?['"]`, 'm');
+/** A static import of a local module by its file name (`./phone-numbers.js`, `../jose.js`). */
+const staticImportOf = (file: string) =>
+  new RegExp(`^\\s*(?:import|export)\\s+(?!type\\b)(?:[^;'"]*?\\sfrom\\s+)?['"]\\.{1,2}/(?:[^'"]*/)?${escape(basename(file, '.ts'))}\\.js['"]`, 'm');
 
 describe('start-up imports', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tagrelay-lazy-'));
@@ -48,26 +62,41 @@ describe('start-up imports', () => {
     // The log works: it saw the app and its web framework.
     expect(loaded.some((url) => url.endsWith('/src/app.ts'))).toBe(true);
     expect(loaded.some((url) => url.includes('/node_modules/hono/'))).toBe(true);
-    for (const pkg of [...ON_FIRST_USE, ...NOT_AT_RUNTIME]) {
+    for (const pkg of [...Object.keys(ON_FIRST_USE), ...NOT_AT_RUNTIME]) {
       expect(loaded.filter((url) => url.includes(`/node_modules/${pkg}/`)), pkg).toEqual([]);
+    }
+    for (const entry of Object.values(ON_FIRST_USE).filter((e) => e !== undefined)) {
+      expect(loaded.filter((url) => url.endsWith(`/${entry}`)), entry).toEqual([]);
     }
   });
 
-  it('src/ imports them only with import() (or as types)', () => {
-    const offenders = files('src').flatMap((file) => {
-      const text = readFileSync(file, 'utf8');
-      return ON_FIRST_USE.filter((pkg) => staticImport(pkg).test(text)).map((pkg) => `${file}: ${pkg}`);
-    });
+  it('src/ imports them only with import() (or as types), through their one entry module', () => {
+    const sources = files('src').map((file) => ({ file: file.split(sep).join('/'), text: readFileSync(file, 'utf8') }));
+    const offenders = sources.flatMap(({ file, text }) =>
+      Object.entries(ON_FIRST_USE)
+        .filter(([pkg, entry]) => file !== entry && staticImport(pkg).test(text))
+        .map(([pkg]) => `${file} imports ${pkg}`),
+    );
+    for (const entry of Object.values(ON_FIRST_USE).filter((e) => e !== undefined)) {
+      expect(sources.some(({ file }) => file === entry), entry).toBe(true);
+      offenders.push(...sources.filter(({ text }) => staticImportOf(entry).test(text)).map(({ file }) => `${file} imports ${entry}`));
+    }
     expect(offenders).toEqual([]);
-    const anywhere = files('src').filter((file) => NOT_AT_RUNTIME.some((pkg) => readFileSync(file, 'utf8').includes(`'${pkg}`)));
+    const anywhere = sources.filter(({ text }) => NOT_AT_RUNTIME.some((pkg) => text.includes(`'${pkg}`))).map(({ file }) => file);
     expect(anywhere).toEqual([]);
   });
 
-  it('the source rule catches a static import and lets types and import() through', () => {
+  it('the source rules catch static imports and re-exports, and let types and import() through', () => {
     expect(staticImport('jose').test("import { jwtVerify } from 'jose';")).toBe(true);
+    expect(staticImport('jose').test("export {\n  SignJWT,\n  jwtVerify,\n} from 'jose';")).toBe(true);
     expect(staticImport('pg').test("import pg from 'pg';")).toBe(true);
     expect(staticImport('libphonenumber-js').test("import { parse } from 'libphonenumber-js/min';")).toBe(true);
     expect(staticImport('jose').test("import type { JWK } from 'jose';")).toBe(false);
     expect(staticImport('jose').test("const { jwtVerify } = await import('jose');")).toBe(false);
+    expect(staticImport('pg').test("import { x } from 'pgx';")).toBe(false);
+    expect(staticImportOf('src/jose.ts').test("import { jwtVerify } from '../jose.js';")).toBe(true);
+    expect(staticImportOf('src/privacy/phone-numbers.ts').test("import { parsePhoneNumberFromString } from './phone-numbers.js';")).toBe(true);
+    expect(staticImportOf('src/jose.ts').test("const jose = () => import('../jose.js');")).toBe(false);
+    expect(staticImportOf('src/jose.ts').test("import { x } from '../not-jose.js';")).toBe(false);
   });
 });
