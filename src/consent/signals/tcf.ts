@@ -15,8 +15,9 @@
  * with Global Vendor & CMP List Formats" v2.2 (github.com/InteractiveAdvertisingBureau/
  * GDPR-Transparency-and-Consent-Framework, TCFv2/IAB Tech Lab - Consent string and vendor list formats v2.md):
  * synchronous (consent resolution is) and with nothing to load at start, where @iabtcf/core costs ~55
- * modules. It accepts what @iabtcf/core's decoder accepts; test/consent/tcf.test.ts checks it against
- * that library on generated and real strings.
+ * modules. It accepts what @iabtcf/core's decoder accepts, with one exception: a second core segment
+ * after the first, which the library decodes over the first, is refused. test/consent/tcf.test.ts
+ * checks it against that library on generated and real strings.
  */
 import type { Purpose } from '../purposes.js';
 import { BitReader } from './gpp-bits.js';
