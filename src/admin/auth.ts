@@ -1,7 +1,7 @@
 /**
  * @module Admin authentication: JWTs verified with jose (HS256 secret or ES256/RS256 JWKS), scopes checked.
  */
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { MiddlewareHandler } from 'hono';
 import type { AdminConfig } from './config.js';
 import { TagrelayError } from '../errors.js';
@@ -12,27 +12,44 @@ export type Scope = 'dsr:read' | 'dsr:write' | 'dlq:read' | 'dlq:write' | 'debug
 /** Verifies a bearer token and returns its claims, or throws a 401 TagrelayError. */
 export type Verifier = (token: string) => Promise<JWTPayload>;
 
+type Verify = (token: string) => Promise<{ payload: JWTPayload }>;
+type JwksInput = Parameters<typeof import('../jose.js').createLocalJWKSet>[0];
+
 /**
  * Build the verifier from config. Algorithms are pinned per key kind, so `alg: none` and
- * HS/RS confusion are refused by jose before any signature check.
+ * HS/RS confusion are refused by jose before any signature check. jose itself is imported on the
+ * first admin request, not at start: most servers never see one.
  */
 export function createVerifier(config: AdminConfig, fetchImpl?: typeof fetch): Verifier | undefined {
   const { jwt } = config;
   const options = { issuer: jwt.issuer, audience: jwt.audience, clockTolerance: jwt.clock_tolerance_s, requiredClaims: ['exp'] };
-  let verify: (token: string) => Promise<{ payload: JWTPayload }>;
+  let load: () => Promise<Verify>;
   if (jwt.secret) {
     const key = new TextEncoder().encode(jwt.secret);
-    verify = (token) => jwtVerify(token, key, { ...options, algorithms: ['HS256'] });
+    load = async () => {
+      const { jwtVerify } = await import('../jose.js');
+      return (token) => jwtVerify(token, key, { ...options, algorithms: ['HS256'] });
+    };
   } else if (jwt.jwks || jwt.jwks_url) {
-    const getKey: JWTVerifyGetKey = jwt.jwks
-      ? createLocalJWKSet(JSON.parse(jwt.jwks))
-      : createRemoteJWKSet(new URL(jwt.jwks_url!), fetchImpl ? { [customFetch]: fetchImpl as never } : undefined);
-    verify = (token) => jwtVerify(token, getKey, { ...options, algorithms: ['ES256', 'RS256'] });
+    // Read now, so a malformed key set still fails at start; jose builds it on first use.
+    const jwks = jwt.jwks ? (JSON.parse(jwt.jwks) as JwksInput | null) : undefined;
+    if (jwt.jwks && !Array.isArray(jwks?.keys)) {
+      throw new TagrelayError('ERR_CONFIG', 'admin.jwt.jwks is not a JSON Web Key Set ({"keys": [...]})', { field: 'admin.jwt.jwks' });
+    }
+    load = async () => {
+      const { createLocalJWKSet, createRemoteJWKSet, customFetch, jwtVerify } = await import('../jose.js');
+      const getKey: JWTVerifyGetKey = jwks
+        ? createLocalJWKSet(jwks)
+        : createRemoteJWKSet(new URL(jwt.jwks_url!), fetchImpl ? { [customFetch]: fetchImpl as never } : undefined);
+      return (token) => jwtVerify(token, getKey, { ...options, algorithms: ['ES256', 'RS256'] });
+    };
   } else {
     return undefined;
   }
+  let loading: Promise<Verify> | undefined;
   return async (token) => {
     try {
+      const verify = await (loading ??= load());
       return (await verify(token)).payload;
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'ERR_JWT_INVALID';

@@ -78,7 +78,7 @@ export async function inChunks<T>(values: readonly string[], query: (placeholder
 async function vendorHash(subject: Subject, flavor: Flavor, deps: LocateDeps): Promise<string | undefined> {
   if (isSha256Hex(subject.value)) return subject.value.trim().toLowerCase();
   const country = subject.country?.toUpperCase() ?? deps.privacy.default_country;
-  const n = subject.kind === 'email' ? normalizeEmail(subject.value, flavor) : normalizePhone(subject.value, flavor, country);
+  const n = subject.kind === 'email' ? normalizeEmail(subject.value, flavor) : await normalizePhone(subject.value, flavor, country);
   return n.ok ? deps.hasher.sha256Hex(n.value) : undefined;
 }
 

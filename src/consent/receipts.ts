@@ -3,11 +3,15 @@
  *
  * jose runs on Web Crypto everywhere (Node ≥ 20, Bun, Workers, Deno), so this stays in the core.
  */
-import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, importPKCS8, jwtVerify, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { TagrelayError } from '../errors.js';
 import { PURPOSES, type ConsentValue, type Purpose } from './purposes.js';
 
 const ALG = 'ES256';
+
+/** jose is imported on the first receipt operation, not at start: many configs never sign or verify one. */
+let joseModule: Promise<typeof import('../jose.js')> | undefined;
+const jose = () => (joseModule ??= import('../jose.js'));
 
 /** A receipt key pair, ready to sign and verify. */
 export interface ReceiptKey {
@@ -44,6 +48,7 @@ function configError(): TagrelayError {
 async function fromPrivateJwk(jwk: JWK): Promise<ReceiptKey> {
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') throw configError();
   const publicJwk: JWK = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
+  const { calculateJwkThumbprint, importJWK } = await jose();
   const [privateKey, publicKey] = await Promise.all([importJWK(jwk, ALG), importJWK(publicJwk, ALG)]);
   return {
     privateKey: privateKey as CryptoKey,
@@ -62,6 +67,7 @@ export async function importSigningKey(jwkJsonOrPem: string): Promise<ReceiptKey
   try {
     if (text.startsWith('{')) return await fromPrivateJwk(JSON.parse(text) as JWK);
     if (text.startsWith('-----BEGIN PRIVATE KEY-----')) {
+      const { exportJWK, importPKCS8 } = await jose();
       const key = await importPKCS8(text, ALG, { extractable: true });
       return await fromPrivateJwk(await exportJWK(key));
     }
@@ -74,6 +80,7 @@ export async function importSigningKey(jwkJsonOrPem: string): Promise<ReceiptKey
 
 /** Generate a new ES256 key pair (for dev mode, or for an operator to put into config). */
 export async function generateSigningKey(): Promise<{ privateJwk: JWK }> {
+  const { exportJWK, generateKeyPair } = await jose();
   const { privateKey } = await generateKeyPair(ALG, { extractable: true });
   const { key_ops: _ops, ext: _ext, ...privateJwk } = await exportJWK(privateKey);
   return { privateJwk };
@@ -88,6 +95,7 @@ export async function generateSigningKey(): Promise<{ privateJwk: JWK }> {
  */
 export async function signReceipt(claims: ReceiptClaims, key: ReceiptKey, options: { now: number; ttlMs: number }): Promise<string> {
   const iat = Math.floor(options.now / 1000);
+  const { SignJWT } = await jose();
   return new SignJWT({ ...claims })
     .setProtectedHeader({ alg: ALG, typ: 'JWT', kid: key.kid })
     .setIssuedAt(iat)
@@ -110,6 +118,7 @@ export async function verifyReceipt(token: string, key: ReceiptKey | CryptoKey, 
   const invalid = { ok: false, reason: 'consent.receipt_invalid' } as const;
   try {
     const publicKey = 'publicKey' in key ? key.publicKey : key;
+    const { jwtVerify } = await jose();
     const { payload } = await jwtVerify(token, publicKey, {
       algorithms: [ALG],
       currentDate: new Date(now),

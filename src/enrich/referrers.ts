@@ -1,7 +1,7 @@
 /**
  * @module Known referrer sites (search engines, social networks, webmail), for channel classification.
  */
-import { parse as parseHost } from 'tldts';
+import { parse as parseHost } from '../identity/public-suffix.js';
 
 /** Search engines by domain label (`google` covers google.com, google.co.uk, …). */
 const SEARCH_LABELS = new Set([

@@ -1,7 +1,7 @@
 /**
  * @module Cookie parsing and `Set-Cookie` serialization, with the registrable-domain rule for `Domain`.
  */
-import { parse as parseHost } from 'tldts';
+import { parse as parseHost } from './public-suffix.js';
 import { TagrelayError } from '../errors.js';
 
 /** Browsers cap cookie lifetimes at 400 days (RFC 6265bis §5.5, Chrome since M104). */

@@ -58,7 +58,8 @@ const SOURCES: [keyof UserData, HashedField][] = [
 const GOOGLE_HASHED = new Set<HashedField>(['em', 'ph', 'fn', 'ln']);
 const GOOGLE_CLEAR = new Set<HashedField>(['ct', 'st', 'zp', 'country']);
 
-function normalize(key: HashedField, raw: string, flavor: Flavor, country: string | undefined, now?: number): Normalized {
+/** Sync for every field but the phone number, whose parser is loaded on first use. */
+function normalize(key: HashedField, raw: string, flavor: Flavor, country: string | undefined, now?: number): Normalized | Promise<Normalized> {
   switch (key) {
     case 'em':
       return normalizeEmail(raw, flavor);
@@ -116,7 +117,7 @@ export async function hashUser(
       else out.push(Promise.resolve([key, text.trim().toLowerCase()]));
       continue;
     }
-    const n = normalize(key, text, flavor, country, opts.now);
+    const n = await normalize(key, text, flavor, country, opts.now);
     if (!n.ok) {
       dropped.push({ field, reason: n.reason });
       continue;

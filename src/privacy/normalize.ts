@@ -5,7 +5,7 @@
  * Google (GA4 MP, same rules as Google Ads enhanced conversions):
  * https://developers.google.com/analytics/devguides/collection/ga4/uid-data
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
 import type { HashedUser } from '../event.js';
 import { normalizeDob } from './date-of-birth.js';
 import { countryCode, usStateCode } from './geo-names.js';
@@ -43,17 +43,25 @@ export function normalizeEmail(raw: string, flavor: Flavor): Normalized {
 }
 
 /**
+ * libphonenumber-js with its metadata (~90 modules): imported on the first phone number, not at start,
+ * so a server whose traffic carries no phone numbers never pays for it.
+ */
+let phoneNumbers: Promise<typeof import('./phone-numbers.js')> | undefined;
+
+/**
  * Phone: parsed with libphonenumber in the visitor's country (or with its own `+`/`00` prefix) and
  * checked for validity. Meta wants the E.164 digits without `+` (`16505551212`); Google wants E.164
  * with `+` (`+16505551212`). Digits without a country and without a prefix are tried as a full
- * international number (the form Meta itself documents).
+ * international number (the form Meta itself documents). Async only because the library is loaded
+ * on first use.
  */
-export function normalizePhone(raw: string, flavor: Flavor, country?: string): Normalized {
+export async function normalizePhone(raw: string, flavor: Flavor, country?: string): Promise<Normalized> {
   const s = raw.trim().replace(/^00/, '+');
   if (!/\d/.test(s)) return bad('privacy.invalid_phone');
   const tries: { text: string; country?: CountryCode }[] = [];
   if (country && !s.startsWith('+')) tries.push({ text: s, country: country.toUpperCase() as CountryCode });
   tries.push({ text: s.startsWith('+') ? s : `+${s.replace(/\D/g, '')}` });
+  const { parsePhoneNumberFromString } = await (phoneNumbers ??= import('./phone-numbers.js'));
   for (const t of tries) {
     const parsed = parsePhoneNumberFromString(t.text, t.country);
     if (parsed?.isValid()) return ok(flavor === 'google' ? parsed.number : parsed.number.slice(1));

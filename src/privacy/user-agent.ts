@@ -18,10 +18,12 @@ export function reduceUserAgent(ua: string | undefined, device?: DeviceInfo): st
   let version = device?.browser_version;
   let os = device?.os;
   if (!browser && ua) {
-    const r = new UAParser(ua).getResult();
-    browser = r.browser.name;
-    version = r.browser.major ?? r.browser.version;
-    os = r.os.name;
+    // Only the browser and OS rules: getResult() would also run the device, engine and CPU rules.
+    const parser = new UAParser(ua);
+    const b = parser.getBrowser();
+    browser = b.name;
+    version = b.major ?? b.version;
+    os = parser.getOS().name;
   }
   if (!browser) return undefined;
   const major = version?.split('.')[0];

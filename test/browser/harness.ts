@@ -9,8 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { chromium, type Browser } from 'playwright-core';
-
-export const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM } from '../tools/system-tools.mjs';
 
 /**
  * A visitor's User-Agent. Headless Chromium says `HeadlessChrome`, which tagrelay drops as a bot by design;
@@ -21,7 +20,7 @@ export const VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (K
 /** Launch the system Chromium; fails with the reason (never skips) when it is not installed. */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: the browser tests need Chromium (apt-get install -y chromium; .ci/run lists it in apt_packages)`);
+    throw new Error(`${CHROMIUM} not found: the browser tests need Chromium (\`npm test\` installs it in pretest: test/tools/ensure-tools.mjs)`);
   }
   // playwright-core starts Chromium with a new empty --user-data-dir of its own.
   return chromium.launch({

@@ -6,12 +6,13 @@
  * (created by the Debian/Ubuntu package) or, failing that, a `tagrelay-pg` system user made here.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
+import { findPostgresBinDir } from '../tools/system-tools.mjs';
 
 /** A running server and how to reach it. */
 export interface PostgresServer {
@@ -26,20 +27,8 @@ export interface PostgresServer {
 
 /** Where initdb/pg_ctl live: $PG_BINDIR, `pg_config --bindir`, or the newest /usr/lib/postgresql/<ver>/bin. */
 export function postgresBinDir(): string {
-  const candidates: string[] = [];
-  if (process.env.PG_BINDIR) candidates.push(process.env.PG_BINDIR);
-  try {
-    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim());
-  } catch {
-    // pg_config ships with libpq-dev or the server package; fall through to the glob.
-  }
-  const root = '/usr/lib/postgresql';
-  if (existsSync(root)) {
-    const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-    candidates.push(...versions.map((v) => join(root, v, 'bin')));
-  }
-  const dir = candidates.find((d) => existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl')));
-  if (!dir) throw new Error(`PostgreSQL server binaries not found (tried ${candidates.join(', ') || 'nothing'}); install the postgresql package`);
+  const { dir, tried } = findPostgresBinDir();
+  if (!dir) throw new Error(`PostgreSQL server binaries not found (tried ${tried.join(', ') || 'nothing'}); \`npm test\` installs the postgresql package in pretest (test/tools/ensure-tools.mjs)`);
   return dir;
 }
 

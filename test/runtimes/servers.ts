@@ -93,11 +93,22 @@ export const RUNTIMES: Record<RuntimeName, Spec> = {
 };
 
 /** Why a runtime cannot run here, or undefined when it can. */
-export function unavailable(name: RuntimeName): string | undefined {
+function unavailable(name: RuntimeName): string | undefined {
   const [cmd, args] = RUNTIMES[name].probe;
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });
   if (r.error) return `${name}: ${r.error.message}`;
   return r.status === 0 ? undefined : `${name}: \`${cmd} ${args.join(' ')}\` exited ${r.status}: ${r.stderr.slice(0, 300)}`;
+}
+
+/**
+ * Fail (never skip) when a runtime cannot run here, saying why and where it comes from.
+ *
+ * @example
+ * requireRuntime('deno')
+ */
+export function requireRuntime(name: RuntimeName): void {
+  const why = unavailable(name);
+  if (why) throw new Error(`${why} — \`npm test\` provides it: pretest (test/tools/ensure-tools.mjs) installs deno and checks the npm devDependencies bun and wrangler/workerd`);
 }
 
 /** Two consecutive free ports on 127.0.0.1 (the second for wrangler's inspector). */

@@ -6,15 +6,9 @@ import { openSqlite } from '../../src/runtime/node/db.js';
 import { d1SqlDb, type D1Database } from '../../src/runtime/worker/d1.js';
 import type { SqlDb } from '../../src/ports.js';
 import { sqlDbContract } from './sqldb-contract.js';
-import { BIN, unavailable } from './servers.js';
+import { BIN, requireRuntime } from './servers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-
-/** Fail (never skip) when a runtime the contract runs on is missing here. */
-function requireRuntime(name: 'bun' | 'deno' | 'workerd'): void {
-  const missing = unavailable(name);
-  if (missing) throw new Error(`the ${name} runtime cannot run on this machine (npm run pretest installs it): ${missing}`);
-}
 
 /** Run the contract in a child process of another runtime and return its failures. */
 function inChild(cmd: string, args: string[]): string[] {
@@ -31,7 +25,7 @@ describe('the SqlDb port, one contract for every store', () => {
 
   it('bun:sqlite (Bun)', () => {
     requireRuntime('bun');
-    expect(inChild(BIN('bun'), ['test/runtimes/sqldb-contract-run.ts'])).toEqual([]);
+    expect(inChild(resolve(ROOT, 'node_modules/.bin/bun'), ['test/runtimes/sqldb-contract-run.ts'])).toEqual([]);
   }, 60_000);
 
   it('node:sqlite (Deno)', () => {

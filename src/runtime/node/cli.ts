@@ -10,7 +10,6 @@ import { purge } from '../../privacy/retention.js';
 import { listDeadLetters, replayDeadLetters } from '../../delivery/dead-letter.js';
 import { openSqlite, StoreOpenError } from './db.js';
 import { ConfigError } from '../../config/load.js';
-import { configJsonSchema } from '../../config/json-schema.js';
 import { configPath, loadConfigFile, PACKAGE_ROOT } from './config-file.js';
 import { startServer, stopOnSignals } from './server.js';
 import { nodeRuntime, jsonLogger } from './runtime.js';
@@ -115,6 +114,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'schema') {
     const file = resolve(PACKAGE_ROOT, 'config/schema.json');
+    // Only this command needs the JSON Schema generator: imported here, not at every start.
+    const { configJsonSchema } = await import('../../config/json-schema.js');
     writeFileSync(file, JSON.stringify(configJsonSchema(), null, 2) + '\n');
     console.log(`wrote ${file}`);
     return 0;
