@@ -157,8 +157,11 @@ export function createWorker(deps: WorkerDeps): Worker {
   let draining = 0;
   let fault: string | undefined;
   let pollTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Items claimed per destination at most (in flight or waiting to settle). */
-  const window = 2 * config.claim_batch;
+  /**
+   * Items claimed per destination at most (in flight or waiting to settle): one claim batch. It bounds
+   * what a crash can send twice (sent, outcome not yet recorded) to one batch per destination.
+   */
+  const window = config.claim_batch;
 
   // ---- settlement: outcomes of every destination, committed together with the cursors ----
   let settleScheduled = false;

@@ -35,9 +35,10 @@ const TOTAL = 400;
 const BATCH = 20;
 /**
  * The most items one destination has claimed and not yet settled (in flight, or answered and waiting for
- * the settle commit): the worker claims up to 2 × claim_batch. Only these can be sent again after a crash.
+ * the settle commit): one claim batch (issue 13: duplicates ≤ one in-flight batch per destination).
+ * Only these can be sent again after a crash.
  */
-const IN_FLIGHT_WINDOW = 2 * BATCH;
+const IN_FLIGHT_WINDOW = BATCH;
 const VENDORS = ['ga', 'meta'] as const;
 type Vendor = (typeof VENDORS)[number];
 
