@@ -5,26 +5,12 @@ import { z } from 'zod';
 import { EVENT_NAME_PATTERN } from '../event.js';
 import { duration } from '../config/duration.js';
 import { PURPOSES } from '../consent/purposes.js';
-import { asList } from './conversions-config.js';
+import { asList, emitSchema } from './conversions-config.js';
 
 const eventName = z.string().regex(EVENT_NAME_PATTERN, 'an event name is a letter, then up to 39 letters, digits or underscores');
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 /** What a trigger emits when it fires: params copied from the last start (`items` copies its items) or set. */
-export const triggerEmitSchema = z
-  .object({
-    name: eventName,
-    params: z
-      .object({
-        /** Params of the last start event, as they stood then (`items` copies the items). */
-        copy: z.array(z.string().min(1)).optional(),
-        /** Params set to fixed values. */
-        set: z.record(z.string().min(1), scalar).optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+export const triggerEmitSchema = emitSchema.omit({ value: true });
 
 /**
  * One trigger. Timed form: `after` a start with no cancel since, it fires (cart abandonment). Count
