@@ -14,6 +14,11 @@ export interface OpenLoopOptions {
   connections: number;
   /** Requests still unanswered this long after the end of the schedule are abandoned and counted as timeouts. */
   timeoutMs: number;
+  /**
+   * Called once per request when it ends: its number n (the visitor of `visitorBody(parts, n)`), the
+   * HTTP status (0: a connection error or timeout) and the latency from its scheduled send time.
+   */
+  onAnswer?: (n: number, status: number, latencyMs: number) => void;
 }
 
 /** What one open-loop run saw; latencies in ms from the scheduled send time. */
@@ -77,6 +82,7 @@ export async function openLoop(url: string, o: OpenLoopOptions): Promise<OpenLoo
           codes[res.statusCode] = (codes[res.statusCode] ?? 0) + 1;
           if (res.statusCode >= 200 && res.statusCode < 300) ok++;
           else non2xx++;
+          o.onAnswer?.(n, res.statusCode, done - scheduled);
         })
         .catch((err: Error & { code?: string }) => {
           lastDone = Math.max(lastDone, performance.now());
@@ -85,6 +91,7 @@ export async function openLoop(url: string, o: OpenLoopOptions): Promise<OpenLoo
           else errors++;
           const key = timedOut ? 'timeout' : (err.code ?? err.name);
           codes[key] = (codes[key] ?? 0) + 1;
+          o.onAnswer?.(n, 0, performance.now() - scheduled);
         }),
     );
   };

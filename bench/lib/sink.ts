@@ -15,7 +15,16 @@ export interface SinkStats {
   /** Bodies of vendor requests that were not JSON (should stay 0). */
   bad_json: number;
   by_path: Record<string, { requests: number; events: number }>;
+  /** Distinct events taken per vendor (Meta: `event_id`; GA4: `client_id|name|timestamp_micros`). */
+  unique: VendorEvents;
+  /** Events taken again after the first time, per vendor. */
+  duplicates: VendorEvents;
+  /** The outage mode now, and what was turned away while down (POST /outage, POST /up). */
+  outage: { mode: 'up' | OutageMode; outages: number; rejected_requests: number; rejected_events: number; dropped_sockets: number };
 }
+
+/** How the vendor port behaves while down: every POST answered 503, or connections refused. */
+export type OutageMode = '503' | 'refuse';
 
 /** Events per vendor: GA4 `/mp/collect` (not the debug endpoint) and Meta `…/events`. */
 export interface VendorEvents {
@@ -50,6 +59,12 @@ export interface Sink {
    * counts and when `done` first held (ms after the call; undefined when it never did).
    */
   waitFor(done: (events: VendorEvents) => boolean, timeoutMs: number, everyMs?: number): Promise<{ events: VendorEvents; stats: SinkStats; doneAfterMs?: number }>;
+  /** Take the vendors down (only with `control: true` for `refuse`, so /counts stays reachable). */
+  outage(mode: OutageMode): Promise<void>;
+  /** End the outage. */
+  up(): Promise<void>;
+  /** The identities of every event the vendor took (see {@link SinkStats.unique}). */
+  ids(vendor: keyof VendorEvents): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -58,18 +73,35 @@ export interface Sink {
  * const sink = await startSink({ delayMs: 30 })
  * console.log(vendorEvents(await sink.stats()).ga4)
  */
-export async function startSink(opts: { delayMs?: number } = {}): Promise<Sink> {
+export async function startSink(opts: { delayMs?: number; control?: boolean } = {}): Promise<Sink> {
   const delayMs = opts.delayMs ?? 30;
   if (!(delayMs >= MIN_SINK_DELAY_MS)) throw new Error(`sink delay ${delayMs} ms: benchmarks that deliver use ≥ ${MIN_SINK_DELAY_MS} ms, as a real vendor answers`);
-  const child = startChild(process.execPath, [fileURLToPath(new URL('../sink.mjs', import.meta.url)), '--delay-ms', String(delayMs)]);
+  const args = [fileURLToPath(new URL('../sink.mjs', import.meta.url)), '--delay-ms', String(delayMs), ...(opts.control ? ['--control'] : [])];
+  const child = startChild(process.execPath, args);
   const line = await child.waitFor(/sink listening/);
-  const url = `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`;
-  const stats = async () => (await (await fetch(`${url}/counts`)).json()) as SinkStats;
+  const listening = JSON.parse(line) as { port: number; control_port?: number };
+  const url = `http://127.0.0.1:${listening.port}`;
+  // With --control, counts and outage switches go to their own port (reachable while the vendor port refuses).
+  const controlUrl = listening.control_port ? `http://127.0.0.1:${listening.control_port}` : url;
+  const stats = async () => (await (await fetch(`${controlUrl}/counts`)).json()) as SinkStats;
+  const post = async (path: string) => {
+    const res = await fetch(`${controlUrl}${path}`, { method: 'POST' });
+    if (!res.ok) throw new Error(`sink ${path}: ${res.status} ${await res.text()}`);
+  };
   return {
     url,
     delayMs,
     child,
     stats,
+    async outage(mode) {
+      if (mode === 'refuse' && !opts.control) throw new Error('a refuse outage needs startSink({ control: true })');
+      await post(`/outage?mode=${mode}`);
+    },
+    up: () => post('/up'),
+    async ids(vendor) {
+      const text = await (await fetch(`${controlUrl}/ids?vendor=${vendor}`)).text();
+      return text ? text.split('\n') : [];
+    },
     async waitFor(done, timeoutMs, everyMs = 200) {
       const started = performance.now();
       for (;;) {
