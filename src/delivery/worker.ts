@@ -15,7 +15,6 @@ import { checkEvent, decidePlan, type Plan } from '../rules/plan.js';
 import { recordEvent } from './record.js';
 
 export type { ActiveDestination } from './decide.js';
-export { DELIVERY_LOG_SQL, DEAD_LETTER_SQL } from './settle.js';
 
 /** Counters for metrics and tests. */
 export interface DeliveryStats {

@@ -35,7 +35,7 @@ function matches(name: string, patterns: readonly string[]): boolean {
 }
 
 /** Remove personal data from a flat record of scalars (params, user properties). */
-export function scrubRecord(record: Record<string, Scalar>, deny: Set<string>, urlOpts: Parameters<typeof redactUrl>[1], reasons: string[]): void {
+function scrubRecord(record: Record<string, Scalar>, deny: Set<string>, urlOpts: Parameters<typeof redactUrl>[1], reasons: string[]): void {
   for (const [key, value] of Object.entries(record)) {
     if (looksLikeEmail(key)) {
       // The name itself is personal data: the reason must not repeat it.
