@@ -4,6 +4,8 @@
  * The core never imports `node:*`, Bun or Workers APIs; it asks for these instead, so each
  * runtime can hand in its fastest implementation (createHash on Node, crypto.subtle on edge).
  */
+import type { Config } from './config/schema.js';
+import type { Worker } from './delivery/worker.js';
 
 /** SHA-256 and HMAC-SHA-256, hex-encoded. */
 export interface Hasher {
@@ -112,6 +114,11 @@ export interface Runtime {
   env: Record<string, string | undefined>;
   /** PostgreSQL client pools; absent on runtimes without TCP sockets (Workers, Deno deploy). */
   postgres?: PostgresPort;
+  /**
+   * Run delivery apart from the accepting event loop (Node: a worker thread over the same store);
+   * returns the worker the services drive. Absent: the worker runs in this event loop.
+   */
+  separateDelivery?: (config: Config) => Worker;
 }
 
 /** A logger that drops everything (tests, tools). */

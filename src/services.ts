@@ -48,9 +48,20 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/** Which part of an instance these services are. */
+export interface ServicesOptions {
+  /**
+   * `all` (default): accept and deliver. `delivery`: the delivery side only (a Node delivery thread
+   * over the accepting side's store): no retention schedule, no start-up warnings (the accepting
+   * side gives them).
+   */
+  role?: 'all' | 'delivery';
+}
+
 /** Wire the services; the store migration and worker start run in the background (`ready`). */
-export function createServices(config: Config, runtime: Runtime): Services {
-  if (!config.dev_mode && usesDevSalt(config.privacy)) {
+export function createServices(config: Config, runtime: Runtime, options: ServicesOptions = {}): Services {
+  const acceptSide = options.role !== 'delivery';
+  if (acceptSide && !config.dev_mode && usesDevSalt(config.privacy)) {
     // The dev salt is public: anyone can recompute the warehouse pseudonyms from guessed inputs.
     runtime.log.warn('privacy.pseudonymization.salt is the public development salt; set it from an environment secret', { reason: 'privacy.dev_salt' });
   }
@@ -59,7 +70,10 @@ export function createServices(config: Config, runtime: Runtime): Services {
     .map((d) => ({ config: d, kind: registry[d.type] }));
   const records = createRecordCache(4 * config.delivery.claim_batch);
   const triggers = compileTriggers(config.triggers);
-  const worker = createWorker({
+  // With delivery elsewhere (a thread over the same store), that side reads the records it delivers
+  // from the store, fires the journey timers and runs its own trigger outbox.
+  const remote = acceptSide && runtime.separateDelivery ? runtime.separateDelivery(config) : undefined;
+  const worker = remote ?? createWorker({
     db: runtime.db,
     destinations,
     config: config.delivery,
@@ -78,7 +92,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
   const outbox = createOutbox(
     runtime.db,
     (stored) => {
-      for (const r of stored) records.put(r);
+      if (!remote) for (const r of stored) records.put(r);
       worker.wake();
     },
     runtime.defer,
@@ -132,9 +146,9 @@ export function createServices(config: Config, runtime: Runtime): Services {
       // Records say under which configuration they were accepted (secrets never leave the hash).
       pipeline.configVersion = (await runtime.hash.sha256Hex(JSON.stringify(config))).slice(0, 16);
     })
-    .then(purgeNow)
+    .then(() => (acceptSide ? purgeNow() : undefined))
     .then(() => worker.start())
-    .then(schedulePurge);
+    .then(() => (acceptSide ? schedulePurge() : undefined));
   let closing: Promise<void> | undefined;
   return {
     purgeNow,

@@ -6,6 +6,7 @@
 import type { SqlDb, Logger, FetchLike, PostgresPort, SqlStatement } from '../ports.js';
 import type { OutboxItem, SendContext, SendResult } from '../destinations/types.js';
 import type { DeliveryConfig } from './config.js';
+import { isRetryableStatus, parseRetryAfter, postJson } from '../destinations/http.js';
 import { classifySend, createBreaker, type Breaker, type BreakerSnapshot } from './breaker.js';
 import { decide, type ActiveDestination } from './decide.js';
 import { createRecordCache, type RecordCache, type EventRecord, type RecordRow } from './record.js';
@@ -83,6 +84,28 @@ interface DestState {
   timer?: ReturnType<typeof setTimeout>;
   /** A half-open breaker lets one send through as the probe. */
   probing: boolean;
+  /** Until when the vendor asked us to wait (Retry-After on a refused request), real epoch ms. */
+  holdUntil: number;
+  /** The fetch this destination sends through: notes a Retry-After as soon as a request gets one. */
+  fetch: FetchLike;
+}
+
+/**
+ * `fetch` for one destination whose POSTs report a refusal with Retry-After (429/503) to `hold` the
+ * moment the answer arrives, before the send that made the request has finished: the destination's
+ * other requests, queued under its in-flight limit, then wait instead of going out right after it.
+ */
+function holdingFetch(fetch: FetchLike, now: () => number, hold: (ms: number) => void): FetchLike {
+  const wrapped = ((input: string | URL | Request, init?: RequestInit) => fetch(input, init)) as FetchLike;
+  wrapped.post = async (url, body, timeoutMs, headers) => {
+    const res = await postJson(fetch, url, body, timeoutMs, headers);
+    if (res.ok && isRetryableStatus(res.status)) {
+      const after = parseRetryAfter(res.retryAfter, now());
+      if (after !== undefined && after > 0) hold(after);
+    }
+    return res;
+  };
+  return wrapped;
 }
 
 /**
@@ -118,18 +141,31 @@ export function createWorker(deps: WorkerDeps): Worker {
   const defer = deps.defer ?? ((fn: () => void) => void setTimeout(fn, 0));
   const yieldToIo = () => new Promise<void>((done) => defer(done));
   const counts: SettleCounts = { delivered: 0, retried: 0, dead: 0, decided: 0 };
-  const states: DestState[] = deps.destinations.map((dest) => ({
-    dest,
-    breaker: createBreaker(config.breaker),
-    limiter: createLimiter(dest.config.max_in_flight ?? dest.kind.maxInFlight),
-    cursor: 0,
-    claimed: 0,
-    open: new Set(),
-    retrying: new Set(),
-    done: [],
-    pumping: false,
-    probing: false,
-  }));
+  const states: DestState[] = deps.destinations.map((dest) => {
+    const breaker = createBreaker(config.breaker);
+    const state: DestState = {
+      dest,
+      breaker,
+      // A request queued behind a refusal with Retry-After waits that long (unless stopping) instead
+      // of going out right after it.
+      limiter: createLimiter(dest.config.max_in_flight ?? dest.kind.maxInFlight, () => {
+        const ms = stopping ? 0 : state.holdUntil - Date.now();
+        return ms > 0 ? new Promise<void>((done) => setTimeout(done, Math.min(ms, 1000))) : undefined;
+      }),
+      cursor: 0,
+      claimed: 0,
+      open: new Set(),
+      retrying: new Set(),
+      done: [],
+      pumping: false,
+      probing: false,
+      holdUntil: 0,
+      fetch: deps.fetch,
+    };
+    // Held in real time (timers are real even where a test injects the clock).
+    state.fetch = holdingFetch(deps.fetch, deps.now, (ms) => (state.holdUntil = Math.max(state.holdUntil, Date.now() + ms)));
+    return state;
+  });
   const stats: DeliveryStats = {
     get delivered() {
       return counts.delivered;
@@ -150,6 +186,8 @@ export function createWorker(deps: WorkerDeps): Worker {
   const cache = deps.records ?? createRecordCache(4 * config.claim_batch);
   const sends = new Set<Promise<void>>();
   let stopped = true;
+  /** stop() was called: requests waiting for a Retry-After go out now instead of holding up shutdown. */
+  let stopping = false;
   /** The last record accepted before this start (records after it cannot have been settled yet). */
   let restartSeq = 0;
   /** drain() runs even when the background loop is stopped (Workers: no timers outlive a request). */
@@ -300,7 +338,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     if (dest.kind.local) {
       result = { delivered: outgoing.map((o) => o.id), retry: [], failed: [] };
     } else {
-      const ctx: SendContext = { fetch: deps.fetch, now: deps.now, log, db, postgres: deps.postgres, limit: state.limiter.run };
+      const ctx: SendContext = { fetch: state.fetch, now: deps.now, log, db, postgres: deps.postgres, limit: state.limiter.run };
       try {
         result = await dest.kind.send(outgoing, dest.config, ctx);
       } catch (err) {
@@ -478,6 +516,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     },
     async stop() {
       stopped = true;
+      stopping = true;
       if (pollTimer) clearTimeout(pollTimer);
       for (const state of states) {
         if (state.timer) clearTimeout(state.timer);

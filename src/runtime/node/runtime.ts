@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type { FetchLike, Logger, PostgresPort, Runtime } from '../../ports.js';
 import { openSqlite } from './db.js';
 import { createPostgresPort } from './postgres.js';
+import { startDeliveryThread } from './delivery-thread.js';
+import type { Config } from '../../config/schema.js';
 
 /** One JSON line per log record on stderr; level threshold from TAGRELAY_LOG_LEVEL. */
 export function jsonLogger(level: string = process.env.TAGRELAY_LOG_LEVEL ?? 'info'): Logger {
@@ -58,12 +60,15 @@ export function nodeRuntime(opts: {
   now?: () => number;
   fetch?: FetchLike;
   postgres?: PostgresPort;
+  /** Deliver on a worker thread over the same store file (the server does; in-process apps do not). */
+  deliveryThread?: boolean;
 }): Runtime {
   const log = opts.log ?? jsonLogger();
+  const file = opts.file ?? join(opts.dataDir, 'tagrelay.db');
   return {
     name: 'node',
     hash: nodeCryptoHasher,
-    db: openSqlite(opts.file ?? join(opts.dataDir, 'tagrelay.db')),
+    db: openSqlite(file),
     fetch: opts.fetch ?? pooledFetch(),
     now: opts.now ?? Date.now,
     log,
@@ -79,5 +84,6 @@ export function nodeRuntime(opts: {
     },
     env: process.env,
     postgres: opts.postgres ?? createPostgresPort({ log }),
+    ...(opts.deliveryThread ? { separateDelivery: (config: Config) => startDeliveryThread({ config, file, log }) } : {}),
   };
 }
