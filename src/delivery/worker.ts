@@ -90,6 +90,9 @@ interface DestState {
   fetch: FetchLike;
 }
 
+/** Most outcomes recorded in one settle transaction. */
+const SETTLE_MAX_ITEMS = 200;
+
 /**
  * `fetch` for one destination whose POSTs report a refusal with Retry-After (429/503) to `hold` the
  * moment the answer arrives, before the send that made the request has finished: the destination's
@@ -219,10 +222,14 @@ export function createWorker(deps: WorkerDeps): Worker {
     const statements: SqlStatement[] = [];
     const taken: { state: DestState; done: DestState['done'] }[] = [];
     const local = new Map<DestState, number>();
+    // Bounded transactions: the accepting side (another thread on Node) waits for the write lock
+    // while one commits, so a large settle would stall its requests; the rest goes in the next one.
+    let budget = SETTLE_MAX_ITEMS;
     for (const state of states) {
-      if (state.done.length === 0) continue;
-      const done = state.done;
-      state.done = [];
+      if (state.done.length === 0 || budget === 0) continue;
+      const done = state.done.length <= budget ? state.done : state.done.slice(0, budget);
+      state.done = done === state.done ? [] : state.done.slice(budget);
+      budget -= done.length;
       taken.push({ state, done });
       const batch = settleStatements(state.dest.config.id, done, { now, config, random: deps.random, resumeAt: state.breaker.state === 'open' ? state.breaker.openUntil : undefined, configVersion: deps.configVersion?.() }, counts);
       // The embedded warehouse: its rows commit with the outcome (exactly once).
@@ -241,6 +248,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     try {
       await db.batch(statements);
       for (const [state, cursor] of local) state.cursor = cursor;
+      if (states.some((st) => st.done.length > 0)) scheduleSettle();
       if (fault) log.info('delivery resumed: outcomes are recorded again', {});
       fault = undefined;
       faultDelay = 0;
@@ -525,7 +533,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       await Promise.all(states.map((s) => (s.pumping ? s.running : undefined)));
       await Promise.all([...sends]);
       await settling;
-      if (states.some((s) => s.done.length > 0) && !fault) await settleNow();
+      while (states.some((s) => s.done.length > 0) && !fault) await settleNow();
       await sweep();
     },
   };

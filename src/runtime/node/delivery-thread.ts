@@ -38,13 +38,19 @@ const STATE_MS = 250;
 
 const emptyStats = (): DeliveryStats => ({ delivered: 0, retried: 0, dead: 0, decided: 0, breakers: {} });
 
+/** The accepting side's handle on the thread. */
+export interface DeliveryThread extends Worker {
+  /** End the thread as a crash would (tests): it is started again after a pause. */
+  crash(): Promise<void>;
+}
+
 /**
  * The accepting side: a {@link Worker} whose work runs on a thread over `file`.
  *
  * @example
  * const worker = startDeliveryThread({ config, file: 'data/tagrelay.db', log })
  */
-export function startDeliveryThread(opts: { config: Config; file: string; log: Logger }): Worker {
+export function startDeliveryThread(opts: { config: Config; file: string; log: Logger }): DeliveryThread {
   const { log } = opts;
   let thread: NodeWorker | undefined;
   let fault: string | undefined;
@@ -134,6 +140,9 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
       const exited = new Promise<void>((done) => t.once('exit', () => done()));
       await call('stop').catch(() => undefined);
       await exited;
+    },
+    async crash() {
+      await thread?.terminate();
     },
     get fault() {
       return fault;
