@@ -13,7 +13,7 @@ import { compileConversions } from './rules/conversions.js';
 import { compileTriggers } from './rules/triggers.js';
 import { createTriggerFirer } from './rules/triggers-fire.js';
 import { planCountStatements } from './rules/plan-store.js';
-import { createWorker, type ActiveDestination, type Worker } from './delivery/worker.js';
+import { createWorker, openCursors, type ActiveDestination, type Worker } from './delivery/worker.js';
 import { createDeduper, type Deduper } from './rules/dedupe.js';
 import type { PipelineDeps } from './pipeline.js';
 import { destinations as registry } from './destinations/index.js';
@@ -147,6 +147,9 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
       pipeline.configVersion = (await runtime.hash.sha256Hex(JSON.stringify(config))).slice(0, 16);
     })
     .then(() => (acceptSide ? purgeNow() : undefined))
+    // Delivery elsewhere starts without holding up the first 202: the cursors it will read from are
+    // opened here first.
+    .then(() => (remote ? openCursors(runtime.db, destinations.map((d) => d.config.id)) : undefined))
     .then(() => worker.start())
     .then(() => (acceptSide ? schedulePurge() : undefined));
   let closing: Promise<void> | undefined;

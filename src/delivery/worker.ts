@@ -90,6 +90,21 @@ interface DestState {
   fetch: FetchLike;
 }
 
+/**
+ * The delivery cursor of each destination, created where missing: a destination added to an existing
+ * store starts with the records accepted from now on. Runs before the first accept (a delivery
+ * thread may start after it), so no record falls before a new cursor unseen. `max`: the last record.
+ */
+export async function openCursors(db: SqlDb, ids: readonly string[]): Promise<{ cursors: Map<string, number>; max: number }> {
+  const saved = await db.all<{ destination_id: string; seq: number }>('SELECT destination_id, seq FROM delivery_cursor');
+  const max = (await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM records'))?.seq ?? 0;
+  const cursors = new Map(saved.map((r) => [r.destination_id, r.seq]));
+  const fresh = ids.filter((id) => !cursors.has(id));
+  if (fresh.length > 0) await db.batch(fresh.map((id) => ({ sql: SAVE_CURSOR, params: [id, max] })));
+  for (const id of fresh) cursors.set(id, max);
+  return { cursors, max };
+}
+
 /** Most outcomes recorded in one settle transaction. */
 const SETTLE_MAX_ITEMS = 200;
 
@@ -507,18 +522,12 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
     },
     async start() {
-      const saved = await db.all<{ destination_id: string; seq: number }>('SELECT destination_id, seq FROM delivery_cursor');
-      const max = (await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM records'))?.seq ?? 0;
+      const { cursors, max } = await openCursors(db, states.map((s) => s.dest.config.id));
       restartSeq = max;
-      const fresh: SqlStatement[] = [];
       for (const state of states) {
-        const row = saved.find((r) => r.destination_id === state.dest.config.id);
-        // A destination added to an existing store starts with the records accepted from now on.
-        state.cursor = row ? row.seq : max;
+        state.cursor = cursors.get(state.dest.config.id) ?? max;
         state.claimed = state.cursor;
-        if (!row) fresh.push({ sql: SAVE_CURSOR, params: [state.dest.config.id, max] });
       }
-      if (fresh.length > 0) await db.batch(fresh);
       stopped = false;
       poll();
     },

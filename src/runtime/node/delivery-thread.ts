@@ -121,14 +121,17 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
 
   return {
     start() {
+      // The first 202 does not wait for the thread's start-up (its module loading): wake-ups posted
+      // meanwhile queue on the port, and drain/stop wait for it.
       started ??= spawn();
-      return started;
+      started.catch(() => undefined);
+      return Promise.resolve();
     },
     wake() {
       thread?.postMessage({ op: 'wake' } satisfies ToThread);
     },
     async drain() {
-      await started;
+      await started?.catch(() => undefined);
       await call('drain');
     },
     async stop() {
