@@ -91,6 +91,14 @@ export interface PostgresPort {
   end(): Promise<void>;
 }
 
+/** Process figures for /metrics, from the runtime (Node: perf_hooks and process.memoryUsage). */
+export interface RuntimeStats {
+  /** Event-loop delay over the last scrape interval, seconds. */
+  event_loop_delay?: { p50: number; p99: number; max: number; mean: number };
+  /** Memory in bytes: rss, heap_used, heap_total, external. */
+  memory?: Record<string, number>;
+}
+
 /** What a runtime hands to `createApp`. */
 export interface Runtime {
   name: 'node' | 'bun' | 'workers' | 'deno' | 'test';
@@ -112,6 +120,8 @@ export interface Runtime {
   env: Record<string, string | undefined>;
   /** PostgreSQL client pools; absent on runtimes without TCP sockets (Workers, Deno deploy). */
   postgres?: PostgresPort;
+  /** Process figures for /metrics; absent where the runtime has none (Workers). */
+  stats?(): RuntimeStats;
 }
 
 /** A logger that drops everything (tests, tools). */

@@ -21,6 +21,11 @@ import { purge } from './privacy/retention.js';
 import { createDeviceParser, type DeviceParser } from './enrich/device.js';
 import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js';
 import { usesDevSalt } from './privacy/config.js';
+import { createTagrelayMetrics, type TagrelayMetrics } from './metrics/tagrelay.js';
+import { registerCollectors } from './metrics/collect.js';
+import { createDebug } from './debug/setup.js';
+import type { DebugHub } from './debug/hub.js';
+import { combineObservers } from './delivery/observer.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -42,6 +47,10 @@ export interface Services {
   fault(): Promise<string | undefined>;
   /** Counters for /metrics and tests. */
   counters: { accepted: number; rejected: number; duplicates: number; bots: number };
+  /** Prometheus metrics (GET /metrics). */
+  metrics: TagrelayMetrics;
+  /** Live debug sessions (the debug stream). */
+  debug: DebugHub;
   /** Run the retention purge now; logs counts, never values. */
   purgeNow(): Promise<void>;
   /** Stop the worker, commit pending writes, close the store. */
@@ -59,6 +68,8 @@ export function createServices(config: Config, runtime: Runtime): Services {
     .map((d) => ({ config: d, kind: registry[d.type] }));
   const records = createRecordCache(4 * config.delivery.claim_batch);
   const triggers = compileTriggers(config.triggers);
+  const metrics = createTagrelayMetrics(destinations.map((d) => d.config.id));
+  const debug = createDebug(config, runtime, destinations);
   const worker = createWorker({
     db: runtime.db,
     destinations,
@@ -74,6 +85,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     plan: () => pipeline.plan,
     // Journey timers fire from the delivery loop's poll and drain (Workers: the cron drain).
     due: triggers.length > 0 ? () => firer.fire() : undefined,
+    observer: combineObservers([metrics.delivery, debug.observer]),
   });
   const outbox = createOutbox(
     runtime.db,
@@ -95,6 +107,16 @@ export function createServices(config: Config, runtime: Runtime): Services {
   });
   const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });
   const device = createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints });
+  registerCollectors(metrics.registry, {
+    db: runtime.db,
+    ready: () => ready,
+    destinationIds: destinations.map((d) => d.config.id),
+    now: runtime.now,
+    breakers: () => worker.stats.breakers,
+    device: () => device.stats(),
+    debugSessions: () => debug.hub.size,
+    runtime: runtime.stats,
+  });
   const pipeline: PipelineDeps = {
     config,
     deduper,
@@ -156,6 +178,8 @@ export function createServices(config: Config, runtime: Runtime): Services {
       return worker.fault === undefined ? undefined : `delivery: ${worker.fault.slice(0, 200)}`;
     },
     counters: { accepted: 0, rejected: 0, duplicates: 0, bots: 0 },
+    metrics,
+    debug: debug.hub,
     device,
     receipts: createReceiptKeyring(config, runtime),
     close() {
