@@ -21,7 +21,7 @@ const PERSON = {
   client_id: '1122334455.1700000099',
 };
 const FORBIDDEN = [PERSON.email, PERSON.phone, '4155552671', '+14155552671', PERSON.first_name, 'Quixote', PERSON.user_id, PERSON.client_id];
-const SECRETS = ['ga4-secret-value', 'test-access-token'];
+const SECRETS = ['ga4-secret-value', 'test-access-token'] as const;
 const GRANTED = { analytics_storage: 'granted', ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted' };
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
