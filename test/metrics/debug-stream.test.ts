@@ -212,6 +212,17 @@ describe('live debug stream', () => {
     expect(listed.sessions.find((s) => s.id === info.id)).toMatchObject({ listeners: 2, events: 1 });
     expect(listed.sessions.every((s) => s.token === undefined)).toBe(true);
 
+    // A viewer that goes away is unsubscribed (no listener left behind).
+    resumed.close();
+    const deadline = Date.now() + 5000;
+    let listeners = -1;
+    while (Date.now() < deadline) {
+      listeners = ((await (await admin('GET', `/sessions/${info.id}`)).json()) as DebugSessionInfo).listeners;
+      if (listeners === 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(listeners).toBe(1);
+
     expect((await admin('DELETE', `/sessions/${info.id}`)).status).toBe(204);
     expect(await late.waitFor((m) => m.stage === 'end')).toMatchObject({ reason: 'debug.session_closed' });
     await late.ended;
