@@ -2,7 +2,7 @@
  * @module Masking for the debug stream: no clear personal data (emails, phones, names, clear ids, IPs)
  * and no secrets (keys, tokens) leave in a debug message. Hashes are shortened to a prefix.
  */
-import { looksLikeEmail, looksLikePhone, redactEmails, redactUrl } from '../privacy/url.js';
+import { CLICK_ID_PARAMS, looksLikeEmail, looksLikePhone, redactEmails, redactUrl } from '../privacy/url.js';
 
 /** What replaces a masked value. */
 export const MASK = '****';
@@ -19,6 +19,9 @@ const MAX_STRING = 2000;
 const MAX_ITEMS = 200;
 const MAX_DEPTH = 10;
 
+/** URL parameters masked besides the personal ones privacy/url.ts knows: credentials, ids, click ids. */
+const URL_PARAMS = ['api_secret', 'access_token', 'key', 'sig', 'uid', 'cid', 'client_id', 'user_id', 'ip', 'uip', 'fbp', 'fbc', ...CLICK_ID_PARAMS];
+
 /** A hash shortened for display: still recognisable, not a full pseudonym. */
 function shortHash(value: string): string {
   return `${value.slice(0, 12)}…`;
@@ -30,7 +33,7 @@ export function maskString(value: string): string {
   if (HASH.test(s)) return shortHash(s);
   if (looksLikePhone(s)) return MASK;
   if (/^https?:\/\//i.test(s)) {
-    const redacted = redactUrl(s, { mode: 'mask', params: ['api_secret', 'access_token', 'key', 'sig', 'uid', 'cid', 'client_id', 'user_id', 'ip', 'uip', 'fbp', 'fbc'] });
+    const redacted = redactUrl(s, { mode: 'mask', params: URL_PARAMS });
     s = redacted.url ?? MASK;
   }
   if (looksLikeEmail(s)) s = redactEmails(s);
@@ -54,7 +57,7 @@ function maskPersonal(value: unknown, depth: number): unknown {
  *
  * @example
  * maskDeep({ user: { email: 'a@b.co' }, api_secret: 'xyz', page: { url: 'https://s.example/?email=a%40b.co' } })
- * // { user: { email: '****' }, api_secret: '****', page: { url: 'https://s.example/?email=%5Bredacted%5D' } }
+ * // { user: { email: '****' }, api_secret: '****', page: { url: 'https://s.example/?email=[redacted]' } }
  */
 export function maskDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskString(value);
