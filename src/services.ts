@@ -21,6 +21,11 @@ import { purge } from './privacy/retention.js';
 import { createDeviceParser, type DeviceParser } from './enrich/device.js';
 import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js';
 import { usesDevSalt } from './privacy/config.js';
+import { createTagrelayMetrics, type TagrelayMetrics } from './metrics/tagrelay.js';
+import { registerCollectors } from './metrics/collect.js';
+import { createDebug } from './debug/setup.js';
+import type { DebugHub } from './debug/hub.js';
+import { combineObservers } from './delivery/observer.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -42,6 +47,10 @@ export interface Services {
   fault(): Promise<string | undefined>;
   /** Counters for /metrics and tests. */
   counters: { accepted: number; rejected: number; duplicates: number; bots: number };
+  /** Prometheus metrics (GET /metrics). */
+  metrics: TagrelayMetrics;
+  /** Live debug sessions (the debug stream). */
+  debug: DebugHub;
   /** Run the retention purge now; logs counts, never values. */
   purgeNow(): Promise<void>;
   /** Stop the worker, commit pending writes, close the store. */
@@ -70,9 +79,11 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     .map((d) => ({ config: d, kind: registry[d.type] }));
   const records = createRecordCache(4 * config.delivery.claim_batch);
   const triggers = compileTriggers(config.triggers);
+  const metrics = createTagrelayMetrics(destinations.map((d) => d.config.id));
+  const debug = createDebug(config, runtime, destinations);
   // With delivery elsewhere (a thread over the same store), that side reads the records it delivers
   // from the store, fires the journey timers and runs its own trigger outbox.
-  const remote = acceptSide && runtime.separateDelivery ? runtime.separateDelivery(config) : undefined;
+  const remote = acceptSide && runtime.separateDelivery ? runtime.separateDelivery(config, { metrics, debug: debug.hub }) : undefined;
   const worker = remote ?? createWorker({
     db: runtime.db,
     destinations,
@@ -88,6 +99,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     plan: () => pipeline.plan,
     // Journey timers fire from the delivery loop's poll and drain (Workers: the cron drain).
     due: triggers.length > 0 ? () => firer.fire() : undefined,
+    observer: combineObservers([metrics.delivery, debug.observer]),
   });
   const outbox = createOutbox(
     runtime.db,
@@ -109,6 +121,16 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
   });
   const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });
   const device = createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints });
+  registerCollectors(metrics.registry, {
+    db: runtime.db,
+    ready: () => ready,
+    destinationIds: destinations.map((d) => d.config.id),
+    now: runtime.now,
+    breakers: () => worker.stats.breakers,
+    device: () => device.stats(),
+    debugSessions: () => debug.hub.size,
+    runtime: runtime.stats,
+  });
   const pipeline: PipelineDeps = {
     config,
     deduper,
@@ -173,6 +195,8 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
       return worker.fault === undefined ? undefined : `delivery: ${worker.fault.slice(0, 200)}`;
     },
     counters: { accepted: 0, rejected: 0, duplicates: 0, bots: 0 },
+    metrics,
+    debug: debug.hub,
     device,
     receipts: createReceiptKeyring(config, runtime),
     close() {
