@@ -11,7 +11,7 @@ import { baseDestinationSchema, defineDestination } from './types.js';
 import type { OutboxItem, SendContext, SendResult } from './types.js';
 import { mapTikTok, type TikTokEvent } from './tiktok-map.js';
 import { isRetryableStatus, parseRetryAfter, postJson, redact, settleItems, truncateText, type SendOutcome } from './http.js';
-import { META_HASHING } from '../privacy/hashing.js';
+import { defineHashingRule } from '../privacy/hashing.js';
 import type { ReasonTable } from '../reasons/types.js';
 import { HTTP_STATUS, httpWords } from '../reasons/words.js';
 
@@ -32,6 +32,17 @@ export const tiktokConfigSchema = baseDestinationSchema.extend({
   timeout_ms: z.number().int().min(100).default(10_000),
 });
 export type TikTokConfig = z.infer<typeof tiktokConfigSchema>;
+
+/**
+ * TikTok's normalization: the email trimmed and lower-cased (Meta's rule, so the hash is shared), the
+ * phone in E.164 WITH its `+` (Google's rule: `+16505551212`), the external id trimmed; each SHA-256.
+ * Names and address parts are not TikTok matching keys and are withheld.
+ * https://business-api.tiktok.com/portal/docs?id=1771101276978178 (user parameters)
+ */
+export const TIKTOK_HASHING = defineHashingRule({
+  id: 'tiktok',
+  fields: { em: { normalize: 'meta' }, ph: { normalize: 'google' }, external_id: { normalize: 'meta' } },
+});
 
 /** Most events TikTok accepts in one request. */
 export const TIKTOK_MAX_EVENTS = 1000;
@@ -158,8 +169,6 @@ async function sendTikTok(batch: OutboxItem<TikTokEvent>[], config: TikTokConfig
 const TIKTOK_REASONS: ReasonTable = {
   'tiktok.custom_event_disabled': () =>
     'The event has no TikTok standard-event mapping and custom events are switched off for this destination (custom_events: false); it was not sent to TikTok.',
-  'tiktok.phone_not_sent': () =>
-    "The phone number was not sent to TikTok: TikTok matches a SHA-256 of the number in E.164 with its '+', and the hash kept for this event follows Meta's rule (digits without '+'), which would never match.",
   'tiktok.unreadable_response': () =>
     'TikTok answered without a readable result, so it is unknown whether the events arrived; the delivery is retried (TikTok deduplicates on event_id).',
   'tiktok.split_budget_exhausted': () =>
@@ -179,8 +188,8 @@ function tiktokCodeWords(code: string): string {
 }
 
 /**
- * The TikTok Events API destination. Minimization flavour: `meta` (email hashed by the same rule
- * TikTok uses; the phone is withheld, see tiktok-map.ts); IP and User-Agent in clear, as TikTok asks.
+ * The TikTok Events API destination. Hashing rule `tiktok` (email as Meta's rule, phone in E.164 with
+ * `+`); IP, User-Agent and the pixel's `_ttp` cookie in clear, as TikTok asks (full consent only).
  *
  * @example
  * { id: 'tiktok', type: 'tiktok', pixel_code: 'C4ABCDEFGH1234567890', access_token: '${TIKTOK_ACCESS_TOKEN}' }
@@ -190,7 +199,7 @@ export const tiktok = defineDestination({
   configSchema: tiktokConfigSchema,
   requires: ['ad_storage', 'ad_user_data'],
   whenDenied: 'drop',
-  privacy: { hashing: META_HASHING, ip: 'keep' },
+  privacy: { hashing: TIKTOK_HASHING, ip: 'keep', vendorIds: ['ttp'] },
   batch: { maxEvents: TIKTOK_MAX_EVENTS, maxWaitMs: 2000 },
   maxInFlight: 8,
   map: mapTikTok,
@@ -204,7 +213,7 @@ export const tiktok = defineDestination({
       'tiktok.code_': { part: /^\d{5}$/, describe: (code) => tiktokCodeWords(code) },
     },
   },
-  identityKeys: ['email', 'phone', 'external_id'],
+  identityKeys: ['email', 'phone', 'external_id', 'ttp'],
   docs: { vendor: 'https://business-api.tiktok.com/portal/docs?id=1771101276978178', page: 'docs/destinations/tiktok.md' },
   example: { id: 'tiktok', type: 'tiktok', pixel_code: 'C4ABCDEFGH1234567890', access_token: 'example-access-token' },
 });
