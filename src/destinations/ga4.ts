@@ -199,7 +199,8 @@ const GA4_REASONS: ReasonTable = {
     `${named('The value of the parameter', p)} is longer than GA4 accepts (100 characters; page_location 1000, page_referrer 420, page_title 300); it was cut${LIMIT}.`,
   'ga4.too_many_params': (p) => `The event has more than GA4's 25 parameters, so ${named('the parameter', p)} was left out${LIMIT}.`,
   'ga4.item_missing_id': () => `An e-commerce item had neither item_id nor item_name, which GA4 ignores; it was left out${LIMIT}.`,
-  'ga4.too_many_items': () => `The event has more than GA4's 200 items; only the first 200 were sent${LIMIT}.`,
+  'ga4.too_many_items': () =>
+    "The event has more than GA4's 200 items; only the first 200 were sent. GA4 itself keeps such an event and drops the extra items, so the event is always sent (also with limit_behavior: drop).",
   'ga4.user_property_name_reserved': (p) => `${named('The user property', p)} is a name GA4 reserves; it was left out${LIMIT}.`,
   'ga4.user_property_name_reserved_prefix': (p) =>
     `${named('The user property', p)} starts with a prefix GA4 reserves (google_, ga_, firebase_, gtag.); it was left out${LIMIT}.`,

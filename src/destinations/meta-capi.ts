@@ -25,6 +25,12 @@ export const metaCapiConfigSchema = baseDestinationSchema.extend({
   action_source: z
     .enum(['website', 'app', 'email', 'phone_call', 'chat', 'physical_store', 'system_generated', 'business_messaging', 'other'])
     .default('website'),
+  /**
+   * The action source for events the site's back end records without a page (a purchase confirmed
+   * by the payment provider): Meta refuses a `website` event without event_source_url and
+   * client_user_agent. Unset: such events are not sent (`meta.website_event_incomplete`).
+   */
+  server_action_source: z.enum(['app', 'email', 'phone_call', 'chat', 'physical_store', 'system_generated', 'business_messaging', 'other']).optional(),
   /** Canonical event name → Meta event name; wins over the built-in standard-event table. */
   event_name_map: z.record(z.string(), z.string().min(1).max(50)).default({}),
   /** Forward events without a standard mapping as custom events under their own name. */
@@ -151,6 +157,8 @@ const META_REASONS: ReasonTable = {
     'Meta requires value and currency on Purchase events and rejects the whole request without them; the event was not sent.',
   'meta.no_customer_information': () =>
     'Meta requires customer information (hashed contact data, IP and User-Agent, or _fbp/_fbc) for website events, and consent allowed none for this event; it was not sent.',
+  'meta.website_event_incomplete': () =>
+    "Meta requires the page URL (event_source_url) and the browser's User-Agent (client_user_agent) on every website event and rejects the whole request without them; this event lacked one, so it was not sent. An event the site's back end records without a page is sent when server_action_source names its real source (for example system_generated).",
   'meta.split_budget_exhausted': () =>
     'Meta rejected a batch with an invalid-parameter error and the search for the bad event ran out of extra requests; the events will be retried.',
 };
