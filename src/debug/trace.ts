@@ -35,10 +35,7 @@ function inputOf(event: Event): Record<string, unknown> {
 
 function identityOf(record: EventRecord): Omit<Extract<DebugDraft, { stage: 'identity' }>, 'stage' | 'event_id' | 'name'> {
   const hashed: Record<string, string[]> = {};
-  for (const flavor of ['meta', 'google', 'warehouse'] as const) {
-    const h = record.identity[flavor];
-    if (h) hashed[flavor] = Object.keys(h);
-  }
+  for (const [rule, h] of Object.entries(record.identity.hashed)) hashed[rule] = Object.keys(h);
   return {
     client: maskDeep(record.client) as Record<string, unknown>,
     hashed,
