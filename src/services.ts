@@ -21,6 +21,7 @@ import { purge } from './privacy/retention.js';
 import { createDeviceParser, type DeviceParser } from './enrich/device.js';
 import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js';
 import { usesDevSalt } from './privacy/config.js';
+import { purgeWarehouses, type WarehouseContext, type WarehousePurgeCount } from './destinations/warehouse.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -44,6 +45,10 @@ export interface Services {
   counters: { accepted: number; rejected: number; duplicates: number; bots: number };
   /** Run the retention purge now; logs counts, never values. */
   purgeNow(): Promise<void>;
+  /** Apply the retention rules to the external warehouses (PostgreSQL, ClickHouse, BigQuery); counts per rule. */
+  purgeWarehouses(): Promise<WarehousePurgeCount[]>;
+  /** What warehouse retention and erasure use for I/O. */
+  warehouseContext: WarehouseContext;
   /** Stop the worker, commit pending writes, close the store. */
   close(): Promise<void>;
 }
@@ -112,10 +117,23 @@ export function createServices(config: Config, runtime: Runtime): Services {
   };
   let purgeTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
-  async function purgeNow(): Promise<void> {
+  async function purgeLocal(): Promise<void> {
     const counts = await purge(runtime.db, config.retention, runtime.now(), { minRecordAge: config.dedupe.window });
     const total = counts.reduce((n, c) => n + c.rows, 0);
     if (total > 0) runtime.log.info('retention purge', Object.fromEntries(counts.filter((c) => c.rows > 0).map((c) => [c.rule, c.rows])));
+  }
+  const warehouseContext: WarehouseContext = { fetch: runtime.fetch, now: runtime.now, log: runtime.log, postgres: runtime.postgres };
+  async function purgeExternal(): Promise<WarehousePurgeCount[]> {
+    const counts = await purgeWarehouses(destinations, config.retention.rules, warehouseContext);
+    for (const c of counts) {
+      if (c.action === 'failed') runtime.log.warn('warehouse retention purge failed', { destination: c.destination, rule: c.rule, error: c.reason });
+      else if ((c.rows ?? 0) > 0) runtime.log.info('warehouse retention purge', { destination: c.destination, rule: c.rule, action: c.action, rows: c.rows });
+    }
+    return counts;
+  }
+  async function purgeNow(): Promise<void> {
+    await purgeLocal();
+    await purgeExternal();
   }
   function schedulePurge(): void {
     if (closed) return;
@@ -132,12 +150,16 @@ export function createServices(config: Config, runtime: Runtime): Services {
       // Records say under which configuration they were accepted (secrets never leave the hash).
       pipeline.configVersion = (await runtime.hash.sha256Hex(JSON.stringify(config))).slice(0, 16);
     })
-    .then(purgeNow)
+    .then(purgeLocal)
+    // External warehouses are purged in the background: a warehouse that is down must not delay the start.
+    .then(() => runtime.waitUntil(purgeExternal().catch(() => undefined)))
     .then(() => worker.start())
     .then(schedulePurge);
   let closing: Promise<void> | undefined;
   return {
     purgeNow,
+    purgeWarehouses: purgeExternal,
+    warehouseContext,
     config,
     runtime,
     outbox,

@@ -8,10 +8,11 @@ import { metaCapi, metaCapiConfigSchema } from './meta-capi.js';
 import { postgres, postgresConfigSchema } from './postgres.js';
 import { webhook, webhookConfigSchema } from './webhook.js';
 import { tiktok, tiktokConfigSchema } from './tiktok.js';
+import { clickhouse, clickhouseConfigSchema } from './clickhouse.js';
 import type { Destination } from './types.js';
 
 /** Every destination kind tagrelay ships. */
-export type DestinationKind = 'sqlite' | 'ga4' | 'meta_capi' | 'postgres' | 'webhook' | 'tiktok';
+export type DestinationKind = 'sqlite' | 'ga4' | 'meta_capi' | 'postgres' | 'webhook' | 'tiktok' | 'clickhouse';
 
 /** Kind → implementation. */
 export const destinations: Record<DestinationKind, Destination<any, any>> = {
@@ -21,6 +22,7 @@ export const destinations: Record<DestinationKind, Destination<any, any>> = {
   postgres,
   webhook,
   tiktok,
+  clickhouse,
 };
 
 /** One destination entry in config, discriminated by `type`. */
@@ -31,5 +33,6 @@ export const destinationConfigSchema = z.discriminatedUnion('type', [
   postgresConfigSchema,
   webhookConfigSchema,
   tiktokConfigSchema,
+  clickhouseConfigSchema,
 ]);
 export type DestinationConfig = z.infer<typeof destinationConfigSchema>;

@@ -7,6 +7,7 @@ import type { Purpose } from '../consent/purposes.js';
 import type { FetchLike, Logger, PostgresPort, SqlDb, SqlStatement } from '../ports.js';
 import { destinationPrivacySchema } from '../privacy/config.js';
 import { PURPOSES } from '../consent/purposes.js';
+import type { WarehouseStore } from './warehouse.js';
 
 /**
  * What happens to one event at one destination — the one vocabulary for a route decision, used by
@@ -120,6 +121,8 @@ export interface Destination<C extends BaseDestinationConfig = BaseDestinationCo
   local?(payload: P, config: C): SqlStatement[];
   /** I/O: deliver a batch; classify each item. */
   send(batch: OutboxItem<P>[], config: C, ctx: SendContext): Promise<SendResult>;
+  /** Warehouses outside the embedded store: retention and data-subject erasure in their own table. */
+  warehouse?: WarehouseStore<C>;
 }
 
 /** Identity helper that keeps the config type tied to the schema. */
