@@ -9,10 +9,11 @@ import { postgres, postgresConfigSchema } from './postgres.js';
 import { webhook, webhookConfigSchema } from './webhook.js';
 import { tiktok, tiktokConfigSchema } from './tiktok.js';
 import { clickhouse, clickhouseConfigSchema } from './clickhouse.js';
+import { bigquery, bigqueryConfigSchema } from './bigquery.js';
 import type { Destination } from './types.js';
 
 /** Every destination kind tagrelay ships. */
-export type DestinationKind = 'sqlite' | 'ga4' | 'meta_capi' | 'postgres' | 'webhook' | 'tiktok' | 'clickhouse';
+export type DestinationKind = 'sqlite' | 'ga4' | 'meta_capi' | 'postgres' | 'webhook' | 'tiktok' | 'clickhouse' | 'bigquery';
 
 /** Kind → implementation. */
 export const destinations: Record<DestinationKind, Destination<any, any>> = {
@@ -23,6 +24,7 @@ export const destinations: Record<DestinationKind, Destination<any, any>> = {
   webhook,
   tiktok,
   clickhouse,
+  bigquery,
 };
 
 /** One destination entry in config, discriminated by `type`. */
@@ -34,5 +36,6 @@ export const destinationConfigSchema = z.discriminatedUnion('type', [
   webhookConfigSchema,
   tiktokConfigSchema,
   clickhouseConfigSchema,
+  bigqueryConfigSchema,
 ]);
 export type DestinationConfig = z.infer<typeof destinationConfigSchema>;
