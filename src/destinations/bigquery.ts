@@ -117,7 +117,8 @@ async function googleCall(
       return { ok: true, status: res.status, text: redact(text, [token.token]), retryAfter: res.headers.get('retry-after') };
     } catch (err) {
       const n = err instanceof Error ? err.name : '';
-      return { ok: false, error: n === 'TimeoutError' || n === 'AbortError' ? `bigquery.timeout after ${config.timeout_ms}ms` : `bigquery.network error: ${failureText(err)}` };
+      const error = n === 'TimeoutError' || n === 'AbortError' ? `bigquery.timeout after ${config.timeout_ms}ms` : `bigquery.network error: ${failureText(err)}`;
+      return { ok: false, error };
     }
   }
   return { ok: false, error: 'bigquery.unreachable' };
@@ -193,7 +194,7 @@ async function sendBigQuery(batch: OutboxItem<BigQueryRow>[], config: BigQueryCo
           result.failed.push({ id: item.id, error: clean(truncateText(`bigquery.row_invalid: ${invalid.location ? `${invalid.location}: ` : ''}${invalid.message ?? ''}`)) });
         } else {
           // `stopped`: not inserted because another row failed; other reasons are BigQuery's own trouble.
-          result.retry.push({ id: item.id, error: `bigquery.row_${errs[0]?.reason ?? 'error'}: ${truncateText(errs[0]?.message ?? '')}` });
+          result.retry.push({ id: item.id, error: `bigquery.row_not_inserted: ${errs[0]?.reason ?? 'error'} ${truncateText(errs[0]?.message ?? '')}`.trim() });
         }
       });
       return;

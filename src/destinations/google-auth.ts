@@ -110,9 +110,13 @@ async function exchange(key: ServiceAccountKey, scope: string, fetch: FetchLike,
     return { ok: true, token: parsed.access_token };
   } catch (err) {
     const name = err instanceof Error ? err.name : '';
-    if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, retry: true, error: `bigquery.timeout after ${timeoutMs}ms` };
-    if (err instanceof SyntaxError) return { ok: false, retry: true, error: 'bigquery.token_unreadable: not JSON' };
-    return { ok: false, retry: true, error: `bigquery.network error: ${err instanceof Error ? err.message : String(err)}` };
+    const error =
+      name === 'TimeoutError' || name === 'AbortError'
+        ? `bigquery.timeout after ${timeoutMs}ms`
+        : err instanceof SyntaxError
+          ? 'bigquery.token_unreadable: not JSON'
+          : `bigquery.network error: ${err instanceof Error ? err.message : String(err)}`;
+    return { ok: false, retry: true, error };
   }
 }
 

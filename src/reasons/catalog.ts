@@ -3,7 +3,7 @@
  */
 import { safeToken } from '../consent/signals/types.js';
 import { CONSENT_REASONS } from './consent.js';
-import { GA4_REASONS, CODE_PREFIXES, META_REASONS, POSTGRES_REASONS, TIKTOK_REASONS, WEBHOOK_REASONS } from './destinations.js';
+import { BIGQUERY_REASONS, CLICKHOUSE_REASONS, GA4_REASONS, CODE_PREFIXES, META_REASONS, POSTGRES_REASONS, TIKTOK_REASONS, WEBHOOK_REASONS } from './destinations.js';
 import { gaveUpWords, matchDeliveryError, splitGaveUp } from './delivery.js';
 import { BOT_REASONS, ENRICH_REASONS, IDENTITY_REASONS } from './identity.js';
 import { PLAN_REASONS } from './plan.js';
@@ -23,6 +23,8 @@ export const REASON_AREAS: Readonly<Record<string, ReasonTable>> = {
   tiktok: TIKTOK_REASONS,
   webhook: WEBHOOK_REASONS,
   postgres: POSTGRES_REASONS,
+  clickhouse: CLICKHOUSE_REASONS,
+  bigquery: BIGQUERY_REASONS,
   plan: PLAN_REASONS,
   trigger: TRIGGER_REASONS,
 };

@@ -16,7 +16,14 @@ export interface DeliveryError {
   describe(vendor: string): string;
 }
 
-const VENDORS: Readonly<Record<string, string>> = { ga4: 'Google Analytics', meta: 'Meta', tiktok: 'TikTok', webhook: 'The webhook receiver' };
+const VENDORS: Readonly<Record<string, string>> = {
+  ga4: 'Google Analytics',
+  meta: 'Meta',
+  tiktok: 'TikTok',
+  webhook: 'The webhook receiver',
+  clickhouse: 'The ClickHouse warehouse',
+  bigquery: 'BigQuery',
+};
 const who = (vendor: string): string => VENDORS[vendor] ?? 'The destination';
 
 /** Every delivery error shape tagrelay writes to the outbox, the delivery log and the dead-letter store. */
@@ -66,7 +73,7 @@ export function gaveUpWords(attempts: number): string {
 
 /** The delivery error a string is, with its vendor prefix (`ga4`, `meta`, `tiktok`, `webhook` or `''`), or `undefined`. */
 export function matchDeliveryError(text: string): { error: DeliveryError; vendor: string } | undefined {
-  const m = /^(ga4|meta|tiktok|webhook)\./.exec(text);
+  const m = /^(ga4|meta|tiktok|webhook|clickhouse|bigquery)\./.exec(text);
   const vendor = m ? m[1]! : '';
   const rest = m ? text.slice(m[0].length) : text;
   const error = DELIVERY_ERRORS.find((e) => rest.startsWith(e.marker));

@@ -92,6 +92,36 @@ export const POSTGRES_REASONS: ReasonTable = {
     'This runtime has no PostgreSQL client (only the Node runtime has one), so the event could not be written to the PostgreSQL warehouse; it is kept in the dead-letter store.',
 };
 
+/** The ClickHouse warehouse (src/destinations/clickhouse.ts). */
+export const CLICKHOUSE_REASONS: ReasonTable = {
+  'clickhouse.field_rule_not_supported': () =>
+    'A retention rule for a single event field (events.<field>) is not applied in ClickHouse: the fields live in the JSON text of each row. The row itself is deleted by the events rule; the IP is never written there.',
+  'clickhouse.mutation_pending': () =>
+    "ClickHouse accepted the delete (ALTER TABLE … DELETE) but had not finished it within mutation_timeout_ms; it goes on in the background and system.mutations shows its progress.",
+};
+
+/** The BigQuery warehouse (src/destinations/bigquery.ts, google-auth.ts). */
+export const BIGQUERY_REASONS: ReasonTable = {
+  'bigquery.row_invalid': () =>
+    "BigQuery refused this row (insertErrors reason invalid: a value that does not fit the table's schema); it is not retried and is kept in the dead-letter store with BigQuery's message. The other rows of the request were inserted.",
+  'bigquery.row_not_inserted': () =>
+    'BigQuery did not insert this row for a reason other than its own content (another row stopped the request, or a BigQuery-side error); it is retried (insertId lets BigQuery drop a duplicate).',
+  'bigquery.row_too_large': () =>
+    "The row is larger than BigQuery's 10 MB insertAll request limit, so it can never be streamed; it is kept in the dead-letter store.",
+  'bigquery.unreadable_response': () =>
+    'BigQuery answered without a readable result, so it is unknown whether the rows arrived; they are retried (insertId lets BigQuery drop duplicates).',
+  'bigquery.unreachable': () => 'BigQuery kept refusing the renewed access token; the delivery is retried.',
+  'bigquery.credentials_invalid': () =>
+    'The service-account key in credentials could not be used to sign (its private_key is not a PKCS#8 RSA key); nothing was sent. Download a new JSON key for the service account.',
+  'bigquery.token_unreadable': () => "Google's token endpoint answered without an access token; the delivery is retried.",
+  'bigquery.field_rule_not_supported': () =>
+    'A retention rule for a single event field (events.<field>) is not applied in BigQuery: the fields live in the JSON column of streamed rows. The row itself is deleted by the events rule and partition expiration; the IP is never written there.',
+  'bigquery.streaming_buffer': () =>
+    "Some of the person's rows were streamed to BigQuery in the last 30–90 minutes and are still in its streaming buffer, which BigQuery's DML cannot change; those rows were not deleted. Run the erasure again after 90 minutes.",
+  'bigquery.job_incomplete': () =>
+    'The BigQuery statement (retention or erasure DELETE) had not finished within timeout_ms; whether it deleted the rows is unknown here — run it again or check the job in the BigQuery console.',
+};
+
 /** A code prefix completed at run time (`ga4.http_` + `400`): the shape of the completion and its words. */
 export interface CodePrefix {
   part: RegExp;
@@ -115,6 +145,26 @@ export const CODE_PREFIXES: Readonly<Record<string, CodePrefix>> = {
   },
   'tiktok.http_': { part: HTTP_STATUS, describe: (status) => httpWords('TikTok', status) },
   'tiktok.code_': { part: /^\d{5}$/, describe: (code) => tiktokCodeWords(code) },
+  'clickhouse.code_': {
+    part: /^\d{1,4}$/,
+    describe: (code) =>
+      `ClickHouse refused the statement with error code ${code}: a temporary condition (timeout, too many parts or queries, memory) is retried; a wrong user or password, a missing database or a value it cannot parse is not retried and is kept in the dead-letter store with ClickHouse's message.`,
+  },
+  'clickhouse.http_': { part: HTTP_STATUS, describe: (status) => httpWords('The ClickHouse server', status) },
+  'bigquery.http_': {
+    part: HTTP_STATUS,
+    describe: (status) =>
+      Number(status) === 403
+        ? 'BigQuery answered HTTP 403: a rate or quota limit (rateLimitExceeded, quotaExceeded) is retried with backoff; access denied is permanent and the events are kept in the dead-letter store.'
+        : httpWords('BigQuery', status),
+  },
+  'bigquery.token_http_': {
+    part: HTTP_STATUS,
+    describe: (status) =>
+      Number(status) >= 500 || Number(status) === 429
+        ? `Google's token endpoint answered HTTP ${status}, a temporary failure: the delivery is retried with backoff.`
+        : `Google's token endpoint refused the service account's signed assertion (HTTP ${status}, e.g. invalid_grant: a revoked key or a wrong client_email): nothing was sent and the events are kept in the dead-letter store.`,
+  },
   'webhook.http_': { part: HTTP_STATUS, describe: (status) => httpWords('The webhook receiver', status) },
   'meta.http_': {
     part: HTTP_STATUS,

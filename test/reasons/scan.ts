@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 
 /** Areas whose codes the catalog must describe. */
-export const AREA = '(?:consent|privacy|identity|bot|ga4|meta|tiktok|webhook|postgres|retention|enrich|plan|trigger)';
+export const AREA = '(?:consent|privacy|identity|bot|ga4|meta|tiktok|webhook|postgres|clickhouse|bigquery|retention|enrich|plan|trigger)';
 
 /** What one source text writes. */
 export interface Emitted {
