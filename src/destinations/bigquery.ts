@@ -92,13 +92,13 @@ const RETRY_REASONS = new Set(['rateLimitExceeded', 'quotaExceeded', 'backendErr
 
 type Call = { ok: true; status: number; text: string; retryAfter: string | null } | { ok: false; error: string };
 
-/** One authorized JSON call; a 401 renews the token once. Never throws. */
+/** One authorized JSON call (POST with a body, else GET); a 401 renews the token once. Never throws. */
 async function googleCall(
   config: BigQueryConfig,
   key: ServiceAccountKey,
   io: { fetch: FetchLike; now(): number },
   url: string,
-  body: string,
+  body?: string,
 ): Promise<Call | { ok: false; auth: true; retry: boolean; error: string }> {
   const tokenIo = { fetch: io.fetch, now: io.now, timeoutMs: config.timeout_ms };
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -106,8 +106,8 @@ async function googleCall(
     if (!token.ok) return { ok: false, auth: true, retry: token.retry, error: token.error };
     try {
       const res = await io.fetch(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' },
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${token.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body,
         signal: AbortSignal.timeout(config.timeout_ms),
       });
@@ -231,19 +231,32 @@ const listParam = (name: string, values: readonly string[]): QueryParam => ({
 async function runQuery(config: BigQueryConfig, ctx: WarehouseContext, query: string, params: QueryParam[]): Promise<{ dml?: number; rows?: unknown[][] }> {
   const key = parseServiceAccountKey(config.credentials)!;
   const body = JSON.stringify({ kind: 'bigquery#queryRequest', query, useLegacySql: false, parameterMode: 'NAMED', queryParameters: params, timeoutMs: config.timeout_ms });
-  const res = await googleCall(config, key, ctx, `${base(config)}/queries`, body);
-  if (!res.ok) throw new Error(res.error);
-  if (res.status !== 200) {
-    const { reason, message } = errorReason(res.text);
-    const err = new Error(truncateText(`bigquery.http_${res.status}: ${reason ?? ''}${message ? `: ${message}` : ''}`));
-    (err as Error & { streamingBuffer?: boolean }).streamingBuffer = /streaming buffer/i.test(message ?? '');
-    throw err;
+  type Answer = { jobComplete?: boolean; jobReference?: { jobId?: string; location?: string }; numDmlAffectedRows?: string; rows?: { f: { v: unknown }[] }[] };
+  const call = async (url: string, payload?: string): Promise<Answer> => {
+    const res = await googleCall(config, key, ctx, url, payload);
+    if (!res.ok) throw new Error(res.error);
+    if (res.status !== 200) {
+      const { reason, message } = errorReason(res.text);
+      const err = new Error(truncateText(`bigquery.http_${res.status}: ${reason ?? ''}${message ? `: ${message}` : ''}`));
+      (err as Error & { streamingBuffer?: boolean }).streamingBuffer = /streaming buffer/i.test(message ?? '');
+      throw err;
+    }
+    return JSON.parse(res.text) as Answer;
+  };
+  let answer = await call(`${base(config)}/queries`, body);
+  // jobs.query answers jobComplete: false when the statement outlasts timeoutMs: wait for it with
+  // jobs.getQueryResults, a few rounds; after that its outcome is unknown here (it may still finish).
+  for (let round = 0; answer.jobComplete !== true && answer.jobReference?.jobId && round < JOB_POLLS; round++) {
+    const { jobId, location } = answer.jobReference;
+    const q = new URLSearchParams({ timeoutMs: String(config.timeout_ms), ...(location ? { location } : {}) });
+    answer = await call(`${base(config)}/queries/${encodeURIComponent(jobId)}?${q}`);
   }
-  const answer = JSON.parse(res.text) as { jobComplete?: boolean; numDmlAffectedRows?: string; rows?: { f: { v: unknown }[] }[] };
-  // A job still running after timeoutMs: its outcome is unknown here (it may still finish).
-  if (answer.jobComplete !== true) throw new Error('bigquery.job_incomplete: the statement did not finish within timeout_ms');
+  if (answer.jobComplete !== true) throw new Error('bigquery.job_incomplete: the statement did not finish while tagrelay waited');
   return { dml: answer.numDmlAffectedRows !== undefined ? Number(answer.numDmlAffectedRows) : undefined, rows: answer.rows?.map((r) => r.f.map((c) => c.v)) };
 }
+
+/** Rounds of jobs.getQueryResults (each waits up to timeout_ms server-side) before a statement counts as unfinished. */
+const JOB_POLLS = 6;
 
 const tableRef = (c: BigQueryConfig) => `\`${c.project_id}.${c.dataset}.${c.table}\``;
 const inBuffer = (e: unknown) => (e as { streamingBuffer?: boolean }).streamingBuffer === true;

@@ -119,7 +119,7 @@ export const BIGQUERY_REASONS: ReasonTable = {
   'bigquery.streaming_buffer': () =>
     "Some of the person's rows were streamed to BigQuery in the last 30–90 minutes and are still in its streaming buffer, which BigQuery's DML cannot change; those rows were not deleted. Run the erasure again after 90 minutes.",
   'bigquery.job_incomplete': () =>
-    'The BigQuery statement (retention or erasure DELETE) had not finished within timeout_ms; whether it deleted the rows is unknown here — run it again or check the job in the BigQuery console.',
+    'The BigQuery statement (retention or erasure DELETE) had not finished while tagrelay waited for it (jobs.getQueryResults); whether it deleted the rows is unknown here — run it again or check the job in the BigQuery console.',
 };
 
 /** A code prefix completed at run time (`ga4.http_` + `400`): the shape of the completion and its words. */

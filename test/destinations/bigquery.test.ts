@@ -198,6 +198,18 @@ describe('bigquery retention and erasure (fake BigQuery, jobs.query DML)', () =>
     expect(stored()).toEqual(['bystander', 'c-other']);
   });
 
+  it('a DML job still running when jobs.query answers is awaited with jobs.getQueryResults', async () => {
+    await load([row('old', { received_at: daysAgo(40) }), row('new')]);
+    clock += 2 * 3600_000;
+    fake.slowJobs(1);
+    expect(await bigquery.warehouse!.purge(config(), { events: 30 * DAY }, ctx())).toEqual([{ destination: 'bq', rule: 'events', action: 'delete', rows: 1 }]);
+    const polled = fake.received.filter((r) => r.method === 'GET');
+    expect(polled).toHaveLength(1);
+    expect(polled[0]!.path).toMatch(/^\/bigquery\/v2\/projects\/my-project-123\/queries\/job_[0-9a-f]+$/);
+    expect(polled[0]!.query).toMatchObject({ location: 'EU', timeoutMs: '10000' });
+    expect(stored()).toEqual(['new']);
+  });
+
   it('rows still in the streaming buffer cannot be deleted: the receipt says partial, with what is left', async () => {
     await load([row('old', { user_id: 'U' })]);
     clock += 2 * 3600_000;

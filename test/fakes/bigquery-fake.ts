@@ -75,6 +75,8 @@ export interface BigQueryFake extends VendorFake {
   expireTokens(): void;
   /** The SQL of every jobs.query call, in order. */
   queries: { query: string; params: Record<string, unknown> }[];
+  /** Answer the next `n` jobs.query calls with `jobComplete: false`; the result then comes from jobs.getQueryResults. */
+  slowJobs(n: number): void;
 }
 
 const STREAMING_BUFFER_MS = 30 * 60_000;
@@ -143,6 +145,8 @@ export async function startBigQueryFake(opts: BigQueryFakeOptions): Promise<BigQ
   const seenInsertIds = new Map<string, number>();
   const queries: BigQueryFake['queries'] = [];
   let tokenUri = '';
+  let slow = 0;
+  const pendingJobs = new Map<string, { status: number; body?: string }>();
   const tableRef = (t: string) => `\`${opts.projectId}.${opts.dataset}.${t}\``;
 
   function token(raw: string) {
@@ -280,15 +284,29 @@ export async function startBigQueryFake(opts: BigQueryFakeOptions): Promise<BigQ
 
   const fake = await startFake(
     (req) => {
-      if (req.method !== 'POST') return googleError(405, 'METHOD_NOT_ALLOWED', 'methodNotAllowed', 'Method not allowed');
-      if (req.path === '/token') return token(req.raw);
+      if (req.path === '/token' && req.method === 'POST') return token(req.raw);
       if (!authorized(req.headers)) return unauthenticated();
+      const results = /^\/bigquery\/v2\/projects\/([^/]+)\/queries\/([^/]+)$/.exec(req.path);
+      if (req.method === 'GET' && results) {
+        // jobs.getQueryResults: the job's result once it has finished.
+        const done = pendingJobs.get(decodeURIComponent(results[2]!));
+        return done ?? googleError(404, 'NOT_FOUND', 'notFound', `Not found: Job ${opts.projectId}:${results[2]}`);
+      }
+      if (req.method !== 'POST') return googleError(405, 'METHOD_NOT_ALLOWED', 'methodNotAllowed', 'Method not allowed');
       const insert = /^\/bigquery\/v2\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)\/insertAll$/.exec(req.path);
       const query = /^\/bigquery\/v2\/projects\/([^/]+)\/queries$/.exec(req.path);
       const project = decodeURIComponent((insert ?? query)?.[1] ?? '');
       if (!insert && !query) return googleError(404, 'NOT_FOUND', 'notFound', `Not found: ${req.path}`);
       if (project !== opts.projectId) return googleError(403, 'PERMISSION_DENIED', 'accessDenied', `Access Denied: Project ${project}: User does not have bigquery.jobs.create permission in project ${project}.`);
-      if (query) return runQuery(req.raw);
+      if (query) {
+        const answer = runQuery(req.raw);
+        if (slow === 0 || answer.status !== 200) return answer;
+        // Still running after timeoutMs: BigQuery answers the job reference without a result.
+        slow--;
+        const jobReference = (JSON.parse(answer.body!) as { jobReference: { jobId: string } }).jobReference;
+        pendingJobs.set(jobReference.jobId, answer);
+        return json(200, { kind: 'bigquery#queryResponse', jobReference, jobComplete: false });
+      }
       const [, , dataset, table] = insert!;
       if (dataset !== opts.dataset || !(table! in opts.tables)) return googleError(404, 'NOT_FOUND', 'notFound', `Not found: Table ${project}:${dataset}.${table}`);
       return insertAll(table!, req.raw, req.bytes);
@@ -302,6 +320,7 @@ export async function startBigQueryFake(opts: BigQueryFakeOptions): Promise<BigQ
     tables,
     queries,
     tokensIssued: () => issued,
+    slowJobs: (n) => void (slow = n),
     expireTokens() {
       for (const k of tokens.keys()) tokens.set(k, 0);
     },
