@@ -5,6 +5,8 @@
  * lists every store, with BigQuery's streaming buffer reported as what it is.
  */
 import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +31,8 @@ let server: StartedProcess;
 let dir: string;
 let token: string;
 let base: string;
+let env: Record<string, string>;
+let configFile: string;
 
 beforeAll(async () => {
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
@@ -52,7 +56,9 @@ beforeAll(async () => {
   const file = join(dir, 'tagrelay.yaml');
   writeFileSync(file, stringify(config));
   const key = JSON.stringify({ type: 'service_account', project_id: 'my-project-123', private_key_id: 'e2e', private_key: keys.privateKey, client_email: email, token_uri: bq.tokenUri });
-  server = await startProcess(['serve', '--config', file], { TAGRELAY_DATA_DIR: dir, CH_PASSWORD, BQ_KEY: key });
+  env = { TAGRELAY_DATA_DIR: dir, CH_PASSWORD, BQ_KEY: key };
+  configFile = file;
+  server = await startProcess(['serve', '--config', file], env);
   base = `http://127.0.0.1:${server.port}`;
   token = await hsToken({ sub: 'e2e', scope: 'dsr:read dsr:write' }, { exp: '1h' });
 }, 60_000);
@@ -173,5 +179,13 @@ describe('warehouses end to end (real ClickHouse, real PostgreSQL, BigQuery fake
       ['ch', 'not_supported'],
       ['pg', 'null_field'],
     ]);
+  });
+
+  it('`tagrelay purge` (the CLI) applies the retention rules to the warehouses too', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/runtime/node/cli.ts', 'purge', '--config', configFile], {
+      env: { ...process.env, ...env, TAGRELAY_LOG_LEVEL: 'error' },
+    });
+    for (const id of ['ch', 'bq', 'pg']) expect(stdout).toMatch(new RegExp(`^  ${id}:events\\s+delete\\s+0 row\\(s\\)$`, 'm'));
+    expect(stdout).toMatch(/^ {2}ch:events\.ip\s+not_supported\s+- row\(s\) \(clickhouse\.field_rule_not_supported\)$/m);
   });
 });
