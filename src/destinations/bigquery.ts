@@ -9,9 +9,12 @@
  * 30 minutes cannot be changed by DML), https://cloud.google.com/bigquery/docs/error-messages.
  */
 import { z } from 'zod';
+import { WAREHOUSE_HASHING } from '../privacy/hashing.js';
+import type { ReasonTable } from '../reasons/types.js';
+import { HTTP_STATUS, httpWords } from '../reasons/words.js';
 import { baseDestinationSchema, defineDestination } from './types.js';
 import type { OutboxItem, SendContext, SendResult } from './types.js';
-import { warehouseRow } from './sqlite.js';
+import { WAREHOUSE_IDENTITY, warehouseRow } from './sqlite.js';
 import { byteLength, isRetryableStatus, parseRetryAfter, redact, truncateText } from './http.js';
 import { accessToken, parseServiceAccountKey, type ServiceAccountKey } from './google-auth.js';
 import { failureText, warehouseRules, type RetentionRules, type WarehouseContext, type WarehouseErasure, type WarehousePurgeCount, type WarehouseSubject } from './warehouse.js';
@@ -319,6 +322,35 @@ async function eraseBigQuery(config: BigQueryConfig, subject: WarehouseSubject, 
   }
 }
 
+/** A key's shape for the example config (the docs show it; a real key comes from `${GOOGLE_SERVICE_ACCOUNT_KEY}`). */
+const EXAMPLE_KEY = JSON.stringify({
+  type: 'service_account',
+  client_email: 'tagrelay@my-project-123.iam.gserviceaccount.com',
+  private_key: '-----BEGIN PRIVATE KEY-----\nexample\n-----END PRIVATE KEY-----\n',
+});
+
+/** The BigQuery warehouse's outcomes, in words. */
+const BIGQUERY_REASONS: ReasonTable = {
+  'bigquery.row_invalid': () =>
+    "BigQuery refused this row (insertErrors reason invalid: a value that does not fit the table's schema); it is not retried and is kept in the dead-letter store with BigQuery's message. The other rows of the request were inserted.",
+  'bigquery.row_not_inserted': () =>
+    'BigQuery did not insert this row for a reason other than its own content (another row stopped the request, or a BigQuery-side error); it is retried (insertId lets BigQuery drop a duplicate).',
+  'bigquery.row_too_large': () =>
+    "The row is larger than BigQuery's 10 MB insertAll request limit, so it can never be streamed; it is kept in the dead-letter store.",
+  'bigquery.unreadable_response': () =>
+    'BigQuery answered without a readable result, so it is unknown whether the rows arrived; they are retried (insertId lets BigQuery drop duplicates).',
+  'bigquery.unreachable': () => 'BigQuery kept refusing the renewed access token; the delivery is retried.',
+  'bigquery.credentials_invalid': () =>
+    'The service-account key in credentials could not be used to sign (its private_key is not a PKCS#8 RSA key); nothing was sent. Download a new JSON key for the service account.',
+  'bigquery.token_unreadable': () => "Google's token endpoint answered without an access token; the delivery is retried.",
+  'bigquery.field_rule_not_supported': () =>
+    'A retention rule for a single event field (events.<field>) is not applied in BigQuery: the fields live in the JSON column of streamed rows. The row itself is deleted by the events rule and partition expiration; the IP is never written there.',
+  'bigquery.streaming_buffer': () =>
+    "Some of the person's rows were streamed to BigQuery in the last 30–90 minutes and are still in its streaming buffer, which BigQuery's DML cannot change; those rows were not deleted. Run the erasure again after 90 minutes.",
+  'bigquery.job_incomplete': () =>
+    'The BigQuery statement (retention or erasure DELETE) had not finished while tagrelay waited for it (jobs.getQueryResults); whether it deleted the rows is unknown here — run it again or check the job in the BigQuery console.',
+};
+
 /**
  * The BigQuery warehouse. Minimization flavour: `warehouse` (pseudonyms); the IP is dropped, since a
  * field cannot be expired early in streamed rows (`events.ip` retention).
@@ -326,12 +358,12 @@ async function eraseBigQuery(config: BigQueryConfig, subject: WarehouseSubject, 
  * @example
  * { id: 'bq', type: 'bigquery', project_id: 'my-project-123', dataset: 'analytics', credentials: '${GOOGLE_SERVICE_ACCOUNT_KEY}' }
  */
-export const bigquery = defineDestination<BigQueryConfig, BigQueryRow>({
+export const bigquery = defineDestination({
   type: 'bigquery',
   configSchema: bigqueryConfigSchema,
   requires: ['analytics_storage'],
   whenDenied: 'anonymize',
-  privacy: { flavor: 'warehouse', ip: 'drop' },
+  privacy: { hashing: WAREHOUSE_HASHING, ip: 'drop' },
   batch: { maxEvents: BIGQUERY_MAX_ROWS, maxWaitMs: 1000 },
   maxInFlight: 8,
   map(event) {
@@ -339,4 +371,28 @@ export const bigquery = defineDestination<BigQueryConfig, BigQueryRow>({
   },
   send: sendBigQuery,
   warehouse: { purge: purgeBigQuery, erase: eraseBigQuery },
+  reasons: {
+    area: 'bigquery',
+    vendor: 'BigQuery',
+    codes: BIGQUERY_REASONS,
+    prefixes: {
+      'bigquery.http_': {
+        part: HTTP_STATUS,
+        describe: (status) =>
+          Number(status) === 403
+            ? 'BigQuery answered HTTP 403: a rate or quota limit (rateLimitExceeded, quotaExceeded) is retried with backoff; access denied is permanent and the events are kept in the dead-letter store.'
+            : httpWords('BigQuery', status),
+      },
+      'bigquery.token_http_': {
+        part: HTTP_STATUS,
+        describe: (status) =>
+          Number(status) >= 500 || Number(status) === 429
+            ? `Google's token endpoint answered HTTP ${status}, a temporary failure: the delivery is retried with backoff.`
+            : `Google's token endpoint refused the service account's signed assertion (HTTP ${status}, e.g. invalid_grant: a revoked key or a wrong client_email): nothing was sent and the events are kept in the dead-letter store.`,
+      },
+    },
+  },
+  ...WAREHOUSE_IDENTITY,
+  docs: { vendor: 'https://cloud.google.com/bigquery/docs/reference/rest/v2/tabledata/insertAll', page: 'docs/destinations/bigquery.md' },
+  example: { id: 'bq', type: 'bigquery', project_id: 'my-project-123', dataset: 'analytics', credentials: EXAMPLE_KEY },
 });

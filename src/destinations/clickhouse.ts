@@ -10,9 +10,12 @@
  * error codes: https://github.com/ClickHouse/ClickHouse/blob/master/src/Common/ErrorCodes.cpp
  */
 import { z } from 'zod';
+import { WAREHOUSE_HASHING } from '../privacy/hashing.js';
+import type { ReasonTable } from '../reasons/types.js';
+import { HTTP_STATUS, httpWords } from '../reasons/words.js';
 import { baseDestinationSchema, defineDestination } from './types.js';
 import type { OutboxItem, SendContext, SendResult } from './types.js';
-import { warehouseRow } from './sqlite.js';
+import { WAREHOUSE_IDENTITY, warehouseRow } from './sqlite.js';
 import { redact, truncateText } from './http.js';
 import { failureText, warehouseRules, type RetentionRules, type WarehouseContext, type WarehouseErasure, type WarehousePurgeCount, type WarehouseSubject } from './warehouse.js';
 
@@ -292,6 +295,14 @@ async function eraseClickHouse(config: ClickHouseConfig, subject: WarehouseSubje
   }
 }
 
+/** The ClickHouse warehouse's outcomes, in words. */
+const CLICKHOUSE_REASONS: ReasonTable = {
+  'clickhouse.field_rule_not_supported': () =>
+    'A retention rule for a single event field (events.<field>) is not applied in ClickHouse: the fields live in the JSON text of each row. The row itself is deleted by the events rule; the IP is never written there.',
+  'clickhouse.mutation_pending': () =>
+    "ClickHouse accepted the delete (ALTER TABLE … DELETE) but had not finished it within mutation_timeout_ms; it goes on in the background and system.mutations shows its progress.",
+};
+
 /**
  * The ClickHouse warehouse. Minimization flavour: `warehouse` (pseudonyms); the IP is dropped, since a
  * field cannot be expired early in ClickHouse rows (`events.ip` retention).
@@ -299,12 +310,12 @@ async function eraseClickHouse(config: ClickHouseConfig, subject: WarehouseSubje
  * @example
  * { id: 'ch', type: 'clickhouse', url: 'https://ch.example.com:8443', username: 'tagrelay', password: '${CLICKHOUSE_PASSWORD}' }
  */
-export const clickhouse = defineDestination<ClickHouseConfig, ClickHouseRow>({
+export const clickhouse = defineDestination({
   type: 'clickhouse',
   configSchema: clickhouseConfigSchema,
   requires: ['analytics_storage'],
   whenDenied: 'anonymize',
-  privacy: { flavor: 'warehouse', ip: 'drop' },
+  privacy: { hashing: WAREHOUSE_HASHING, ip: 'drop' },
   batch: { maxEvents: 1000, maxWaitMs: 1000 },
   maxInFlight: 2,
   map(event) {
@@ -312,4 +323,20 @@ export const clickhouse = defineDestination<ClickHouseConfig, ClickHouseRow>({
   },
   send: sendClickHouse,
   warehouse: { purge: purgeClickHouse, erase: eraseClickHouse },
+  reasons: {
+    area: 'clickhouse',
+    vendor: 'The ClickHouse warehouse',
+    codes: CLICKHOUSE_REASONS,
+    prefixes: {
+      'clickhouse.code_': {
+        part: /^\d{1,4}$/,
+        describe: (code) =>
+          `ClickHouse refused the statement with error code ${code}: a temporary condition (timeout, too many parts or queries, memory) is retried; a wrong user or password, a missing database or a value it cannot parse is not retried and is kept in the dead-letter store with ClickHouse's message.`,
+      },
+      'clickhouse.http_': { part: HTTP_STATUS, describe: (status) => httpWords('The ClickHouse server', status) },
+    },
+  },
+  ...WAREHOUSE_IDENTITY,
+  docs: { vendor: 'https://clickhouse.com/docs/interfaces/http', page: 'docs/destinations/clickhouse.md' },
+  example: { id: 'ch', type: 'clickhouse', url: 'https://ch.example.com:8443', username: 'tagrelay', password: 'example-password' },
 });

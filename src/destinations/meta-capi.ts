@@ -9,6 +9,9 @@ import { baseDestinationSchema, defineDestination } from './types.js';
 import type { OutboxItem, SendContext, SendResult } from './types.js';
 import { META_MAX_AGE_MS, mapMetaCapi, type MetaEvent } from './meta-capi-map.js';
 import { isRetryableStatus, parseRetryAfter, postJson, redact, settleItems, truncateText, type SendOutcome } from './http.js';
+import { META_HASHING } from '../privacy/hashing.js';
+import type { ReasonTable } from '../reasons/types.js';
+import { HTTP_STATUS, httpWords } from '../reasons/words.js';
 
 export const metaCapiConfigSchema = baseDestinationSchema.extend({
   type: z.literal('meta_capi'),
@@ -138,6 +141,20 @@ async function sendMetaCapi(batch: OutboxItem<MetaEvent>[], config: MetaCapiConf
   return result;
 }
 
+/** Meta Conversions API rules and delivery outcomes, in words. */
+const META_REASONS: ReasonTable = {
+  'meta.custom_event_disabled': () =>
+    "The event has no Meta standard-event mapping and custom events are switched off for this destination (custom_events: false); it was not sent to Meta.",
+  'meta.event_too_old': () =>
+    'The event is more than 7 days old; Meta rejects a whole request containing one (Conversions API event_time rule), so it was not sent.',
+  'meta.purchase_missing_value_or_currency': () =>
+    'Meta requires value and currency on Purchase events and rejects the whole request without them; the event was not sent.',
+  'meta.no_customer_information': () =>
+    'Meta requires customer information (hashed contact data, IP and User-Agent, or _fbp/_fbc) for website events, and consent allowed none for this event; it was not sent.',
+  'meta.split_budget_exhausted': () =>
+    'Meta rejected a batch with an invalid-parameter error and the search for the bad event ran out of extra requests; the events will be retried.',
+};
+
 /**
  * The Meta Conversions API destination. Minimization flavour: `meta` (all customer parameters
  * normalized per Meta and SHA-256 hashed; IP, user agent, fbp and fbc in clear).
@@ -145,14 +162,31 @@ async function sendMetaCapi(batch: OutboxItem<MetaEvent>[], config: MetaCapiConf
  * @example
  * { id: 'meta', type: 'meta_capi', pixel_id: '123456789012345', access_token: '${META_CAPI_TOKEN}' }
  */
-export const metaCapi = defineDestination<MetaCapiConfig, MetaEvent>({
+export const metaCapi = defineDestination({
   type: 'meta_capi',
   configSchema: metaCapiConfigSchema,
   requires: ['ad_storage', 'ad_user_data'],
   whenDenied: 'drop',
-  privacy: { flavor: 'meta', ip: 'keep' },
+  privacy: { hashing: META_HASHING, ip: 'keep', vendorIds: ['fbp', 'fbc'] },
   batch: { maxEvents: META_MAX_EVENTS, maxWaitMs: 2000 },
   maxInFlight: 8,
   map: mapMetaCapi,
   send: sendMetaCapi,
+  reasons: {
+    area: 'meta',
+    vendor: 'Meta',
+    codes: META_REASONS,
+    prefixes: {
+      'meta.http_': {
+        part: HTTP_STATUS,
+        describe: (status) =>
+          Number(status) >= 400 && Number(status) < 500 && ![408, 425, 429].includes(Number(status))
+            ? `Meta refused the request with HTTP ${status}. Graph errors that are rate limits or transient (codes 1, 2, 4, 17, 32, 341, 613, or is_transient) are retried with backoff; any other is permanent and kept in the dead-letter store with Meta's answer (code 190, an invalid access token, stops the whole batch).`
+            : httpWords('Meta', status),
+      },
+    },
+  },
+  identityKeys: ['em', 'ph', 'external_id'],
+  docs: { vendor: 'https://developers.facebook.com/docs/marketing-api/conversions-api', page: 'docs/destinations/meta_capi.md' },
+  example: { id: 'meta', type: 'meta_capi', pixel_id: '123456789012345', access_token: 'example-access-token' },
 });
