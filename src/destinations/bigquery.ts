@@ -352,7 +352,7 @@ const BIGQUERY_REASONS: ReasonTable = {
 };
 
 /**
- * The BigQuery warehouse. Minimization flavour: `warehouse` (pseudonyms); the IP is dropped, since a
+ * The BigQuery warehouse. Hashing rule: the warehouse's (pseudonyms); the IP is dropped, since a
  * field cannot be expired early in streamed rows (`events.ip` retention).
  *
  * @example

@@ -304,7 +304,7 @@ const CLICKHOUSE_REASONS: ReasonTable = {
 };
 
 /**
- * The ClickHouse warehouse. Minimization flavour: `warehouse` (pseudonyms); the IP is dropped, since a
+ * The ClickHouse warehouse. Hashing rule: the warehouse's (pseudonyms); the IP is dropped, since a
  * field cannot be expired early in ClickHouse rows (`events.ip` retention).
  *
  * @example
