@@ -77,6 +77,13 @@ export function ttlClause(ttlMs: number): string {
   return seconds % 86_400 === 0 ? `TTL received_at + INTERVAL ${seconds / 86_400} DAY` : `TTL received_at + INTERVAL ${seconds} SECOND`;
 }
 
+/** True when a table's `engine_full` (system.tables) already has the TTL of {@link ttlClause}: ClickHouse prints `toIntervalDay(30)`. */
+export function hasTtl(engineFull: string, ttlMs: number): boolean {
+  const seconds = Math.max(1, Math.round(ttlMs / 1000));
+  const interval = seconds % 86_400 === 0 ? `toIntervalDay(${seconds / 86_400})` : `toIntervalSecond(${seconds})`;
+  return engineFull.includes(`TTL received_at + ${interval}`);
+}
+
 /**
  * The DDL `create_table` runs. ReplacingMergeTree on (received_at, event_id): a redelivered event
  * (same record, same received_at) collapses into one row when parts merge; day partitions keep
@@ -261,6 +268,21 @@ async function deleteWhere(config: ClickHouseConfig, where: string, ctx: Warehou
   return { rows, pending: !(await awaitMutations(config, ctx)) };
 }
 
+/**
+ * On servers with TTL: give the table the TTL of the `events` rule when it has another or none (a
+ * table made before the rule changed, or by a delivery thread that had not seen the rules).
+ */
+async function syncTtl(config: ClickHouseConfig, rowTtl: number, ctx: WarehouseContext): Promise<void> {
+  const version = await chCall(ctx, config, 'SELECT version()');
+  if (!version.ok) throw new Error(version.error);
+  if (!supportsTtl(version.text.trim())) return;
+  const engine = await chCall(ctx, config, `SELECT engine_full FROM system.tables WHERE database = ${chString(config.database)} AND name = ${chString(config.table)}`);
+  if (!engine.ok) throw new Error(engine.error);
+  if (hasTtl(engine.text, rowTtl)) return;
+  const altered = await chCall(ctx, config, `ALTER TABLE ${chTable(config)} MODIFY ${ttlClause(rowTtl)}`);
+  if (!altered.ok) throw new Error(altered.error);
+}
+
 async function purgeClickHouse(config: ClickHouseConfig, rules: RetentionRules, ctx: WarehouseContext): Promise<WarehousePurgeCount[]> {
   const { rowTtl, fields } = warehouseRules(rules);
   // The DDL takes its TTL from here (the purge runs at start, before delivery).
@@ -271,6 +293,7 @@ async function purgeClickHouse(config: ClickHouseConfig, rules: RetentionRules, 
       if (config.create_table) {
         const made = await ensureTable(config, ctx);
         if (!made.ok) throw new Error(made.error);
+        await syncTtl(config, rowTtl, ctx);
       }
       const cutoff = Math.floor((ctx.now() - rowTtl) / 1000);
       const { rows, pending } = await deleteWhere(config, `received_at < toDateTime(${cutoff}, 'UTC')`, ctx);

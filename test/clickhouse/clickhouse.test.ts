@@ -3,7 +3,7 @@
  * test/clickhouse/server.ts): inserts, row-level errors, credentials, retention and erasure.
  */
 import { describe, expect, it } from 'vitest';
-import { clickhouse, clickhouseConfigSchema, createTableSql, erasureWhere, supportsTtl, ttlClause, type ClickHouseConfig, type ClickHouseRow } from '../../src/destinations/clickhouse.js';
+import { clickhouse, clickhouseConfigSchema, createTableSql, erasureWhere, hasTtl, supportsTtl, ttlClause, type ClickHouseConfig, type ClickHouseRow } from '../../src/destinations/clickhouse.js';
 import type { OutboxItem, SendContext } from '../../src/destinations/types.js';
 import type { WarehouseContext } from '../../src/destinations/warehouse.js';
 import { captureLog } from '../helpers/runtime.js';
@@ -125,6 +125,11 @@ describe('clickhouse retention (real server)', () => {
     expect(ttlClause(90 * 60_000)).toBe('TTL received_at + INTERVAL 5400 SECOND');
     expect(createTableSql({ database: 'db', table: 't' }, 30 * DAY)).toMatch(/PARTITION BY toYYYYMMDD\(received_at\) ORDER BY \(received_at, event_id\) TTL received_at \+ INTERVAL 30 DAY$/);
     expect(createTableSql({ database: 'db', table: 't' })).not.toContain('TTL');
+    // As ClickHouse 26.7 prints it in system.tables.engine_full (checked by hand with chDB).
+    const engineFull = 'ReplacingMergeTree PARTITION BY toYYYYMMDD(received_at) ORDER BY (received_at, event_id) TTL received_at + toIntervalDay(30) SETTINGS index_granularity = 8192';
+    expect(hasTtl(engineFull, 30 * DAY)).toBe(true);
+    expect(hasTtl(engineFull, 31 * DAY)).toBe(false);
+    expect(hasTtl('MergeTree ORDER BY x', 30 * DAY)).toBe(false);
   });
 });
 
