@@ -26,6 +26,7 @@ import { registerCollectors } from './metrics/collect.js';
 import { createDebug } from './debug/setup.js';
 import type { DebugHub } from './debug/hub.js';
 import { combineObservers } from './delivery/observer.js';
+import { purgeWarehouses, type WarehouseContext, type WarehousePurgeCount } from './destinations/warehouse.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -53,6 +54,10 @@ export interface Services {
   debug: DebugHub;
   /** Run the retention purge now; logs counts, never values. */
   purgeNow(): Promise<void>;
+  /** Apply the retention rules to the external warehouses (PostgreSQL, ClickHouse, BigQuery); counts per rule. */
+  purgeWarehouses(): Promise<WarehousePurgeCount[]>;
+  /** What warehouse retention and erasure use for I/O. */
+  warehouseContext: WarehouseContext;
   /** Stop the worker, commit pending writes, close the store. */
   close(): Promise<void>;
 }
@@ -148,10 +153,23 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
   };
   let purgeTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
-  async function purgeNow(): Promise<void> {
+  async function purgeLocal(): Promise<void> {
     const counts = await purge(runtime.db, config.retention, runtime.now(), { minRecordAge: config.dedupe.window });
     const total = counts.reduce((n, c) => n + c.rows, 0);
     if (total > 0) runtime.log.info('retention purge', Object.fromEntries(counts.filter((c) => c.rows > 0).map((c) => [c.rule, c.rows])));
+  }
+  const warehouseContext: WarehouseContext = { fetch: runtime.fetch, now: runtime.now, log: runtime.log, postgres: runtime.postgres };
+  async function purgeExternal(): Promise<WarehousePurgeCount[]> {
+    const counts = await purgeWarehouses(destinations, config.retention.rules, warehouseContext);
+    for (const c of counts) {
+      if (c.action === 'failed') runtime.log.warn('warehouse retention purge failed', { destination: c.destination, rule: c.rule, error: c.reason });
+      else if ((c.rows ?? 0) > 0) runtime.log.info('warehouse retention purge', { destination: c.destination, rule: c.rule, action: c.action, rows: c.rows });
+    }
+    return counts;
+  }
+  async function purgeNow(): Promise<void> {
+    await purgeLocal();
+    await purgeExternal();
   }
   function schedulePurge(): void {
     if (closed) return;
@@ -168,7 +186,9 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
       // Records say under which configuration they were accepted (secrets never leave the hash).
       pipeline.configVersion = (await runtime.hash.sha256Hex(JSON.stringify(config))).slice(0, 16);
     })
-    .then(() => (acceptSide ? purgeNow() : undefined))
+    .then(() => (acceptSide ? purgeLocal() : undefined))
+    // External warehouses are purged in the background: a warehouse that is down must not delay the start.
+    .then(() => (acceptSide ? runtime.waitUntil(purgeExternal().catch(() => undefined)) : undefined))
     // Delivery elsewhere starts without holding up the first 202: the cursors it will read from are
     // opened here first.
     .then(() => (remote ? openCursors(runtime.db, destinations.map((d) => d.config.id)) : undefined))
@@ -177,6 +197,8 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
   let closing: Promise<void> | undefined;
   return {
     purgeNow,
+    purgeWarehouses: purgeExternal,
+    warehouseContext,
     config,
     runtime,
     outbox,

@@ -54,6 +54,8 @@ export interface Located {
   clientKeys: string[];
   /** Events (local event ids) that are the subject's, found by any route. */
   eventIds: string[];
+  /** The warehouse keys of an email or phone subject (`hashed_user.em`/`.ph` in warehouse rows). */
+  hashKeys: string[];
 }
 
 /** Dependencies of {@link locateSubject}. */
@@ -142,6 +144,7 @@ export async function locateSubject(subject: Subject, deps: LocateDeps): Promise
   const clients = new Set<string>();
   const events = new Set<string>();
   const needles = new Set<string>();
+  const hashKeys: string[] = [];
 
   if (subject.kind === 'user_id' || subject.kind === 'client_id') {
     const key = await pseudonym(subject.value);
@@ -153,6 +156,7 @@ export async function locateSubject(subject: Subject, deps: LocateDeps): Promise
     if (forms.length === 0) throw new TagrelayError('ERR_INVALID_BODY', `not a valid ${subject.kind === 'email' ? 'email address' : 'phone number'}`, { field: subject.kind });
     for (const f of forms) needles.add(f.value);
     const keys = forms.filter((f) => f.rule.pseudonymize).map((f) => f.value);
+    hashKeys.push(...keys);
     const rows = await inChunks(keys, (ph, chunk) =>
       db.all<{ event_id: string; client_id: string | null; user_id: string | null }>(
         `SELECT event_id, client_id, user_id FROM events WHERE json_extract(data, '$.hashed_user.${field}') IN (${ph})`,
@@ -198,7 +202,7 @@ export async function locateSubject(subject: Subject, deps: LocateDeps): Promise
   for (const k of [...users, ...clients]) needles.add(k);
   for (const e of await payloadMatches(db, 'dead_letter', needles)) events.add(e);
 
-  return { userKeys: [...users], clientKeys: [...clients], eventIds: [...events] };
+  return { userKeys: [...users], clientKeys: [...clients], eventIds: [...events], hashKeys };
 }
 
 /** Rows of `table` whose `column` is in `values` (chunked). */

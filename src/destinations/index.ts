@@ -10,11 +10,13 @@ import { metaCapi } from './meta-capi.js';
 import { postgres } from './postgres.js';
 import { webhook } from './webhook.js';
 import { tiktok } from './tiktok.js';
+import { clickhouse } from './clickhouse.js';
+import { bigquery } from './bigquery.js';
 import type { Destination, DestinationReasons } from './types.js';
 import type { HashingRule } from '../privacy/hashing.js';
 
 /** Every destination kind tagrelay ships. Add a new one here, and nowhere else. */
-export const DESTINATION_LIST = [sqlite, ga4, metaCapi, postgres, webhook, tiktok] as const;
+export const DESTINATION_LIST = [sqlite, ga4, metaCapi, postgres, webhook, tiktok, clickhouse, bigquery] as const;
 
 type Listed = (typeof DESTINATION_LIST)[number];
 

@@ -8,6 +8,7 @@ import type { Purpose } from '../consent/purposes.js';
 import type { FetchLike, Logger, PostgresPort, SqlDb, SqlStatement } from '../ports.js';
 import { destinationPrivacySchema } from '../privacy/config.js';
 import { PURPOSES } from '../consent/purposes.js';
+import type { WarehouseStore } from './warehouse.js';
 import type { HashingRule, VendorIdKey } from '../privacy/hashing.js';
 import type { CodePrefix, ReasonTable } from '../reasons/types.js';
 
@@ -175,6 +176,8 @@ export interface Destination<
   local?(payload: P, config: C): SqlStatement[];
   /** I/O: deliver a batch; classify each item. */
   send(batch: OutboxItem<P>[], config: C, ctx: SendContext): Promise<SendResult>;
+  /** Warehouses outside the embedded store: retention and data-subject erasure in their own table. */
+  warehouse?: WarehouseStore<C>;
   /** The reason codes this destination writes, with their words. */
   reasons: DestinationReasons;
   /**
