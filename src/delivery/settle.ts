@@ -30,11 +30,14 @@ export type ItemOutcome =
   | { kind: 'failed'; error: string }
   | { kind: 'retry'; error: string; retry_after_ms?: number; outage: boolean };
 
-/** Writes a decision record: (event_id, destination_id, status, attempts, reasons, error, updated_at, config_version). */
+/**
+ * Writes a decision record: (event_id, destination_id, status, attempts, reasons, error, updated_at, config_version, action);
+ * `action` is the decision's route action (send / anonymize / cookieless / drop / skip), which reports reconcile.
+ */
 export const DELIVERY_LOG_SQL =
-  'INSERT INTO delivery_log (event_id, destination_id, status, attempts, reasons, error, updated_at, config_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
+  'INSERT INTO delivery_log (event_id, destination_id, status, attempts, reasons, error, updated_at, config_version, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
   'ON CONFLICT (event_id, destination_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, reasons = excluded.reasons, ' +
-  'error = excluded.error, updated_at = excluded.updated_at, config_version = excluded.config_version';
+  'error = excluded.error, updated_at = excluded.updated_at, config_version = excluded.config_version, action = excluded.action';
 
 /** Moves an item to the dead-letter store. */
 export const DEAD_LETTER_SQL =
@@ -72,7 +75,17 @@ export function settleStatements(
   const log = (item: DeliveryItem, status: string, attempts: number, error: string | null) =>
     out.push({
       sql: DELIVERY_LOG_SQL,
-      params: [item.event_id, destinationId, status, attempts, JSON.stringify(item.decision.reasons), error === null ? null : error.slice(0, 2000), now, opts.configVersion ?? null],
+      params: [
+        item.event_id,
+        destinationId,
+        status,
+        attempts,
+        JSON.stringify(item.decision.reasons),
+        error === null ? null : error.slice(0, 2000),
+        now,
+        opts.configVersion ?? null,
+        item.decision.action,
+      ],
     });
   const dead = (item: DeliveryItem, reason: string, attempts: number) => {
     const payload = item.deadPayload ? item.deadPayload() : item.decision.payload;

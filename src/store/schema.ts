@@ -14,9 +14,23 @@ export const SCHEMA = [
     session_id TEXT,
     user_id TEXT,
     page_url TEXT,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    consent_mode TEXT,
+    device_type TEXT,
+    country TEXT,
+    channel TEXT,
+    source TEXT,
+    medium TEXT,
+    campaign TEXT,
+    value REAL,
+    currency TEXT,
+    kind TEXT,
+    rule_id TEXT
   )`,
   'CREATE INDEX IF NOT EXISTS events_received ON events (received_at)',
+  // Reports (src/reports/) read by event time, and per visit (visitor, session) in time order.
+  'CREATE INDEX IF NOT EXISTS events_time ON events (time, name)',
+  'CREATE INDEX IF NOT EXISTS events_visit ON events (client_id, session_id, time)',
   'CREATE INDEX IF NOT EXISTS events_client ON events (client_id)',
   'CREATE INDEX IF NOT EXISTS events_user ON events (user_id)',
   // The record log: one row per accepted event, written in the accepting commit. `event_id` is
@@ -81,6 +95,7 @@ export const SCHEMA = [
     error TEXT,
     updated_at INTEGER NOT NULL,
     config_version TEXT,
+    action TEXT,
     PRIMARY KEY (event_id, destination_id)
   )`,
   'CREATE INDEX IF NOT EXISTS delivery_log_updated ON delivery_log (updated_at)',
@@ -153,6 +168,13 @@ export const SCHEMA = [
 const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
   ['dead_letter', 'seq', 'INTEGER'],
   ['delivery_log', 'config_version', 'TEXT'],
+  // The decision's route action (send / anonymize / cookieless / drop / skip): the delivery report reconciles it.
+  ['delivery_log', 'action', 'TEXT'],
+  // The warehouse row's report columns (destinations/warehouse-columns.ts).
+  ...(['consent_mode', 'device_type', 'country', 'channel', 'source', 'medium', 'campaign', 'currency', 'kind', 'rule_id'] as const).map(
+    (c): [string, string, string] => ['events', c, 'TEXT'],
+  ),
+  ['events', 'value', 'REAL'],
 ];
 
 /** Create every table and index that does not exist yet. */

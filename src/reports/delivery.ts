@@ -1,0 +1,107 @@
+/**
+ * @module Reconciliation per destination: per day (of receipt) and event name, how many events were
+ * received, what was decided for each destination (send / anonymize / cookieless / drop / skip, with
+ * the consent reasons), how many were delivered, are retrying, were dead-lettered, or are still pending.
+ * Read from the embedded store's record log and decision records (`records`, `delivery_log`).
+ */
+import type { SqlDb } from '../ports.js';
+import type { ReportParams } from './types.js';
+import { dayString } from './types.js';
+
+/** One destination, day and event name. */
+export interface DeliveryLine {
+  destination: string;
+  day: string;
+  name: string;
+  /** Events accepted that day with this name (the same for every destination: what each must account for). */
+  received: number;
+  decided: { send: number; anonymize: number; cookieless: number; drop: number; skip: number };
+  delivered: number;
+  retrying: number;
+  dead_lettered: number;
+  /** Received but not decided yet for this destination (waiting in the record log). */
+  pending: number;
+  /** Why events were not sent in full: consent reason code → events (anonymized, cookieless or dropped). */
+  consent_reasons: Record<string, number>;
+}
+
+/** The delivery report's data. */
+export interface DeliveryData {
+  destinations: string[];
+  lines: DeliveryLine[];
+}
+
+/** Decision statuses before the action was recorded (older stores): the action they imply. */
+const ACTION_OF_STATUS: Record<string, keyof DeliveryLine['decided'] | undefined> = { dropped: 'drop', skipped: 'skip' };
+
+/**
+ * Compute the reconciliation. `destinations`: the configured ones (listed even when nothing was decided yet).
+ *
+ * @example
+ * await deliveryReport(runtime.db, params, config.destinations.map((d) => d.id))
+ */
+export async function deliveryReport(db: SqlDb, p: ReportParams, destinations: readonly string[] = []): Promise<DeliveryData> {
+  const received = await db.all<{ day: number; name: string; n: number }>(
+    "SELECT received_at / 86400000 AS day, json_extract(data, '$.name') AS name, COUNT(*) AS n FROM records WHERE received_at >= ? AND received_at < ? GROUP BY 1, 2",
+    [p.since, p.until],
+  );
+  const decided = await db.all<{ destination_id: string; day: number; name: string; action: string | null; status: string; reasons: string | null; n: number }>(
+    "SELECT l.destination_id, r.received_at / 86400000 AS day, json_extract(r.data, '$.name') AS name, l.action, l.status, " +
+      "CASE WHEN l.action IN ('anonymize', 'cookieless', 'drop') OR l.status = 'dropped' THEN l.reasons END AS reasons, COUNT(*) AS n " +
+      'FROM records r JOIN delivery_log l ON l.event_id = r.event_id WHERE r.received_at >= ? AND r.received_at < ?' +
+      (p.destination ? ' AND l.destination_id = ?' : '') +
+      ' GROUP BY 1, 2, 3, 4, 5, 6',
+    p.destination ? [p.since, p.until, p.destination] : [p.since, p.until],
+  );
+  const ids = p.destination ? [p.destination] : [...new Set([...destinations, ...decided.map((d) => d.destination_id)])].sort();
+  const lines = new Map<string, DeliveryLine>();
+  const lineOf = (destination: string, day: number, name: string) => {
+    const key = `${destination}\u0000${day}\u0000${name}`;
+    let l = lines.get(key);
+    if (!l) {
+      l = {
+        destination,
+        day: dayString(day),
+        name,
+        received: 0,
+        decided: { send: 0, anonymize: 0, cookieless: 0, drop: 0, skip: 0 },
+        delivered: 0,
+        retrying: 0,
+        dead_lettered: 0,
+        pending: 0,
+        consent_reasons: {},
+      };
+      lines.set(key, l);
+    }
+    return l;
+  };
+  for (const r of received) for (const id of ids) lineOf(id, Number(r.day), r.name).received = Number(r.n);
+  for (const row of decided) {
+    const l = lineOf(row.destination_id, Number(row.day), row.name);
+    const n = Number(row.n);
+    const action = (row.action ?? ACTION_OF_STATUS[row.status]) as keyof DeliveryLine['decided'] | undefined;
+    if (action && action in l.decided) l.decided[action] += n;
+    if (row.status === 'delivered') l.delivered += n;
+    else if (row.status === 'retrying') l.retrying += n;
+    else if (row.status === 'dead') l.dead_lettered += n;
+    if (row.reasons) {
+      let reasons: unknown = [];
+      try {
+        reasons = JSON.parse(row.reasons);
+      } catch {
+        // A malformed decision record counts without reasons.
+      }
+      for (const code of Array.isArray(reasons) ? reasons : []) {
+        if (typeof code === 'string' && code.startsWith('consent.')) l.consent_reasons[code] = (l.consent_reasons[code] ?? 0) + n;
+      }
+    }
+  }
+  for (const l of lines.values()) {
+    const logged = l.decided.send + l.decided.anonymize + l.decided.cookieless + l.decided.drop + l.decided.skip;
+    l.pending = Math.max(0, l.received - logged);
+  }
+  return {
+    destinations: ids,
+    lines: [...lines.values()].sort((a, b) => a.destination.localeCompare(b.destination) || a.day.localeCompare(b.day) || a.name.localeCompare(b.name)),
+  };
+}
