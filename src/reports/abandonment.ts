@@ -35,7 +35,7 @@ export async function abandonmentReport(source: ReportSource, p: ReportParams): 
   // Per unit: did it add to cart, begin checkout, purchase; per unit and currency: its add_to_cart value.
   let ctes =
     `u AS (SELECT ${unit.keys}, MAX(CASE WHEN name = 'add_to_cart' THEN 1 ELSE 0 END) AS cart, MAX(CASE WHEN name = 'begin_checkout' THEN 1 ELSE 0 END) AS checkout, ` +
-    `MAX(CASE WHEN name = ? THEN 1 ELSE 0 END) AS bought FROM ${d.table} WHERE ${r.sql} AND ${unit.where} AND name IN ('add_to_cart', 'begin_checkout', ?) GROUP BY ${unit.keys})`;
+    `MAX(CASE WHEN name = ? THEN 1 ELSE 0 END) AS bought FROM ${d.units} WHERE ${r.sql} AND ${unit.where} AND name IN ('add_to_cart', 'begin_checkout', ?) GROUP BY ${unit.keys})`;
   const params = [p.purchase, ...r.params, p.purchase];
   let dim = 'NULL';
   let dimJoin = '';
@@ -51,7 +51,7 @@ export async function abandonmentReport(source: ReportSource, p: ReportParams): 
     params,
   );
   const values = await source.all<{ dim: string | null; currency: string | null; value: unknown }>(
-    `WITH ${ctes}, v AS (SELECT ${unit.keys}, currency, SUM(value) AS value FROM ${d.table} WHERE ${r.sql} AND ${unit.where} AND name = 'add_to_cart' AND value IS NOT NULL GROUP BY ${unit.keys}, currency) ` +
+    `WITH ${ctes}, v AS (SELECT ${unit.keys}, currency, SUM(value) AS value FROM ${d.units} WHERE ${r.sql} AND ${unit.where} AND name = 'add_to_cart' AND value IS NOT NULL GROUP BY ${unit.keys}, currency) ` +
       `SELECT ${dim} AS dim, v.currency, SUM(v.value) AS value FROM u JOIN v ON ${unit.join('u', 'v')}${dimJoin} WHERE u.cart = 1 AND u.bought = 0 GROUP BY ${p.by ? 'dim.dim, ' : ''}v.currency`,
     [...params, ...r.params],
   );

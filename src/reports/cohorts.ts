@@ -27,7 +27,7 @@ export async function cohortsReport(source: ReportSource, p: ReportParams): Prom
   const d = source.dialect;
   const r = inRange(source, p);
   const rows = await source.all<{ c: unknown; k: unknown; n: unknown }>(
-    `WITH a AS (SELECT client_id, ${d.week} AS w FROM ${d.table} WHERE ${r.sql} AND ${FULL} GROUP BY client_id, ${d.week}), ` +
+    `WITH a AS (SELECT client_id, ${d.week} AS w FROM ${d.units} WHERE ${r.sql} AND ${FULL} GROUP BY client_id, ${d.week}), ` +
       'f AS (SELECT client_id, MIN(w) AS c FROM a GROUP BY client_id) ' +
       `SELECT f.c, a.w - f.c AS k, ${d.num('COUNT(*)')} AS n FROM a JOIN f ON a.client_id = f.client_id GROUP BY f.c, a.w - f.c ORDER BY f.c, k`,
     r.params,

@@ -3,8 +3,8 @@
  * session, or per user within a session or within N days of the first step; step and overall
  * conversion, drop-off, median time between steps; split by device, country, channel or utm.
  *
- * A unit reaches step k when an event of step k happens at or after the time it reached step k−1
- * (the first occurrence after it); within N days, no later than N days after its first step-1 event.
+ * A unit reaches step k with the first event of step k after the event that reached step k−1 (in time
+ * order); within N days, no later than N days after its first step-1 event.
  */
 import type { SqlValue } from '../ports.js';
 import { inRange, placeholders, unitOf } from './common.js';
@@ -67,46 +67,57 @@ export function funnelSteps(steps: readonly string[], units: readonly FunnelUnit
   });
 }
 
-/** The SQL of the funnel: one row per unit that reached the first step, with each step's time. */
+/**
+ * The SQL of the funnel: the step events of every unit, unit after unit, in time order (SQLite reads
+ * them in the covering report index's order: no sort), each with the unit's `by` value.
+ */
 function funnelSql(source: ReportSource, p: ReportParams): { sql: string; params: SqlValue[] } {
   const d = source.dialect;
   const unit = unitOf(p.count === 'users' && p.within.kind === 'days' ? 'users' : 'sessions');
-  const keys = unit.keys.split(', ');
   const r = inRange(source, p);
   const names = [...new Set(p.steps)];
-  const params: SqlValue[] = [...r.params, ...names, p.steps[0]!];
-  const ctes = [
-    `ev AS (SELECT ${unit.keys}, name, ${d.t} AS t FROM ${d.table} WHERE ${r.sql} AND ${unit.where} AND name IN ${placeholders(names.length)})`,
-    `s0 AS (SELECT ${unit.keys}, MIN(t) AS t0 FROM ev WHERE name = ? GROUP BY ${unit.keys})`,
-  ];
-  const windowMs = p.within.kind === 'days' ? p.within.days * 86_400_000 : undefined;
-  for (let k = 1; k < p.steps.length; k++) {
-    const carried = [...keys.map((c) => `p.${c}`), ...Array.from({ length: k }, (_, i) => `p.t${i}`)].join(', ');
-    // The same event never counts for two consecutive steps of the same name.
-    const after = p.steps[k] === p.steps[k - 1] ? '>' : '>=';
-    ctes.push(
-      `s${k} AS (SELECT ${carried}, MIN(ev.t) AS t${k} FROM s${k - 1} p LEFT JOIN ev ON ${unit.join('ev', 'p')} AND ev.name = ? AND ev.t ${after} p.t${k - 1}` +
-        `${windowMs === undefined ? '' : ' AND ev.t <= p.t0 + ?'} GROUP BY ${carried})`,
-    );
-    params.push(p.steps[k]!);
-    if (windowMs !== undefined) params.push(windowMs);
+  // Sessions stay whole in index order; users within days need their sessions merged by time.
+  const order = unit.keys === 'client_id' ? 'client_id, time' : 'client_id, session_id, time';
+  const steps = `SELECT ${unit.keys}, name, ${d.t} AS t FROM ${d.units} WHERE ${r.sql} AND ${unit.where} AND name IN ${placeholders(names.length)}`;
+  if (!p.by) return { sql: `${steps} ORDER BY ${order}`, params: [...r.params, ...names] };
+  const dim = `dim AS (${d.firstPerGroup(unit.keys, `${DIMENSIONS[p.by]} AS dim`, `${r.sql} AND ${unit.where}`)})`;
+  return {
+    sql: `WITH ${dim}, ev AS (${steps}) SELECT ev.*, dim.dim FROM ev JOIN dim ON ${unit.join('ev', 'dim')} ORDER BY ${order.replace('time', 't').split(', ').map((c) => `ev.${c}`).join(', ')}`,
+    params: [...r.params, ...r.params, ...names],
+  };
+}
+
+/** Walk one unit's step events (in time order): when it reached each step. */
+export function walkUnit(steps: readonly string[], events: readonly { name: string; t: number }[], windowMs?: number): (number | null)[] {
+  const times: (number | null)[] = new Array(steps.length).fill(null);
+  let k = 0;
+  // One event counts for one step at most (two consecutive steps of the same name need two events).
+  for (let i = 0; i < events.length && k < steps.length; i++) {
+    const e = events[i]!;
+    if (e.name !== steps[k]) continue;
+    if (k > 0 && windowMs !== undefined && e.t > times[0]! + windowMs) break;
+    times[k++] = e.t;
   }
-  const last = `s${p.steps.length - 1}`;
-  if (!p.by) return { sql: `WITH ${ctes.join(', ')} SELECT * FROM ${last}`, params };
-  ctes.push(`dim AS (${d.firstPerGroup(unit.keys, `${DIMENSIONS[p.by]} AS dim`, `${r.sql} AND ${unit.where}`)})`);
-  params.push(...r.params);
-  return { sql: `WITH ${ctes.join(', ')} SELECT ${last}.*, dim.dim FROM ${last} LEFT JOIN dim ON ${unit.join(last, 'dim')}`, params };
+  return times;
 }
 
 /** Compute the funnel. */
 export async function funnelReport(source: ReportSource, p: ReportParams): Promise<FunnelData> {
   const q = funnelSql(source, p);
-  const rows = await source.all<Record<string, unknown>>(q.sql, q.params);
-  let units: (FunnelUnit & { client: string })[] = rows.map((row) => ({
-    client: String(row.client_id),
-    key: row.dim === undefined || row.dim === null ? null : String(row.dim),
-    times: p.steps.map((_, k) => (row[`t${k}`] === null || row[`t${k}`] === undefined ? null : Number(row[`t${k}`]))),
-  }));
+  const rows = await source.all<{ client_id: unknown; session_id?: unknown; name: string; t: unknown; dim?: unknown }>(q.sql, q.params);
+  const windowMs = p.within.kind === 'days' ? p.within.days * 86_400_000 : undefined;
+  const byUser = p.count === 'users' && p.within.kind === 'days';
+  let units: (FunnelUnit & { client: string })[] = [];
+  let events: { name: string; t: number }[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    events.push({ name: row.name, t: Number(row.t) });
+    const next = rows[i + 1];
+    if (next && next.client_id === row.client_id && (byUser || next.session_id === row.session_id)) continue;
+    const times = walkUnit(p.steps, events, windowMs);
+    if (times[0] !== null) units.push({ client: String(row.client_id), key: row.dim === undefined || row.dim === null ? null : String(row.dim), times });
+    events = [];
+  }
   if (p.count === 'users' && p.within.kind === 'session') {
     // A user counts once: by the session that went deepest (the earliest of equals).
     const best = new Map<string, (typeof units)[number]>();

@@ -47,8 +47,8 @@ export async function microReport(source: ReportSource, p: ReportParams, rules: 
   const d = source.dialect;
   const unit = unitOf(p.count);
   const r = inRange(source, p);
-  const units = `u AS (SELECT ${unit.keys}, MAX(CASE WHEN name = ? THEN 1 ELSE 0 END) AS bought FROM ${d.table} WHERE ${r.sql} AND ${unit.where} GROUP BY ${unit.keys})`;
-  const micro = `m AS (SELECT rule_id, ${unit.keys}, MIN(name) AS name FROM ${d.table} WHERE ${r.sql} AND ${unit.where} AND kind = 'micro' AND rule_id IS NOT NULL GROUP BY rule_id, ${unit.keys})`;
+  const units = `u AS (SELECT ${unit.keys}, MAX(CASE WHEN name = ? THEN 1 ELSE 0 END) AS bought FROM ${d.units} WHERE ${r.sql} AND ${unit.where} GROUP BY ${unit.keys})`;
+  const micro = `m AS (SELECT rule_id, ${unit.keys}, MIN(name) AS name FROM ${d.units} WHERE ${r.sql} AND ${unit.where} AND kind = 'micro' AND rule_id IS NOT NULL GROUP BY rule_id, ${unit.keys})`;
   const [totals] = await source.all<{ units: unknown; bought: unknown }>(
     `WITH ${units} SELECT ${d.num('COUNT(*)')} AS units, ${d.num('COALESCE(SUM(bought), 0)')} AS bought FROM u`,
     [p.purchase, ...r.params],

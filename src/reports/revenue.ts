@@ -62,7 +62,7 @@ export async function revenueReport(source: ReportSource, p: ReportParams): Prom
   // Sessions: their start day and dimension (from their first event), whether they converted.
   const sessionsCte =
     `sd AS (${d.firstPerGroup(sess.keys, `${d.day} AS day, ${col} AS dim`, `${r.sql} AND ${sess.where}`)}), ` +
-    `sb AS (SELECT ${sess.keys} FROM ${d.table} WHERE ${r.sql} AND ${sess.where} AND name = ? GROUP BY ${sess.keys})`;
+    `sb AS (SELECT ${sess.keys} FROM ${d.units} WHERE ${r.sql} AND ${sess.where} AND name = ? GROUP BY ${sess.keys})`;
   const sessionParams = [...r.params, ...r.params, p.purchase];
   const sessions = await source.all<{ day: unknown; dim: string | null; sessions: unknown; converting: unknown }>(
     `WITH ${sessionsCte} SELECT sd.day, sd.dim, ${d.num('COUNT(*)')} AS sessions, ${d.num('COUNT(sb.client_id)')} AS converting ` +
@@ -71,13 +71,13 @@ export async function revenueReport(source: ReportSource, p: ReportParams): Prom
   );
   // Orders seen in full with a session, by the session's dimension.
   const attributed = await source.all<{ dim: string | null; orders: unknown; revenue: unknown }>(
-    `WITH ${sessionsCte}, o AS (SELECT ${sess.keys}, value FROM ${d.table} WHERE ${r.sql} AND ${sess.where} AND name = ?) ` +
+    `WITH ${sessionsCte}, o AS (SELECT ${sess.keys}, value FROM ${d.units} WHERE ${r.sql} AND ${sess.where} AND name = ?) ` +
       `SELECT sd.dim, ${d.num('COUNT(*)')} AS orders, COALESCE(SUM(o.value), 0) AS revenue FROM o JOIN sd ON ${sess.join('o', 'sd')} GROUP BY sd.dim`,
     [...sessionParams, ...r.params, p.purchase],
   );
   const purchasers = await source.all<{ first_seen: unknown; first_purchase: unknown; purchases: unknown }>(
     `SELECT MIN(${d.t}) AS first_seen, MIN(CASE WHEN name = ? THEN ${d.t} END) AS first_purchase, ${d.num('SUM(CASE WHEN name = ? THEN 1 ELSE 0 END)')} AS purchases ` +
-      `FROM ${d.table} WHERE ${r.sql} AND ${FULL} GROUP BY client_id HAVING SUM(CASE WHEN name = ? THEN 1 ELSE 0 END) > 0`,
+      `FROM ${d.units} WHERE ${r.sql} AND ${FULL} GROUP BY client_id HAVING SUM(CASE WHEN name = ? THEN 1 ELSE 0 END) > 0`,
     [p.purchase, p.purchase, ...r.params, p.purchase],
   );
 

@@ -10,6 +10,8 @@ export interface Dialect {
   name: 'sqlite' | 'postgres';
   /** The quoted events table. */
   table: string;
+  /** The events table for queries over visitors and sessions (SQLite: pinned to its covering report index). */
+  units: string;
   /** The event time as epoch ms (a number). */
   t: string;
   /** `time` in [since, until): a WHERE fragment with two `?`, and their values. */
@@ -36,18 +38,20 @@ export interface ReportSource {
 const sqliteDialect = (table: string): Dialect => ({
   name: 'sqlite',
   table,
+  units: `${table} INDEXED BY events_report`,
   t: 'time',
   range: (since, until) => ({ sql: 'time >= ? AND time < ?', params: [since, until] }),
   day: '(time / 86400000)',
   week: '((time / 86400000 + 3) / 7)',
   // SQLite: a bare column next to MIN() comes from the row that holds the minimum.
-  firstPerGroup: (keys, cols, where) => `SELECT ${keys}, MIN(time) AS first_time, ${cols} FROM ${table} WHERE ${where} GROUP BY ${keys}`,
+  firstPerGroup: (keys, cols, where) => `SELECT ${keys}, MIN(time) AS first_time, ${cols} FROM ${table} INDEXED BY events_report WHERE ${where} GROUP BY ${keys}`,
   num: (expr) => expr,
 });
 
 const postgresDialect = (table: string): Dialect => ({
   name: 'postgres',
   table,
+  units: table,
   t: '(extract(epoch FROM time) * 1000)::float8',
   range: (since, until) => ({ sql: 'time >= ?::timestamptz AND time < ?::timestamptz', params: [new Date(since).toISOString(), new Date(until).toISOString()] }),
   day: 'floor(extract(epoch FROM time) / 86400)::int',
@@ -62,7 +66,8 @@ const postgresDialect = (table: string): Dialect => ({
  * @example
  * const result = await runReport(sqliteSource(runtime.db), 'funnel', { since: '30d' }, { now: Date.now() })
  */
-export function sqliteSource(db: SqlDb, table = 'events'): ReportSource {
+export function sqliteSource(db: SqlDb): ReportSource {
+  const table = 'events';
   return { dialect: sqliteDialect(table), all: (sql, params) => db.all(sql, params) };
 }
 

@@ -28,9 +28,10 @@ export const SCHEMA = [
     rule_id TEXT
   )`,
   'CREATE INDEX IF NOT EXISTS events_received ON events (received_at)',
-  // Reports (src/reports/) read by event time, and per visit (visitor, session) in time order.
-  'CREATE INDEX IF NOT EXISTS events_time ON events (time, name)',
-  'CREATE INDEX IF NOT EXISTS events_visit ON events (client_id, session_id, time)',
+  // Reports (src/reports/): events by name and time (orders), and one covering index of the report
+  // columns per visitor and session in time order, so reports never read the wide JSON rows.
+  'CREATE INDEX IF NOT EXISTS events_name_time ON events (name, time)',
+  'CREATE INDEX IF NOT EXISTS events_report ON events (consent_mode, client_id, session_id, time, name, kind, rule_id, value, currency, channel, source, medium, campaign, device_type, country)',
   'CREATE INDEX IF NOT EXISTS events_client ON events (client_id)',
   'CREATE INDEX IF NOT EXISTS events_user ON events (user_id)',
   // The record log: one row per accepted event, written in the accepting commit. `event_id` is
