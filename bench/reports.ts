@@ -59,9 +59,9 @@ for (let i = 0; i < rows.length; i += 5000) {
     const data = { event_id: r.event_id, name: r.name, time: r.time, received_at: r.received_at, params: r.value === null ? {} : { value: r.value, currency: 'EUR' }, page: { url: 'https://shop.example/p/123' }, client: { client_id: r.client_id ?? undefined, session_id: r.session_id ?? undefined }, consent_state: consent(full), source: 'gtag', removed: { headers: true, cookies: false }, notes: [], config_version: 'c1' };
     statements.push({ sql: INSERT_RECORD, params: [r.event_id, r.received_at, 'c1', r.client_id, null, JSON.stringify(data)] });
     const denied = full ? [] : ['consent.purpose_denied:analytics_storage', 'consent.region_default_opt_in'];
-    statements.push({ sql: DELIVERY_LOG_SQL, params: [r.event_id, 'warehouse', 'delivered', 1, JSON.stringify([...denied, 'privacy.ids_pseudonymized']), null, r.received_at + 20, 'c1', r.consent_mode] });
+    statements.push({ sql: DELIVERY_LOG_SQL, params: [r.event_id, 'warehouse', 'delivered', 1, JSON.stringify([...denied, 'privacy.ids_pseudonymized']), null, r.received_at + 20, 'c1', r.consent_mode, r.name, r.received_at, full ? null : denied.join(' ')] });
     const dead = full && r.event_id.endsWith('7');
-    statements.push({ sql: DELIVERY_LOG_SQL, params: [r.event_id, 'ga4', full ? (dead ? 'dead' : 'delivered') : 'dropped', 1, JSON.stringify(denied), dead ? 'ga4.http_400' : null, r.received_at + 40, 'c1', full ? 'send' : 'drop'] });
+    statements.push({ sql: DELIVERY_LOG_SQL, params: [r.event_id, 'ga4', full ? (dead ? 'dead' : 'delivered') : 'dropped', 1, JSON.stringify(denied), dead ? 'ga4.http_400' : null, r.received_at + 40, 'c1', full ? 'send' : 'drop', r.name, r.received_at, full ? null : denied.join(' ')] });
   }
   await db.batch(statements);
 }

@@ -253,6 +253,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     return {
       seq: row.seq,
       event_id: row.event_id,
+      name: record.name,
       received_at: row.received_at,
       attempts: row.attempts ?? 0,
       retrying,

@@ -2,7 +2,8 @@
  * @module Reconciliation per destination: per day (of receipt) and event name, how many events were
  * received, what was decided for each destination (send / anonymize / cookieless / drop / skip, with
  * the consent reasons), how many were delivered, are retrying, were dead-lettered, or are still pending.
- * Read from the embedded store's record log and decision records (`records`, `delivery_log`).
+ * Read from the embedded store's record log and decision records (`records`, `delivery_log`); decision
+ * records written before they carried the event's name and receive time are not counted.
  */
 import type { SqlDb } from '../ports.js';
 import type { ReportParams } from './types.js';
@@ -42,14 +43,15 @@ const ACTION_OF_STATUS: Record<string, keyof DeliveryLine['decided'] | undefined
  */
 export async function deliveryReport(db: SqlDb, p: ReportParams, destinations: readonly string[] = []): Promise<DeliveryData> {
   const received = await db.all<{ day: number; name: string; n: number }>(
-    "SELECT received_at / 86400000 AS day, json_extract(data, '$.name') AS name, COUNT(*) AS n FROM records WHERE received_at >= ? AND received_at < ? GROUP BY 1, 2",
+    "SELECT received_at / 86400000 AS day, json_extract(data, '$.name') AS name, COUNT(*) AS n FROM records INDEXED BY records_name " +
+      'WHERE received_at >= ? AND received_at < ? GROUP BY 1, 2',
     [p.since, p.until],
   );
-  const decided = await db.all<{ destination_id: string; day: number; name: string; action: string | null; status: string; reasons: string | null; n: number }>(
-    "SELECT l.destination_id, r.received_at / 86400000 AS day, json_extract(r.data, '$.name') AS name, l.action, l.status, " +
-      "CASE WHEN l.action IN ('anonymize', 'cookieless', 'drop') OR l.status = 'dropped' THEN l.reasons END AS reasons, COUNT(*) AS n " +
-      'FROM records r JOIN delivery_log l ON l.event_id = r.event_id WHERE r.received_at >= ? AND r.received_at < ?' +
-      (p.destination ? ' AND l.destination_id = ?' : '') +
+  // Decision records carry the event's name and receive time (written at settlement): no join with the records.
+  const decided = await db.all<{ destination_id: string; day: number; name: string; action: string | null; status: string; consent: string | null; n: number }>(
+    'SELECT destination_id, received_at / 86400000 AS day, name, action, status, consent, COUNT(*) AS n FROM delivery_log INDEXED BY delivery_log_report ' +
+      'WHERE received_at >= ? AND received_at < ?' +
+      (p.destination ? ' AND destination_id = ?' : '') +
       ' GROUP BY 1, 2, 3, 4, 5, 6',
     p.destination ? [p.since, p.until, p.destination] : [p.since, p.until],
   );
@@ -84,17 +86,7 @@ export async function deliveryReport(db: SqlDb, p: ReportParams, destinations: r
     if (row.status === 'delivered') l.delivered += n;
     else if (row.status === 'retrying') l.retrying += n;
     else if (row.status === 'dead') l.dead_lettered += n;
-    if (row.reasons) {
-      let reasons: unknown = [];
-      try {
-        reasons = JSON.parse(row.reasons);
-      } catch {
-        // A malformed decision record counts without reasons.
-      }
-      for (const code of Array.isArray(reasons) ? reasons : []) {
-        if (typeof code === 'string' && code.startsWith('consent.')) l.consent_reasons[code] = (l.consent_reasons[code] ?? 0) + n;
-      }
-    }
+    for (const code of row.consent ? row.consent.split(' ') : []) l.consent_reasons[code] = (l.consent_reasons[code] ?? 0) + n;
   }
   for (const l of lines.values()) {
     const logged = l.decided.send + l.decided.anonymize + l.decided.cookieless + l.decided.drop + l.decided.skip;

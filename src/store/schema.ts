@@ -50,6 +50,8 @@ export const SCHEMA = [
     data TEXT NOT NULL
   )`,
   'CREATE INDEX IF NOT EXISTS records_received ON records (received_at)',
+  // Events received per day and name (the delivery report), without reading the records' JSON.
+  "CREATE INDEX IF NOT EXISTS records_name ON records (received_at, json_extract(data, '$.name'))",
   'CREATE INDEX IF NOT EXISTS records_client ON records (client_key)',
   'CREATE INDEX IF NOT EXISTS records_user ON records (user_key)',
   // Small: only records whose IP/User-Agent are still kept (the sweep that nulls them reads it).
@@ -97,9 +99,14 @@ export const SCHEMA = [
     updated_at INTEGER NOT NULL,
     config_version TEXT,
     action TEXT,
+    name TEXT,
+    received_at INTEGER,
+    consent TEXT,
     PRIMARY KEY (event_id, destination_id)
   )`,
   'CREATE INDEX IF NOT EXISTS delivery_log_updated ON delivery_log (updated_at)',
+  // The delivery report (src/reports/delivery.ts): decisions per day of receipt, destination, event name.
+  'CREATE INDEX IF NOT EXISTS delivery_log_report ON delivery_log (received_at, destination_id, name, action, status, consent)',
   `CREATE TABLE IF NOT EXISTS consent_audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     time INTEGER NOT NULL,
@@ -171,6 +178,9 @@ const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
   ['delivery_log', 'config_version', 'TEXT'],
   // The decision's route action (send / anonymize / cookieless / drop / skip): the delivery report reconciles it.
   ['delivery_log', 'action', 'TEXT'],
+  ['delivery_log', 'name', 'TEXT'],
+  ['delivery_log', 'received_at', 'INTEGER'],
+  ['delivery_log', 'consent', 'TEXT'],
   // The warehouse row's report columns (destinations/warehouse-columns.ts).
   ...(['consent_mode', 'device_type', 'country', 'channel', 'source', 'medium', 'campaign', 'currency', 'kind', 'rule_id'] as const).map(
     (c): [string, string, string] => ['events', c, 'TEXT'],
