@@ -19,6 +19,7 @@ import { parseCookies } from '../../identity/cookies.js';
 import { explainEvents, type Explanation } from '../../consent/endpoints.js';
 import type { RequestContext } from '../../event.js';
 import { planCommand } from './plan-check.js';
+import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: tagrelay [command] [--config PATH] [--port N] [--host H]
 
@@ -34,7 +35,9 @@ const USAGE = `usage: tagrelay [command] [--config PATH] [--port N] [--host H]
                          and why, without storing or sending anything
   plan check --plan FILE [--since 7d] [--db FILE] [--format table|json]
                          what a new tracking plan would warn, drop or quarantine
-                         among the stored events, per event name`;
+                         among the stored events, per event name
+  report <name> [--since 7d] [--by …] [--steps a,b,c] [--format table|json|csv]
+                         funnel, micro, abandonment, revenue, cohorts or delivery (tagrelay report --help)`;
 
 /** Open the configured store for an offline command. */
 async function openStore(config: Config) {
@@ -92,6 +95,7 @@ function formatExplanations(result: { explanations: Explanation[]; rejected: Rej
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'plan') return planCommand(argv.slice(1));
+  if (argv[0] === 'report') return reportCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
