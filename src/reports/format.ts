@@ -138,6 +138,7 @@ export function formatReport(result: ReportResult, format: ReportFormat): string
   }
   const cells = [t.columns, ...t.rows.map((r) => r.map((x) => (x === null ? '-' : String(x))))];
   const widths = t.columns.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
-  const lines = cells.map((r) => r.map((x, i) => (i < 3 && typeof t.rows[0]?.[i] === 'string' ? String(x).padEnd(widths[i]!) : String(x).padStart(widths[i]!))).join('  '));
+  const numeric = t.columns.map((_, i) => t.rows.every((r) => typeof r[i] === 'number' || r[i] === null));
+  const lines = cells.map((r) => r.map((x, i) => (numeric[i] ? String(x).padStart(widths[i]!) : String(x).padEnd(widths[i]!))).join('  ').trimEnd());
   return [...head, '', ...lines].join('\n');
 }
