@@ -32,27 +32,22 @@ export async function abandonmentReport(source: ReportSource, p: ReportParams): 
   const d = source.dialect;
   const unit = unitOf(p.count);
   const r = inRange(source, p);
-  // Per unit: did it add to cart, begin checkout, purchase; per unit and currency: its add_to_cart value.
-  let ctes =
-    `u AS (SELECT ${unit.keys}, MAX(CASE WHEN name = 'add_to_cart' THEN 1 ELSE 0 END) AS cart, MAX(CASE WHEN name = 'begin_checkout' THEN 1 ELSE 0 END) AS checkout, ` +
-    `MAX(CASE WHEN name = ? THEN 1 ELSE 0 END) AS bought FROM ${d.units} WHERE ${r.sql} AND ${unit.where} AND name IN ('add_to_cart', 'begin_checkout', ?) GROUP BY ${unit.keys})`;
-  const params = [p.purchase, ...r.params, p.purchase];
-  let dim = 'NULL';
-  let dimJoin = '';
-  if (p.by) {
-    ctes += `, dim AS (${d.firstPerGroup(unit.keys, `${DIMENSIONS[p.by]} AS dim`, `${r.sql} AND ${unit.where}`)})`;
-    params.push(...r.params);
-    dim = 'dim.dim';
-    dimJoin = ` LEFT JOIN dim ON ${unit.join('u', 'dim')}`;
-  }
+  // One pass per unit: its dimension (first event), whether it added to cart, began checkout, purchased;
+  // then the add_to_cart values of abandoned carts per currency.
+  const perUnit =
+    `SELECT ${unit.keys}, MIN(time) AS first_time, ${p.by ? d.first(DIMENSIONS[p.by]) : 'NULL'} AS dim, ` +
+    `SUM(CASE WHEN name = 'add_to_cart' THEN 1 ELSE 0 END) AS carts, SUM(CASE WHEN name = 'begin_checkout' THEN 1 ELSE 0 END) AS checkouts, ` +
+    `SUM(CASE WHEN name = ? THEN 1 ELSE 0 END) AS bought FROM ${d.units} WHERE ${r.sql} AND ${unit.where} GROUP BY ${unit.keys}`;
+  const u = `u AS (SELECT ${unit.keys}, dim, CASE WHEN carts > 0 THEN 1 ELSE 0 END AS cart, CASE WHEN checkouts > 0 THEN 1 ELSE 0 END AS checkout, CASE WHEN bought > 0 THEN 1 ELSE 0 END AS bought FROM (${perUnit}) x)`;
+  const params = [p.purchase, ...r.params];
   const counts = await source.all<{ dim: string | null; carts: unknown; abandoned_carts: unknown; checkouts: unknown; abandoned_checkouts: unknown }>(
-    `WITH ${ctes} SELECT ${dim} AS dim, ${d.num('SUM(u.cart)')} AS carts, ${d.num('SUM(u.cart * (1 - u.bought))')} AS abandoned_carts, ` +
-      `${d.num('SUM(u.checkout)')} AS checkouts, ${d.num('SUM(u.checkout * (1 - u.bought))')} AS abandoned_checkouts FROM u${dimJoin} WHERE u.cart = 1 OR u.checkout = 1${p.by ? ' GROUP BY dim.dim' : ''}`,
+    `WITH ${u} SELECT dim, ${d.num('SUM(cart)')} AS carts, ${d.num('SUM(cart * (1 - bought))')} AS abandoned_carts, ` +
+      `${d.num('SUM(checkout)')} AS checkouts, ${d.num('SUM(checkout * (1 - bought))')} AS abandoned_checkouts FROM u WHERE cart = 1 OR checkout = 1 GROUP BY dim`,
     params,
   );
   const values = await source.all<{ dim: string | null; currency: string | null; value: unknown }>(
-    `WITH ${ctes}, v AS (SELECT ${unit.keys}, currency, SUM(value) AS value FROM ${d.units} WHERE ${r.sql} AND ${unit.where} AND name = 'add_to_cart' AND value IS NOT NULL GROUP BY ${unit.keys}, currency) ` +
-      `SELECT ${dim} AS dim, v.currency, SUM(v.value) AS value FROM u JOIN v ON ${unit.join('u', 'v')}${dimJoin} WHERE u.cart = 1 AND u.bought = 0 GROUP BY ${p.by ? 'dim.dim, ' : ''}v.currency`,
+    `WITH ${u}, v AS (SELECT ${unit.keys}, currency, SUM(value) AS value FROM ${d.units} WHERE ${r.sql} AND ${unit.where} AND name = 'add_to_cart' AND value IS NOT NULL GROUP BY ${unit.keys}, currency) ` +
+      `SELECT u.dim, v.currency, SUM(v.value) AS value FROM u JOIN v ON ${unit.join('u', 'v')} WHERE u.cart = 1 AND u.bought = 0 GROUP BY u.dim, v.currency`,
     [...params, ...r.params],
   );
   const lines = new Map<string | null, AbandonmentLine>();

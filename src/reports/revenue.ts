@@ -59,21 +59,14 @@ export async function revenueReport(source: ReportSource, p: ReportParams): Prom
       `${d.num("SUM(CASE WHEN consent_mode = 'send' THEN 0 ELSE 1 END)")} AS anon FROM ${d.table} WHERE ${r.sql} AND name = ? GROUP BY ${d.day}, currency`,
     [...r.params, p.purchase],
   );
-  // Sessions: their start day and dimension (from their first event), whether they converted.
-  const sessionsCte =
-    `sd AS (${d.firstPerGroup(sess.keys, `${d.day} AS day, ${col} AS dim`, `${r.sql} AND ${sess.where}`)}), ` +
-    `sb AS (SELECT ${sess.keys} FROM ${d.units} WHERE ${r.sql} AND ${sess.where} AND name = ? GROUP BY ${sess.keys})`;
-  const sessionParams = [...r.params, ...r.params, p.purchase];
-  const sessions = await source.all<{ day: unknown; dim: string | null; sessions: unknown; converting: unknown }>(
-    `WITH ${sessionsCte} SELECT sd.day, sd.dim, ${d.num('COUNT(*)')} AS sessions, ${d.num('COUNT(sb.client_id)')} AS converting ` +
-      `FROM sd LEFT JOIN sb ON ${sess.join('sd', 'sb')} GROUP BY sd.day, sd.dim`,
-    sessionParams,
-  );
-  // Orders seen in full with a session, by the session's dimension.
-  const attributed = await source.all<{ dim: string | null; orders: unknown; revenue: unknown }>(
-    `WITH ${sessionsCte}, o AS (SELECT ${sess.keys}, value FROM ${d.units} WHERE ${r.sql} AND ${sess.where} AND name = ?) ` +
-      `SELECT sd.dim, ${d.num('COUNT(*)')} AS orders, COALESCE(SUM(o.value), 0) AS revenue FROM o JOIN sd ON ${sess.join('o', 'sd')} GROUP BY sd.dim`,
-    [...sessionParams, ...r.params, p.purchase],
+  // One pass over the sessions seen in full: start day and dimension (from the first event), orders, revenue.
+  const perSession =
+    `SELECT MIN(time) AS first_time, ${d.first(d.day)} AS day, ${d.first(col)} AS dim, SUM(CASE WHEN name = ? THEN 1 ELSE 0 END) AS orders, ` +
+    `SUM(CASE WHEN name = ? THEN COALESCE(value, 0) ELSE 0 END) AS revenue FROM ${d.units} WHERE ${r.sql} AND ${sess.where} GROUP BY ${sess.keys}`;
+  const sessions = await source.all<{ day: unknown; dim: string | null; sessions: unknown; converting: unknown; orders: unknown; revenue: unknown }>(
+    `SELECT day, dim, ${d.num('COUNT(*)')} AS sessions, ${d.num('SUM(CASE WHEN orders > 0 THEN 1 ELSE 0 END)')} AS converting, ${d.num('SUM(orders)')} AS orders, ` +
+      `SUM(revenue) AS revenue FROM (${perSession}) s GROUP BY day, dim`,
+    [p.purchase, p.purchase, ...r.params],
   );
   const purchasers = await source.all<{ first_seen: unknown; first_purchase: unknown; purchases: unknown }>(
     `SELECT MIN(${d.t}) AS first_seen, MIN(CASE WHEN name = ? THEN ${d.t} END) AS first_purchase, ${d.num('SUM(CASE WHEN name = ? THEN 1 ELSE 0 END)')} AS purchases ` +
@@ -104,20 +97,18 @@ export async function revenueReport(source: ReportSource, p: ReportParams): Prom
     if (!l) groups.set(key, (l = line(key)));
     return l;
   };
+  let attributedOrders = 0;
+  let attributedRevenue = 0;
   for (const s of sessions) {
     for (const t of [dayLine(Number(s.day)), groupLine(s.dim ?? null), total]) {
       t.sessions += Number(s.sessions);
       t.converting_sessions += Number(s.converting);
     }
-  }
-  let attributedOrders = 0;
-  let attributedRevenue = 0;
-  for (const a of attributed) {
-    const g = groupLine(a.dim ?? null);
-    g.orders += Number(a.orders);
-    g.revenue += Number(a.revenue);
-    attributedOrders += Number(a.orders);
-    attributedRevenue += Number(a.revenue);
+    const g = groupLine(s.dim ?? null);
+    g.orders += Number(s.orders);
+    g.revenue += Number(s.revenue);
+    attributedOrders += Number(s.orders);
+    attributedRevenue += Number(s.revenue);
   }
   const repeat = purchasers.filter((u) => Number(u.purchases) >= 2).length;
   return {

@@ -25,6 +25,11 @@ export interface Dialect {
    * `SELECT keys, cols FROM table WHERE where` keeping one row per group.
    */
   firstPerGroup(keys: string, cols: string, where: string): string;
+  /**
+   * Inside a `GROUP BY` that selects `MIN(time)` (and no other MIN/MAX): `expr` at the group's
+   * earliest row. SQLite: a bare column next to MIN() comes from the row that holds the minimum.
+   */
+  first(expr: string): string;
   /** A number cast that reads back as a JS number (PostgreSQL's COUNT is bigint, sent as text). */
   num(expr: string): string;
 }
@@ -45,6 +50,7 @@ const sqliteDialect = (table: string): Dialect => ({
   week: '((time / 86400000 + 3) / 7)',
   // SQLite: a bare column next to MIN() comes from the row that holds the minimum.
   firstPerGroup: (keys, cols, where) => `SELECT ${keys}, MIN(time) AS first_time, ${cols} FROM ${table} INDEXED BY events_report WHERE ${where} GROUP BY ${keys}`,
+  first: (expr) => expr,
   num: (expr) => expr,
 });
 
@@ -57,6 +63,7 @@ const postgresDialect = (table: string): Dialect => ({
   day: 'floor(extract(epoch FROM time) / 86400)::int',
   week: 'div(floor(extract(epoch FROM time) / 86400)::int + 3, 7)',
   firstPerGroup: (keys, cols, where) => `SELECT DISTINCT ON (${keys}) ${keys}, time AS first_time, ${cols} FROM ${table} WHERE ${where} ORDER BY ${keys}, time, event_id`,
+  first: (expr) => `(array_agg(${expr} ORDER BY time, event_id))[1]`,
   num: (expr) => `(${expr})::float8`,
 });
 
