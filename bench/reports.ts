@@ -92,16 +92,23 @@ const out: (string | number)[][] = [];
 for (const [name, raw] of cases) {
   const times: number[] = [];
   let result;
+  const cpus: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
+    const cpu = process.cpuUsage();
     result = await runReport(source, name, parseReportParams(name, { since: '28d', ...raw }, range.until), { now: range.until, store: db, microRules: MICRO_RULES });
     times.push(performance.now() - start);
+    const used = process.cpuUsage(cpu);
+    cpus.push((used.user + used.system) / 1000);
   }
   times.sort((a, b) => a - b);
+  cpus.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)]!;
   const max = times.at(-1)!;
   const flags = Object.entries(raw).map(([k, v]) => `--${k} ${v}`).join(' ');
-  out.push([`report ${name} --since 28d ${flags}`.trim(), fmt(result!.coverage.events), `${fmt(median)} ms`, `${fmt(max)} ms`, max <= 2000 ? 'ok' : 'OVER']);
+  const cpu = cpus[Math.floor(cpus.length / 2)]!;
+  out.push([`report ${name} --since 28d ${flags}`.trim(), fmt(result!.coverage.events), `${fmt(median)} ms`, `${fmt(max)} ms`, `${fmt(cpu)} ms`, max <= 2000 ? 'ok' : 'OVER']);
 }
-printTable(['report', 'events seen', 'median', 'max', '≤ 2 s'], out);
+// SQLite runs on this thread (better-sqlite3): the CPU time is the report's own work, whatever else loads the machine.
+printTable(['report', 'events seen', 'median', 'max', 'cpu (median)', '≤ 2 s (max)'], out);
 await db.close();

@@ -50,8 +50,6 @@ export const SCHEMA = [
     data TEXT NOT NULL
   )`,
   'CREATE INDEX IF NOT EXISTS records_received ON records (received_at)',
-  // Events received per day and name (the delivery report), without reading the records' JSON.
-  "CREATE INDEX IF NOT EXISTS records_name ON records (received_at, json_extract(data, '$.name'))",
   'CREATE INDEX IF NOT EXISTS records_client ON records (client_key)',
   'CREATE INDEX IF NOT EXISTS records_user ON records (user_key)',
   // Small: only records whose IP/User-Agent are still kept (the sweep that nulls them reads it).
