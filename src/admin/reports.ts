@@ -15,7 +15,10 @@ const KEYS = new Set(['since', 'until', 'by', 'steps', 'count', 'within', 'purch
 export function reportRoutes(admin: Hono, services: Services, verifier: Verifier | undefined): void {
   admin.get('/reports/:name', requireScope(verifier, 'reports:read'), async (c) => {
     const query = c.req.query();
-    for (const key of Object.keys(query)) if (!KEYS.has(key)) throw new TagrelayError('ERR_INVALID_QUERY', 'unknown query parameter', { field: key.slice(0, 40) });
+    for (const key of Object.keys(query)) {
+      // A key shaped like a parameter name is named back; anything else (it could be an address) is masked.
+      if (!KEYS.has(key)) throw new TagrelayError('ERR_INVALID_QUERY', 'unknown query parameter', { field: /^[a-z_]{1,32}$/.test(key) ? key : '****' });
+    }
     const format = query.format ?? 'json';
     if (format !== 'json' && format !== 'csv') throw new TagrelayError('ERR_INVALID_QUERY', 'format expects json or csv', { field: 'format' });
     await services.ready;

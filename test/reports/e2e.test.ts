@@ -121,6 +121,7 @@ describe('reports over rows tagrelay itself wrote', () => {
       ['/reports/funnel?within=7d', 'within'],
       ['/reports/cohorts?by=channel', 'by'],
       ['/reports/funnel?sinse=7d', 'sinse'],
+      ['/reports/funnel?jane%40example.com=1', '****'],
       ['/reports/funnel?format=xml', 'format'],
       ['/reports/revenue?warehouse=lake', 'warehouse'],
     ];
