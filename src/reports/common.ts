@@ -38,7 +38,7 @@ export function inRange(source: ReportSource, p: Pick<ReportParams, 'since' | 'u
 export async function coverage(source: ReportSource, p: Pick<ReportParams, 'since' | 'until'>): Promise<Coverage> {
   const r = inRange(source, p);
   const rows = await source.all<{ mode: string | null; n: unknown }>(
-    `SELECT consent_mode AS mode, ${source.dialect.num('COUNT(*)')} AS n FROM ${source.dialect.units} WHERE ${r.sql} GROUP BY consent_mode`,
+    `SELECT consent_mode AS mode, ${source.dialect.num('COUNT(*)')} AS n FROM ${source.dialect.modes} WHERE ${r.sql} GROUP BY consent_mode`,
     r.params,
   );
   const out: Coverage = { events: 0, full: 0, anonymized: 0, cookieless: 0, unknown: 0 };

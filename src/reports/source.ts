@@ -12,6 +12,8 @@ export interface Dialect {
   table: string;
   /** The events table for queries over visitors and sessions (SQLite: pinned to its covering report index). */
   units: string;
+  /** The events table for counts per consent mode (SQLite: pinned to its narrow (consent_mode, time) index). */
+  modes: string;
   /** The event time as epoch ms (a number). */
   t: string;
   /** `time` in [since, until): a WHERE fragment with two `?`, and their values. */
@@ -44,6 +46,7 @@ const sqliteDialect = (table: string): Dialect => ({
   name: 'sqlite',
   table,
   units: `${table} INDEXED BY events_report`,
+  modes: `${table} INDEXED BY events_mode_time`,
   t: 'time',
   range: (since, until) => ({ sql: 'time >= ? AND time < ?', params: [since, until] }),
   day: '(time / 86400000)',
@@ -58,6 +61,7 @@ const postgresDialect = (table: string): Dialect => ({
   name: 'postgres',
   table,
   units: table,
+  modes: table,
   t: '(extract(epoch FROM time) * 1000)::float8',
   range: (since, until) => ({ sql: 'time >= ?::timestamptz AND time < ?::timestamptz', params: [new Date(since).toISOString(), new Date(until).toISOString()] }),
   day: 'floor(extract(epoch FROM time) / 86400)::int',

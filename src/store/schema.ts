@@ -31,6 +31,8 @@ export const SCHEMA = [
   // Reports (src/reports/): events by name and time (orders), and one covering index of the report
   // columns per visitor and session in time order, so reports never read the wide JSON rows.
   'CREATE INDEX IF NOT EXISTS events_name_time ON events (name, time)',
+  // Every report states its consent coverage: per consent mode, a count over a time range.
+  'CREATE INDEX IF NOT EXISTS events_mode_time ON events (consent_mode, time)',
   'CREATE INDEX IF NOT EXISTS events_report ON events (consent_mode, client_id, session_id, time, name, kind, rule_id, value, currency, channel, source, medium, campaign, device_type, country)',
   'CREATE INDEX IF NOT EXISTS events_client ON events (client_id)',
   'CREATE INDEX IF NOT EXISTS events_user ON events (user_id)',
