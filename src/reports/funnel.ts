@@ -68,23 +68,21 @@ export function funnelSteps(steps: readonly string[], units: readonly FunnelUnit
 }
 
 /**
- * The SQL of the funnel: the step events of every unit, unit after unit, in time order (SQLite reads
- * them in the covering report index's order: no sort), each with the unit's `by` value.
+ * The SQL of the funnel: one row per unit with its step events in time order, each as
+ * `<index of the name in names>:<epoch ms>` joined by `,` (one short text per unit instead of one row
+ * per event: materializing rows is most of a report's cost), and the unit's `by` value.
  */
-function funnelSql(source: ReportSource, p: ReportParams): { sql: string; params: SqlValue[] } {
+function funnelSql(source: ReportSource, p: ReportParams, names: string[]): { sql: string; params: SqlValue[] } {
   const d = source.dialect;
   const unit = unitOf(p.count === 'users' && p.within.kind === 'days' ? 'users' : 'sessions');
   const r = inRange(source, p);
-  const names = [...new Set(p.steps)];
-  // Sessions stay whole in index order; users within days need their sessions merged by time.
-  const order = unit.keys === 'client_id' ? 'client_id, time' : 'client_id, session_id, time';
-  const steps = `SELECT ${unit.keys}, name, ${d.t} AS t FROM ${d.units} WHERE ${r.sql} AND ${unit.where} AND name IN ${placeholders(names.length)}`;
-  if (!p.by) return { sql: `${steps} ORDER BY ${order}`, params: [...r.params, ...names] };
+  const code = `CASE name ${names.map((_, i) => `WHEN ? THEN '${i}:'`).join(' ')} END`;
+  const steps =
+    `SELECT ${unit.keys}, ${d.concat(`${code} || ${d.tText}`)} AS ev FROM ${d.units} WHERE ${r.sql} AND ${unit.where} AND name IN ${placeholders(names.length)} GROUP BY ${unit.keys}`;
+  const params: SqlValue[] = [...names, ...r.params, ...names];
+  if (!p.by) return { sql: steps, params };
   const dim = `dim AS (${d.firstPerGroup(unit.keys, `${DIMENSIONS[p.by]} AS dim`, `${r.sql} AND ${unit.where}`)})`;
-  return {
-    sql: `WITH ${dim}, ev AS (${steps}) SELECT ev.*, dim.dim FROM ev JOIN dim ON ${unit.join('ev', 'dim')} ORDER BY ${order.replace('time', 't').split(', ').map((c) => `ev.${c}`).join(', ')}`,
-    params: [...r.params, ...r.params, ...names],
-  };
+  return { sql: `WITH ${dim}, s AS (${steps}) SELECT s.*, dim.dim FROM s JOIN dim ON ${unit.join('s', 'dim')}`, params: [...r.params, ...params] };
 }
 
 /** Walk one unit's step events (in time order): when it reached each step. */
@@ -103,20 +101,18 @@ export function walkUnit(steps: readonly string[], events: readonly { name: stri
 
 /** Compute the funnel. */
 export async function funnelReport(source: ReportSource, p: ReportParams): Promise<FunnelData> {
-  const q = funnelSql(source, p);
-  const rows = await source.all<{ client_id: unknown; session_id?: unknown; name: string; t: unknown; dim?: unknown }>(q.sql, q.params);
+  const names = [...new Set(p.steps)];
+  const q = funnelSql(source, p, names);
+  const rows = await source.all<{ client_id: unknown; ev: string; dim?: unknown }>(q.sql, q.params);
   const windowMs = p.within.kind === 'days' ? p.within.days * 86_400_000 : undefined;
-  const byUser = p.count === 'users' && p.within.kind === 'days';
   let units: (FunnelUnit & { client: string })[] = [];
-  let events: { name: string; t: number }[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    events.push({ name: row.name, t: Number(row.t) });
-    const next = rows[i + 1];
-    if (next && next.client_id === row.client_id && (byUser || next.session_id === row.session_id)) continue;
+  for (const row of rows) {
+    const events = row.ev.split(',').map((e) => {
+      const at = e.indexOf(':');
+      return { name: names[Number(e.slice(0, at))]!, t: Number(e.slice(at + 1)) };
+    });
     const times = walkUnit(p.steps, events, windowMs);
     if (times[0] !== null) units.push({ client: String(row.client_id), key: row.dim === undefined || row.dim === null ? null : String(row.dim), times });
-    events = [];
   }
   if (p.count === 'users' && p.within.kind === 'session') {
     // A user counts once: by the session that went deepest (the earliest of equals).

@@ -32,6 +32,10 @@ export interface Dialect {
    * earliest row. SQLite: a bare column next to MIN() comes from the row that holds the minimum.
    */
   first(expr: string): string;
+  /** Inside a `GROUP BY`: the group's `expr` values joined with `,` in time order (one text per group). */
+  concat(expr: string): string;
+  /** The event time as epoch ms, as text. */
+  tText: string;
   /** A number cast that reads back as a JS number (PostgreSQL's COUNT is bigint, sent as text). */
   num(expr: string): string;
 }
@@ -54,6 +58,8 @@ const sqliteDialect = (table: string): Dialect => ({
   // SQLite: a bare column next to MIN() comes from the row that holds the minimum.
   firstPerGroup: (keys, cols, where) => `SELECT ${keys}, MIN(time) AS first_time, ${cols} FROM ${table} INDEXED BY events_report WHERE ${where} GROUP BY ${keys}`,
   first: (expr) => expr,
+  concat: (expr) => `group_concat(${expr}, ',' ORDER BY time)`,
+  tText: 'time',
   num: (expr) => expr,
 });
 
@@ -68,6 +74,8 @@ const postgresDialect = (table: string): Dialect => ({
   week: 'div(floor(extract(epoch FROM time) / 86400)::int + 3, 7)',
   firstPerGroup: (keys, cols, where) => `SELECT DISTINCT ON (${keys}) ${keys}, time AS first_time, ${cols} FROM ${table} WHERE ${where} ORDER BY ${keys}, time, event_id`,
   first: (expr) => `(array_agg(${expr} ORDER BY time, event_id))[1]`,
+  concat: (expr) => `string_agg(${expr}, ',' ORDER BY time, event_id)`,
+  tText: '((extract(epoch FROM time) * 1000)::bigint)::text',
   num: (expr) => `(${expr})::float8`,
 });
 
