@@ -13,7 +13,7 @@ import { compileConversions } from './rules/conversions.js';
 import { compileTriggers } from './rules/triggers.js';
 import { createTriggerFirer } from './rules/triggers-fire.js';
 import { planCountStatements } from './rules/plan-store.js';
-import { createWorker, type ActiveDestination, type Worker } from './delivery/worker.js';
+import { createWorker, openCursors, type ActiveDestination, type Worker } from './delivery/worker.js';
 import { createDeduper, type Deduper } from './rules/dedupe.js';
 import type { PipelineDeps } from './pipeline.js';
 import { destinations as registry } from './destinations/index.js';
@@ -21,6 +21,11 @@ import { purge } from './privacy/retention.js';
 import { createDeviceParser, type DeviceParser } from './enrich/device.js';
 import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js';
 import { usesDevSalt } from './privacy/config.js';
+import { createTagrelayMetrics, type TagrelayMetrics } from './metrics/tagrelay.js';
+import { registerCollectors } from './metrics/collect.js';
+import { createDebug } from './debug/setup.js';
+import type { DebugHub } from './debug/hub.js';
+import { combineObservers } from './delivery/observer.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -42,15 +47,30 @@ export interface Services {
   fault(): Promise<string | undefined>;
   /** Counters for /metrics and tests. */
   counters: { accepted: number; rejected: number; duplicates: number; bots: number };
+  /** Prometheus metrics (GET /metrics). */
+  metrics: TagrelayMetrics;
+  /** Live debug sessions (the debug stream). */
+  debug: DebugHub;
   /** Run the retention purge now; logs counts, never values. */
   purgeNow(): Promise<void>;
   /** Stop the worker, commit pending writes, close the store. */
   close(): Promise<void>;
 }
 
+/** Which part of an instance these services are. */
+export interface ServicesOptions {
+  /**
+   * `all` (default): accept and deliver. `delivery`: the delivery side only (a Node delivery thread
+   * over the accepting side's store): no retention schedule, no start-up warnings (the accepting
+   * side gives them).
+   */
+  role?: 'all' | 'delivery';
+}
+
 /** Wire the services; the store migration and worker start run in the background (`ready`). */
-export function createServices(config: Config, runtime: Runtime): Services {
-  if (!config.dev_mode && usesDevSalt(config.privacy)) {
+export function createServices(config: Config, runtime: Runtime, options: ServicesOptions = {}): Services {
+  const acceptSide = options.role !== 'delivery';
+  if (acceptSide && !config.dev_mode && usesDevSalt(config.privacy)) {
     // The dev salt is public: anyone can recompute the warehouse pseudonyms from guessed inputs.
     runtime.log.warn('privacy.pseudonymization.salt is the public development salt; set it from an environment secret', { reason: 'privacy.dev_salt' });
   }
@@ -59,7 +79,12 @@ export function createServices(config: Config, runtime: Runtime): Services {
     .map((d) => ({ config: d, kind: registry[d.type] }));
   const records = createRecordCache(4 * config.delivery.claim_batch);
   const triggers = compileTriggers(config.triggers);
-  const worker = createWorker({
+  const metrics = createTagrelayMetrics(destinations.map((d) => d.config.id));
+  const debug = createDebug(config, runtime, destinations);
+  // With delivery elsewhere (a thread over the same store), that side reads the records it delivers
+  // from the store, fires the journey timers and runs its own trigger outbox.
+  const remote = acceptSide && runtime.separateDelivery ? runtime.separateDelivery(config, { metrics, debug: debug.hub }) : undefined;
+  const worker = remote ?? createWorker({
     db: runtime.db,
     destinations,
     config: config.delivery,
@@ -74,11 +99,12 @@ export function createServices(config: Config, runtime: Runtime): Services {
     plan: () => pipeline.plan,
     // Journey timers fire from the delivery loop's poll and drain (Workers: the cron drain).
     due: triggers.length > 0 ? () => firer.fire() : undefined,
+    observer: combineObservers([metrics.delivery, debug.observer]),
   });
   const outbox = createOutbox(
     runtime.db,
     (stored) => {
-      for (const r of stored) records.put(r);
+      if (!remote) for (const r of stored) records.put(r);
       worker.wake();
     },
     runtime.defer,
@@ -95,6 +121,16 @@ export function createServices(config: Config, runtime: Runtime): Services {
   });
   const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });
   const device = createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints });
+  registerCollectors(metrics.registry, {
+    db: runtime.db,
+    ready: () => ready,
+    destinationIds: destinations.map((d) => d.config.id),
+    now: runtime.now,
+    breakers: () => worker.stats.breakers,
+    device: () => device.stats(),
+    debugSessions: () => debug.hub.size,
+    runtime: runtime.stats,
+  });
   const pipeline: PipelineDeps = {
     config,
     deduper,
@@ -132,9 +168,12 @@ export function createServices(config: Config, runtime: Runtime): Services {
       // Records say under which configuration they were accepted (secrets never leave the hash).
       pipeline.configVersion = (await runtime.hash.sha256Hex(JSON.stringify(config))).slice(0, 16);
     })
-    .then(purgeNow)
+    .then(() => (acceptSide ? purgeNow() : undefined))
+    // Delivery elsewhere starts without holding up the first 202: the cursors it will read from are
+    // opened here first.
+    .then(() => (remote ? openCursors(runtime.db, destinations.map((d) => d.config.id)) : undefined))
     .then(() => worker.start())
-    .then(schedulePurge);
+    .then(() => (acceptSide ? schedulePurge() : undefined));
   let closing: Promise<void> | undefined;
   return {
     purgeNow,
@@ -156,6 +195,8 @@ export function createServices(config: Config, runtime: Runtime): Services {
       return worker.fault === undefined ? undefined : `delivery: ${worker.fault.slice(0, 200)}`;
     },
     counters: { accepted: 0, rejected: 0, duplicates: 0, bots: 0 },
+    metrics,
+    debug: debug.hub,
     device,
     receipts: createReceiptKeyring(config, runtime),
     close() {

@@ -7,9 +7,11 @@
 import { z } from 'zod';
 import { baseDestinationSchema, defineDestination } from './types.js';
 import type { OutboxItem, SendContext, SendResult } from './types.js';
-import { EVENT_COLUMNS, warehouseRow, type EventRow } from './sqlite.js';
+import { EVENT_COLUMNS, WAREHOUSE_IDENTITY, warehouseRow, type EventRow } from './sqlite.js';
 import { redact, truncateText } from './http.js';
 import type { PgPool, PgValue, PostgresPort } from '../ports.js';
+import { WAREHOUSE_HASHING } from '../privacy/hashing.js';
+import type { ReasonTable } from '../reasons/types.js';
 
 /** Lower-case unquoted SQL identifiers only: they are interpolated (quoted) into DDL and INSERTs. */
 const identifier = z
@@ -187,17 +189,42 @@ async function sendPostgres(batch: OutboxItem<EventRow>[], config: PostgresConfi
   return result;
 }
 
+/** The PostgreSQL warehouse's outcomes, in words. */
+const POSTGRES_REASONS: ReasonTable = {
+  'postgres.connection': () =>
+    'The PostgreSQL warehouse could not be reached (connection refused, reset or timed out): the delivery is retried with backoff.',
+  'postgres.unavailable_on_runtime': () =>
+    'This runtime has no PostgreSQL client (only the Node runtime has one), so the event could not be written to the PostgreSQL warehouse; it is kept in the dead-letter store.',
+};
+
 /** The PostgreSQL warehouse: pseudonymized rows like the embedded sqlite warehouse, delivered through the outbox. */
-export const postgres = defineDestination<PostgresConfig, EventRow>({
+export const postgres = defineDestination({
   type: 'postgres',
   configSchema: postgresConfigSchema,
   requires: ['analytics_storage'],
   whenDenied: 'anonymize',
-  privacy: { flavor: 'warehouse', ip: 'truncate' },
+  privacy: { hashing: WAREHOUSE_HASHING, ip: 'truncate' },
   batch: { maxEvents: 500, maxWaitMs: 500 },
   maxInFlight: 4,
   map(event, _config, ctx) {
     return { payload: warehouseRow(event, ctx.action) };
   },
   send: sendPostgres,
+  reasons: {
+    area: 'postgres',
+    vendor: 'The PostgreSQL warehouse',
+    codes: POSTGRES_REASONS,
+    prefixes: {
+      'postgres.sqlstate_': {
+        part: /^[0-9A-Z]{5}$/,
+        describe: (state) =>
+          /^(08|40001|40P01|55P03|57014|57P0|53|58)/.test(state)
+            ? `PostgreSQL answered SQLSTATE ${state}, a temporary failure (connection, serialization, deadlock, shutdown or resources): the delivery is retried.`
+            : `PostgreSQL refused the write with SQLSTATE ${state} (a permission, schema or data error): it is not retried and is kept in the dead-letter store.`,
+      },
+    },
+  },
+  ...WAREHOUSE_IDENTITY,
+  docs: { vendor: 'https://www.postgresql.org/docs/current/sql-insert.html', page: 'docs/destinations/postgres.md' },
+  example: { id: 'pg', type: 'postgres', connection_string: 'postgres://tagrelay:example@127.0.0.1:5432/tagrelay' },
 });
