@@ -21,6 +21,7 @@ import { purge } from './privacy/retention.js';
 import { createDeviceParser, type DeviceParser } from './enrich/device.js';
 import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js';
 import { usesDevSalt } from './privacy/config.js';
+import { createAlarms, type Alarms } from './alarms/alarms.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -42,6 +43,8 @@ export interface Services {
   fault(): Promise<string | undefined>;
   /** Counters for /metrics and tests. */
   counters: { accepted: number; rejected: number; duplicates: number; bots: number };
+  /** Tracking alarms: `alarms.open()` for metrics and the console, `alarms.tick()` from a timer or cron. */
+  alarms: Alarms;
   /** Run the retention purge now; logs counts, never values. */
   purgeNow(): Promise<void>;
   /** Stop the worker, commit pending writes, close the store. */
@@ -127,6 +130,18 @@ export function createServices(config: Config, runtime: Runtime): Services {
     // Node: a pending purge must not keep the process alive on its own.
     (purgeTimer as { unref?: () => void }).unref?.();
   }
+  const alarms = createAlarms({ db: runtime.db, config: config.alarms, fetch: runtime.fetch, now: runtime.now, log: runtime.log, randomHex: runtime.randomHex });
+  let alarmTimer: ReturnType<typeof setTimeout> | undefined;
+  function scheduleAlarms(): void {
+    if (closed || !config.alarms.enabled) return;
+    alarmTimer = setTimeout(() => {
+      alarms
+        .tick()
+        .catch((err) => runtime.log.error('alarm evaluation failed', { error: String(err).slice(0, 200) }))
+        .finally(scheduleAlarms);
+    }, config.alarms.interval);
+    (alarmTimer as { unref?: () => void }).unref?.();
+  }
   const ready = migrate(runtime.db)
     .then(async () => {
       // Records say under which configuration they were accepted (secrets never leave the hash).
@@ -134,7 +149,8 @@ export function createServices(config: Config, runtime: Runtime): Services {
     })
     .then(purgeNow)
     .then(() => worker.start())
-    .then(schedulePurge);
+    .then(schedulePurge)
+    .then(scheduleAlarms);
   let closing: Promise<void> | undefined;
   return {
     purgeNow,
@@ -146,6 +162,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     ready,
     deduper,
     pipeline,
+    alarms,
     async fault() {
       try {
         await ready;
@@ -162,6 +179,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
       closing ??= (async () => {
         closed = true;
         if (purgeTimer) clearTimeout(purgeTimer);
+        if (alarmTimer) clearTimeout(alarmTimer);
         await ready.catch(() => undefined);
         await outbox.flush();
         // Deliver what is due now, bounded: what remains stays in the durable outbox for the next start.
@@ -172,6 +190,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
         ]);
         clearTimeout(timer);
         await worker.stop();
+        await alarms.close();
         await runtime.postgres?.end().catch(() => undefined);
         await runtime.db.close();
       })();
