@@ -22,6 +22,10 @@ export interface TickResult {
   fired: Alarm[];
   resolved: Alarm[];
   notices: SendCounts;
+  /** Every condition as judged this tick (firing, ok, or unknown: too little data or between thresholds). */
+  conditions: Condition[];
+  /** Days of history the expected values came from. */
+  days: number;
 }
 
 /**
@@ -107,28 +111,35 @@ export function createAlarms(deps: {
     const windows = [config.event_stopped.silent_for, config.volume.window, config.plan_violations.window, config.consent_denied.window, config.match_quality.window];
     const longest = Math.max(...windows);
     const days = Math.max(0, Math.min(config.history_days, Math.floor((end - longest - since) / DAY_MS)));
-    const cache = new Map<string, Promise<WindowSums>>();
-    const sums = (window: number, metrics: string[], at = end, d = days) => {
-      const id = `${window}:${at}:${d}:${metrics.join(',')}`;
-      let got = cache.get(id);
-      if (!got) cache.set(id, (got = windowSums(db, { end: at, window, days: d, metrics })));
-      return got;
+    // One query per distinct window, for every metric judged over it.
+    const ev = ['ev', 'denied', 'matched'];
+    const wanted = new Map<number, Set<string>>();
+    const want = (window: number, metrics: string[]) => {
+      let set = wanted.get(window);
+      if (!set) wanted.set(window, (set = new Set()));
+      for (const m of metrics) set.add(m);
     };
+    want(config.event_stopped.silent_for, ['ev']);
+    want(config.volume.window, ['ev']);
+    want(config.plan_violations.window, ['plan_checked', 'plan_flagged']);
+    want(config.consent_denied.window, ev);
+    want(config.match_quality.window, ev);
+    const read = new Map(await Promise.all([...wanted].map(async ([window, metrics]) => [window, await windowSums(db, { end, window, days, metrics: [...metrics] })] as const)));
+    const sums = (window: number) => read.get(window)!;
     const totals = (s: WindowSums): Sums => {
       const out = new Array<number>(days + 1).fill(0);
       for (const key of s.keys('ev')) s.get('ev', key).forEach((n, d) => (out[d]! += n));
       return out;
     };
-    const ev = ['ev', 'denied', 'matched'];
-    const [stopped, volume, plan, consent, match, dest] = await Promise.all([
-      sums(config.event_stopped.silent_for, ev),
-      sums(config.volume.window, ev),
-      sums(config.plan_violations.window, ['plan_checked', 'plan_flagged']),
-      sums(config.consent_denied.window, ev),
-      sums(config.match_quality.window, ev),
-      // The destination window includes the bucket still filling: failures show within a tick.
-      sums(config.destination_failing.window, ['dest'], end + BUCKET_MS, 0),
-    ]);
+    const [stopped, volume, plan, consent, match] = [
+      sums(config.event_stopped.silent_for),
+      sums(config.volume.window),
+      sums(config.plan_violations.window),
+      sums(config.consent_denied.window),
+      sums(config.match_quality.window),
+    ];
+    // The destination window includes the bucket still filling: failures show within a tick.
+    const dest = await windowSums(db, { end: end + BUCKET_MS, window: config.destination_failing.window, days: 0, metrics: ['dest'] });
     const destinations = new Map<string, { delivered: number; retrying: number; dead: number }>();
     for (const key of dest.keys('dest')) {
       const [id, status] = key.split('\t') as [string, 'delivered' | 'retrying' | 'dead'];
@@ -190,14 +201,17 @@ export function createAlarms(deps: {
   async function run(): Promise<TickResult> {
     await prepare();
     const now = deps.now();
-    const result: TickResult = { evaluated: false, fired: [], resolved: [], notices: { sent: 0, failed: 0, dropped: 0 } };
+    const result: TickResult = { evaluated: false, fired: [], resolved: [], notices: { sent: 0, failed: 0, dropped: 0 }, conditions: [], days: 0 };
     if (!config.enabled || !(await acquire(now))) {
       openCache = (await readOpen()).map(toAlarm);
       return result;
     }
     result.evaluated = true;
     await rollUp(db, now, (config.history_days + 1) * DAY_MS + BUCKET_MS);
-    const conditions = new Map(evaluate(await inputs(now), config).map((c) => [c.key, c]));
+    const judged = await inputs(now);
+    result.days = judged.days;
+    const conditions = new Map(evaluate(judged, config).map((c) => [c.key, c]));
+    result.conditions = [...conditions.values()];
     const open = new Map((await readOpen()).map((r) => [r.key, toAlarm(r)]));
     for (const [key, alarm] of open) {
       const c = conditions.get(key);

@@ -39,8 +39,11 @@ export const alarmsConfigSchema = z
       .object({
         enabled: z.boolean().default(true),
         silent_for: window('2h'),
-        /** The floor for quiet hours: a silence where fewer were expected is no alarm. */
-        min_expected: z.number().min(1).default(5),
+        /**
+         * The floor for quiet hours: a silence where fewer were expected is no alarm. Poisson odds of a
+         * normal silence: e^−5 ≈ 0.7 % per window (about weekly per event name at dawn), e^−10 ≈ 0.005 %.
+         */
+        min_expected: z.number().min(1).default(10),
       })
       .prefault({}),
     /** Volume of an event name far below or above its history over `window`. */

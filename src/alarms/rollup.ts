@@ -146,7 +146,7 @@ export async function windowSums(db: SqlDb, opts: { end: number; window: number;
   }
   params.push(...metrics);
   const rows = await db.all<{ metric: string; key: string; d: number; n: number }>(
-    `SELECT metric, key, (? - bucket - 1) / ${DAY_MS} AS d, SUM(value) AS n FROM alarm_rollup ` +
+    `SELECT metric, key, CAST((CAST(? AS INTEGER) - bucket - 1) / ${DAY_MS} AS INTEGER) AS d, SUM(value) AS n FROM alarm_rollup ` +
       `WHERE (${ranges.join(' OR ')}) AND metric IN (${metrics.map(() => '?').join(', ')}) GROUP BY metric, key, d`,
     params,
   );

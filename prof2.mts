@@ -1,0 +1,11 @@
+import { harness, allOn } from './test/alarms/harness.ts';
+import { DAY, T0, HOUR } from './test/alarms/traffic.ts';
+const h = await harness({ seed: 7, alarms: allOn() });
+await h.fill(T0 + 7 * DAY + 12*HOUR);
+await h.run(T0 + 7 * DAY + 12*HOUR + 600_000);
+console.log(h.ticks.at(-1)!.conditions.filter(c => c.subject === 'page_view' || c.subject === 'ga4' || c.subject===''));
+const db = h.runtime.db;
+console.log(await db.all('SELECT metric, COUNT(*) n, MIN(bucket) mi, MAX(bucket) ma FROM alarm_rollup GROUP BY metric'));
+console.log(await db.all("SELECT * FROM alarm_meta"));
+console.log(await db.get("SELECT COUNT(*) n, MAX(seq) m FROM records"));
+console.log(await db.all('SELECT (? - 5 - 1) / 10 AS d, typeof(?) t', [100, 100]));
