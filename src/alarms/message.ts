@@ -37,8 +37,8 @@ export function span(ms: number): string {
   const m = Math.max(0, Math.round(ms / 60_000));
   if (m < 60) return `${m}m`;
   const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${m % 60}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
+  if (h < 48) return m % 60 === 0 ? `${h}h` : `${h}h ${m % 60}m`;
+  return h % 24 === 0 ? `${h / 24}d` : `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
 /** Slack's mrkdwn control characters in text that came from the wire (event names). */
@@ -76,7 +76,9 @@ export function resolvedText(a: Alarm & { resolved_at: number }, now: { seen: nu
       ? `\`${escape(a.subject)}\` arriving again`
       : a.kind === 'destination_failing'
         ? `destination \`${escape(a.subject)}\` recovered (${now.seen}% failed)`
-        : `${a.kind.replace('_', ' ')}${a.subject ? ` of \`${escape(a.subject)}\`` : ''} back to normal (seen ${now.seen}, expected ≈ ${now.expected})`;
+        : a.subject
+          ? `${a.kind.replace('_', ' ')} of \`${escape(a.subject)}\` back to normal (${now.seen} in ${span(a.window)}, expected ≈ ${now.expected})`
+          : `${a.kind.replace('_', ' ')} back to normal (${now.seen}%, expected ≈ ${now.expected}%)`;
   return `[tagrelay] RESOLVED ${a.kind}: ${back} at ${utc(a.resolved_at)}; open ${span(a.resolved_at - a.opened_at)} (fired ${utc(a.opened_at)}).`;
 }
 
