@@ -25,7 +25,8 @@ export function allOn(extra: NonNullable<ConfigInput['alarms']> = {}): NonNullab
 export async function harness(opts: { seed: number; faults?: Fault[]; alarms?: ConfigInput['alarms']; file?: string; fetch?: FetchLike; start?: number }) {
   const now = clock(opts.start ?? T0);
   const log = captureLog();
-  const runtime = nodeRuntime({ dataDir: '', file: opts.file ?? ':memory:', log, now, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const open = () => nodeRuntime({ dataDir: '', file: opts.file ?? ':memory:', log, now, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  let runtime = open();
   await migrate(runtime.db);
   const config = configSchema.parse({ alarms: opts.alarms ?? {} }).alarms;
   const traffic = createTraffic({ seed: opts.seed, faults: opts.faults });
@@ -38,7 +39,9 @@ export async function harness(opts: { seed: number; faults?: Fault[]; alarms?: C
   return {
     now,
     log,
-    runtime,
+    get runtime() {
+      return runtime;
+    },
     traffic,
     fired,
     resolved,
@@ -46,9 +49,13 @@ export async function harness(opts: { seed: number; faults?: Fault[]; alarms?: C
     get alarms() {
       return alarms;
     },
-    /** A new evaluator on the same store (a restart). */
+    /** A restart: the evaluator and the store closed, the store file opened again, a new evaluator. */
     async restart() {
+      if (!opts.file) throw new Error('a restart needs a store file');
       await alarms.close();
+      await runtime.db.close();
+      runtime = open();
+      await migrate(runtime.db);
       alarms = make();
     },
     /** Write traffic up to `to` without evaluating (history before the evaluator ran). */
