@@ -112,7 +112,7 @@ export function createAlarms(deps: {
     const longest = Math.max(...windows);
     const days = Math.max(0, Math.min(config.history_days, Math.floor((end - longest - since) / DAY_MS)));
     // One query per distinct window, for every metric judged over it.
-    const ev = ['ev', 'denied', 'matched'];
+    const ev = ['ev', 'denied', 'ads', 'matched'];
     const wanted = new Map<number, Set<string>>();
     const want = (window: number, metrics: string[]) => {
       let set = wanted.get(window);
@@ -156,7 +156,7 @@ export function createAlarms(deps: {
       shares: {
         plan_violations: { num: plan.get('plan_flagged'), den: plan.get('plan_checked') },
         consent_denied: { num: consent.get('denied'), den: totals(consent) },
-        match_quality: { num: match.get('matched'), den: totals(match) },
+        match_quality: { num: match.get('matched'), den: match.get('ads') },
       },
       destinations,
     };

@@ -18,6 +18,8 @@ const shareAlarm = (defaults: { enabled: boolean; threshold: number }) =>
       threshold: share.default(defaults.threshold),
       /** Fewer events than this in the window: not judged. */
       min_events: z.number().int().min(1).default(50),
+      /** And the change is at least this many standard errors of a share of that many events (binomial). */
+      z: z.number().min(0).default(4),
     })
     .prefault({});
 
@@ -65,7 +67,7 @@ export const alarmsConfigSchema = z
     plan_violations: shareAlarm({ enabled: false, threshold: 0.1 }),
     /** Share of events with analytics_storage denied jumps (a broken consent banner). */
     consent_denied: shareAlarm({ enabled: false, threshold: 0.2 }),
-    /** Share of events carrying a Meta match key (hashed email or phone, fbc or fbp) drops. */
+    /** Share of the events Meta may receive (ad_storage and ad_user_data granted) carrying a match key (hashed email or phone, fbc or fbp) drops. */
     match_quality: shareAlarm({ enabled: false, threshold: 0.15 }),
     /** A destination's delivery attempts fail (retry or dead letter) beyond a rate. */
     destination_failing: z

@@ -40,7 +40,7 @@ export interface AlarmInputs {
   stopped: (name: string) => Sums;
   /** Per event name over `volume.window`. */
   volume: (name: string) => Sums;
-  /** Total events and the shares' numerators over each share alarm's window. */
+  /** Each share's numerator and denominator over its window (match quality: of the events Meta may receive). */
   shares: Record<'plan_violations' | 'consent_denied' | 'match_quality', { num: Sums; den: Sums }>;
   /** Per destination id over `destination_failing.window`. */
   destinations: ReadonlyMap<string, { delivered: number; retrying: number; dead: number }>;
@@ -101,7 +101,7 @@ export function evaluate(inputs: AlarmInputs, config: AlarmsConfig): Condition[]
       out.push({ ...base, key: `volume_spike:${name}`, kind: 'volume_spike', state: spikeState, expected: round(expected) });
     }
   }
-  const shareWords = { plan_violations: 'flagged by the tracking plan', consent_denied: 'with analytics_storage denied', match_quality: 'with a Meta match key (email, phone, fbc, fbp)' };
+  const shareWords = { plan_violations: 'flagged by the tracking plan', consent_denied: 'with analytics_storage denied', match_quality: 'Meta may receive with a match key (email, phone, fbc, fbp)' };
   for (const kind of ['plan_violations', 'consent_denied', 'match_quality'] as const) {
     const rule = config[kind];
     if (!rule.enabled || days < config.min_history_days) continue;
@@ -113,9 +113,11 @@ export function evaluate(inputs: AlarmInputs, config: AlarmsConfig): Condition[]
     const base = pastDen > 0 ? pastNum / pastDen : 0;
     // Up is bad for violations and denials; down is bad for match quality.
     const change = kind === 'match_quality' ? base - share : share - base;
+    // Sampling noise of a share of `total` events: a quiet hour's share wanders further.
+    const se = Math.sqrt(Math.max(base * (1 - base), 0.0025) / Math.max(total, 1));
     let state: Condition['state'] = 'unknown';
     if (total >= rule.min_events && pastDen >= rule.min_events) {
-      if (change >= rule.threshold) state = 'firing';
+      if (change >= rule.threshold && change / se >= rule.z) state = 'firing';
       else if (change < rule.threshold / 2) state = 'ok';
     }
     out.push({

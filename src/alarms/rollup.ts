@@ -18,11 +18,14 @@ const UPSERT_SUM = 'ON CONFLICT (bucket, metric, key) DO UPDATE SET value = valu
 const CURSOR = "(SELECT value FROM alarm_meta WHERE key = 'records_seq')";
 const BOUND = `(SELECT MIN(value + ${CHUNK}, (SELECT COALESCE(MAX(seq), 0) FROM records)) FROM alarm_meta WHERE key = 'records_seq')`;
 
-// One pass over new records: per bucket, the count per event name, and how many had analytics
-// storage denied and how many carried a Meta match key (hashed email or phone, fbc, fbp).
+// One pass over new records: per bucket, the count per event name, how many had analytics storage
+// denied, how many Meta may receive (ad_storage and ad_user_data granted, Meta's default purposes) and
+// how many of those carried a Meta match key (hashed email or phone, fbc, fbp). The record keeps these
+// only when a destination may receive them, so a denial never counts as a missing match key.
 const RECORDS_CTE =
   `WITH r AS MATERIALIZED (SELECT received_at - received_at % ${BUCKET_MS} AS b, received_at AS at, json_extract(data, '$.name') AS name, ` +
   `json_extract(data, '$.consent_state.purposes.analytics_storage.value') = 'denied' AS denied, ` +
+  `(json_extract(data, '$.consent_state.purposes.ad_storage.value') = 'granted' AND json_extract(data, '$.consent_state.purposes.ad_user_data.value') = 'granted') AS ads, ` +
   `(json_extract(data, '$.identity.meta.em') IS NOT NULL OR json_extract(data, '$.identity.meta.ph') IS NOT NULL ` +
   `OR json_extract(data, '$.client.fbc') IS NOT NULL OR json_extract(data, '$.client.fbp') IS NOT NULL) AS matched ` +
   `FROM records WHERE seq > ${CURSOR} AND seq <= ${BOUND}) `;
@@ -32,7 +35,8 @@ const ROLLUP_RECORDS =
   'INSERT INTO alarm_rollup (bucket, metric, key, value) SELECT b, metric, key, n FROM (' +
   "SELECT b, 'ev' AS metric, name AS key, COUNT(*) AS n FROM r WHERE name IS NOT NULL GROUP BY b, name " +
   "UNION ALL SELECT b, 'denied', '', SUM(denied) FROM r GROUP BY b " +
-  "UNION ALL SELECT b, 'matched', '', SUM(matched) FROM r GROUP BY b) WHERE n > 0 " +
+  "UNION ALL SELECT b, 'ads', '', SUM(ads) FROM r GROUP BY b " +
+  "UNION ALL SELECT b, 'matched', '', SUM(ads AND matched) FROM r GROUP BY b) WHERE n > 0 " +
   UPSERT_SUM;
 
 const SEEN_RECORDS =

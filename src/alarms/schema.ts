@@ -8,7 +8,7 @@ export const BUCKET_MS = 5 * 60_000;
 
 /** The alarm tables, created idempotently by the evaluator. Times are epoch ms. */
 export const ALARM_SCHEMA = [
-  // Counts per 5-minute bucket (metric, key): `ev`/name, `denied`, `matched`, `plan_checked`, `plan_flagged`,
+  // Counts per 5-minute bucket (metric, key): `ev`/name, `denied`, `ads`, `matched`, `plan_checked`, `plan_flagged`,
   // `dest`/`<destination>\u0000<status>`. Names only, never values. Kept `history_days` + 1 days.
   `CREATE TABLE IF NOT EXISTS alarm_rollup (
     bucket INTEGER NOT NULL,

@@ -99,11 +99,10 @@ describe('alarms fire once and resolve once', () => {
   it('logs one warn line per alarm and one info line per resolution, with the words', () => {
     const warns = h.log.lines.filter((l) => l.level === 'warn' && l.msg.startsWith('[tagrelay] ALARM'));
     const infos = h.log.lines.filter((l) => l.level === 'info' && l.msg.startsWith('[tagrelay] RESOLVED'));
+    for (const l of [...warns, ...infos]) console.log(l.msg);
     expect(warns).toHaveLength(Object.keys(FAULTS).length);
     expect(infos).toHaveLength(Object.keys(FAULTS).length);
     const stopped = warns.find((l) => l.fields?.kind === 'event_stopped')!;
     expect(stopped.msg).toMatch(/`purchase` stopped arriving: none since 2026-11-09 (09|10):\d\d UTC \(2h \dm\); expected ≈ \d+(\.\d)? in 2h \(same hours, last 7 days\), seen 0\./);
-    for (const l of warns) console.log(l.msg);
-    for (const l of infos) console.log(l.msg);
   });
 });

@@ -130,7 +130,9 @@ export function createTraffic(opts: { seed: number; faults?: Fault[] }) {
     events.sort((a, b) => a.at - b.at);
     for (const e of events) {
       const id = `e${opts.seed}-${++n}`;
-      statements.push(insertRecordStatement(record(id, e.name, e.at, random() < pick('denied'), random() < pick('matched'))));
+      // As on the accept path: a denied event keeps no Meta match key.
+      const denied = random() < pick('denied');
+      statements.push(insertRecordStatement(record(id, e.name, e.at, denied, !denied && random() < pick('matched'))));
       checked++;
       if (random() < flagShare) flagged++;
       ids.push(id);
