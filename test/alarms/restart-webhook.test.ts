@@ -10,6 +10,9 @@ import { harness } from './harness.js';
 import { DAY, HOUR, MIN, T0 } from './traffic.js';
 import { startFake, type VendorFake } from '../fakes/fake-server.js';
 import type { AlarmNotice } from '../../src/alarms/message.js';
+import { createAlarms } from '../../src/alarms/alarms.js';
+import { alarmsConfigSchema } from '../../src/alarms/config.js';
+import { nodeRuntime } from '../../src/runtime/node/runtime.js';
 
 const at = (day: number, hour: number) => T0 + day * DAY + hour * HOUR;
 // Thursday 2026-11-05: purchase silent 10:00–14:00.
@@ -53,6 +56,44 @@ describe('alarm state across a restart', () => {
     expect(list[0]!.resolved_at).toBe(h.resolved[0]!.at);
     expect(h.log.lines.filter((l) => l.msg.startsWith('[tagrelay] ALARM'))).toHaveLength(1);
     expect(h.log.lines.filter((l) => l.msg.startsWith('[tagrelay] RESOLVED'))).toHaveLength(1);
+    await h.close();
+  }, 120_000);
+});
+
+describe('two instances on one store', () => {
+  it('one evaluates (the lease), both report the same open alarms, nothing fires twice; the lease passes on when its holder stops', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tagrelay-alarms-')), 'store.db');
+    const h = await harness({ seed: 3, faults: [STOP], file });
+    await h.fill(at(3, 9));
+    const other = nodeRuntime({ dataDir: '', file, log: h.log, now: h.now });
+    const second = createAlarms({ db: other.db, config: alarmsConfigSchema.parse({}), fetch: other.fetch, now: h.now, log: h.log, randomHex: other.randomHex });
+    let secondFired = 0;
+    let secondEvaluated = 0;
+    while (h.now.now < at(3, 13)) {
+      await h.run(h.now.now + 5 * MIN);
+      const r = await second.tick();
+      secondFired += r.fired.length;
+      secondEvaluated += r.evaluated ? 1 : 0;
+    }
+    expect(h.fired.map((a) => a.key)).toEqual(['event_stopped:purchase']);
+    expect(secondEvaluated).toBe(0);
+    expect(secondFired).toBe(0);
+    expect(second.open()).toEqual(h.alarms.open());
+    // The first instance stops: the second takes the lease at its next tick and resolves the alarm once.
+    await h.alarms.close();
+    let resolved = 0;
+    while (h.now.now < at(3, 16)) {
+      h.now.now += 5 * MIN;
+      await h.fill(h.now.now - (h.now.now % (5 * MIN)));
+      const r = await second.tick();
+      resolved += r.resolved.length;
+      secondEvaluated += r.evaluated ? 1 : 0;
+    }
+    expect(secondEvaluated).toBeGreaterThan(0);
+    expect(resolved).toBe(1);
+    expect(second.open()).toEqual([]);
+    await second.close();
+    await other.db.close();
     await h.close();
   }, 120_000);
 });
