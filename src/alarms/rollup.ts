@@ -6,15 +6,18 @@
 import type { SqlDb, SqlStatement } from '../ports.js';
 import { BUCKET_MS } from './schema.js';
 
-/** Records rolled up per statement (a tick runs a few of these at most). */
-const CHUNK = 50_000;
-/** Chunks per tick: a first start on a full store catches up over several ticks. */
-const MAX_CHUNKS = 4;
+/** Records rolled up per statement: one statement holds the (synchronous) store for a few ms only. */
+const CHUNK = 2_000;
+/** Chunks per tick (300 000 records: 5 min at 1 000 events/s); a first start on a full store catches up over several ticks. */
+const MAX_CHUNKS = 150;
 /** Decision records are stamped before their batch commits: read them this late. */
 export const LOG_LAG_MS = 30_000;
 const DAY_MS = 86_400_000;
 
 const UPSERT_SUM = 'ON CONFLICT (bucket, metric, key) DO UPDATE SET value = value + excluded.value';
+/** Counts add up; `last` (bucket 0: when a name was last received) keeps the latest. */
+const UPSERT_COUNT_OR_LAST =
+  "ON CONFLICT (bucket, metric, key) DO UPDATE SET value = CASE WHEN excluded.metric = 'last' THEN MAX(value, excluded.value) ELSE value + excluded.value END";
 const CURSOR = "(SELECT value FROM alarm_meta WHERE key = 'records_seq')";
 const BOUND = `(SELECT MIN(value + ${CHUNK}, (SELECT COALESCE(MAX(seq), 0) FROM records)) FROM alarm_meta WHERE key = 'records_seq')`;
 
@@ -36,13 +39,9 @@ const ROLLUP_RECORDS =
   "SELECT b, 'ev' AS metric, name AS key, COUNT(*) AS n FROM r WHERE name IS NOT NULL GROUP BY b, name " +
   "UNION ALL SELECT b, 'denied', '', SUM(denied) FROM r GROUP BY b " +
   "UNION ALL SELECT b, 'ads', '', SUM(ads) FROM r GROUP BY b " +
-  "UNION ALL SELECT b, 'matched', '', SUM(ads AND matched) FROM r GROUP BY b) WHERE n > 0 " +
-  UPSERT_SUM;
-
-const SEEN_RECORDS =
-  RECORDS_CTE +
-  'INSERT INTO alarm_seen (name, last_at) SELECT name, MAX(at) FROM r WHERE name IS NOT NULL GROUP BY name ' +
-  'ON CONFLICT (name) DO UPDATE SET last_at = MAX(last_at, excluded.last_at)';
+  "UNION ALL SELECT b, 'matched', '', SUM(ads AND matched) FROM r GROUP BY b " +
+  "UNION ALL SELECT 0, 'last', name, MAX(at) FROM r WHERE name IS NOT NULL GROUP BY name) WHERE n > 0 " +
+  UPSERT_COUNT_OR_LAST;
 
 const ADVANCE_RECORDS = `UPDATE alarm_meta SET value = ${BOUND} WHERE key = 'records_seq'`;
 
@@ -114,17 +113,19 @@ function planStatements(now: number): SqlStatement[] {
  */
 export async function rollUp(db: SqlDb, now: number, keepMs: number): Promise<void> {
   for (let i = 0; i < MAX_CHUNKS; i++) {
-    await db.batch([{ sql: ROLLUP_RECORDS }, { sql: SEEN_RECORDS }, { sql: ADVANCE_RECORDS }]);
+    await db.batch([{ sql: ROLLUP_RECORDS }, { sql: ADVANCE_RECORDS }]);
     const left = await db.get<{ n: number }>(`SELECT (SELECT COALESCE(MAX(seq), 0) FROM records) - ${CURSOR} AS n`);
     if ((left?.n ?? 0) <= 0) break;
+    // Let requests in between chunks: on Node the store is synchronous.
+    await new Promise((resolve) => setTimeout(resolve, 0));
   }
   const logUntil = now - LOG_LAG_MS;
   await db.batch([
     { sql: ROLLUP_LOG, params: [logUntil] },
     { sql: "UPDATE alarm_meta SET value = MAX(value, ?) WHERE key = 'log_at'", params: [logUntil] },
     ...planStatements(now),
-    { sql: 'DELETE FROM alarm_rollup WHERE bucket < ?', params: [now - keepMs] },
-    { sql: 'DELETE FROM alarm_seen WHERE last_at < ?', params: [now - keepMs - DAY_MS] },
+    { sql: "DELETE FROM alarm_rollup WHERE bucket < ? AND metric <> 'last'", params: [now - keepMs] },
+    { sql: "DELETE FROM alarm_rollup WHERE bucket = 0 AND metric = 'last' AND value < ?", params: [now - keepMs - DAY_MS] },
   ]);
 }
 
@@ -173,6 +174,6 @@ export async function windowSums(db: SqlDb, opts: { end: number; window: number;
 
 /** When each event name was last received. */
 export async function lastSeen(db: SqlDb): Promise<Map<string, number>> {
-  const rows = await db.all<{ name: string; last_at: number }>('SELECT name, last_at FROM alarm_seen');
-  return new Map(rows.map((r) => [r.name, r.last_at]));
+  const rows = await db.all<{ key: string; value: number }>("SELECT key, value FROM alarm_rollup WHERE bucket = 0 AND metric = 'last'");
+  return new Map(rows.map((r) => [r.key, r.value]));
 }

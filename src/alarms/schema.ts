@@ -8,19 +8,15 @@ export const BUCKET_MS = 5 * 60_000;
 
 /** The alarm tables, created idempotently by the evaluator. Times are epoch ms. */
 export const ALARM_SCHEMA = [
-  // Counts per 5-minute bucket (metric, key): `ev`/name, `denied`, `ads`, `matched`, `plan_checked`, `plan_flagged`,
-  // `dest`/`<destination>\u0000<status>`. Names only, never values. Kept `history_days` + 1 days.
+  // Counts per 5-minute bucket (metric, key): `ev`/name, `denied`, `ads`, `matched`, `plan_checked`,
+  // `plan_flagged`, `dest`/`<destination>\t<status>`; and in bucket 0, `last`/name: when the name was
+  // last received. Names only, never values. Kept `history_days` + 1 days.
   `CREATE TABLE IF NOT EXISTS alarm_rollup (
     bucket INTEGER NOT NULL,
     metric TEXT NOT NULL,
     key TEXT NOT NULL,
     value INTEGER NOT NULL,
     PRIMARY KEY (bucket, metric, key)
-  )`,
-  // When each event name was last received (the "stopped" alarm's since).
-  `CREATE TABLE IF NOT EXISTS alarm_seen (
-    name TEXT PRIMARY KEY,
-    last_at INTEGER NOT NULL
   )`,
   // Cursors and watermarks of the rollup (`records_seq`, `log_at`, `plan:<day>:<metric>`), the
   // start of the history (`since`) and the evaluator's lease (`lease`, with its owner).

@@ -38,7 +38,7 @@ describe('alarms on the real app', () => {
     now.now += 60_000;
     const tick = await app.services.alarms.tick();
     expect(tick.evaluated).toBe(true);
-    const rows = await app.services.runtime.db.all<{ metric: string; key: string; value: number }>('SELECT metric, key, SUM(value) AS value FROM alarm_rollup GROUP BY metric, key ORDER BY metric, key');
+    const rows = await app.services.runtime.db.all<{ metric: string; key: string; value: number }>("SELECT metric, key, SUM(value) AS value FROM alarm_rollup WHERE metric <> 'last' GROUP BY metric, key ORDER BY metric, key");
     expect(rows).toEqual([
       { metric: 'ads', key: '', value: 2 },
       { metric: 'denied', key: '', value: 4 },
@@ -47,6 +47,9 @@ describe('alarms on the real app', () => {
       { metric: 'ev', key: 'purchase', value: 2 },
       { metric: 'matched', key: '', value: 2 },
     ]);
+    // When each name was last received: the record's received_at (the clock at accept).
+    const last = await app.services.runtime.db.all<{ key: string; value: number }>("SELECT key, value FROM alarm_rollup WHERE metric = 'last' ORDER BY key");
+    expect(last).toEqual(['add_to_cart', 'page_view', 'purchase'].map((key) => ({ key, value: Date.UTC(2026, 10, 23, 12, 0, 0) })));
     // Every name seen is watched for stopping ("ok": it just arrived).
     expect(tick.conditions.filter((c) => c.kind === 'event_stopped').map((c) => [c.subject, c.state]).sort()).toEqual([
       ['add_to_cart', 'ok'],
@@ -74,7 +77,7 @@ describe('alarms on the real app', () => {
     const granted = { consent: { analytics_storage: 'granted', ad_storage: 'granted', ad_user_data: 'granted' } };
     for (let i = 0; i < 30; i++) expect((await post(app, '/v1/events', event('page_view', i, granted))).status).toBe(202);
     const db = app.services.runtime.db;
-    await waitFor('the worker recorded failures', async () => ((await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM delivery_log WHERE status = 'retrying'"))!.n >= 30 ? true : undefined));
+    await waitFor('the worker recorded failures', async () => ((await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM delivery_log WHERE status = 'retrying'"))!.n >= 30 ? true : undefined), { timeoutMs: 30_000 });
     // Decision records are read 30 s late (they are stamped before their batch commits).
     now.now += 31_000;
     const fired = await app.services.alarms.tick();
@@ -85,7 +88,7 @@ describe('alarms on the real app', () => {
     down = false;
     now.now += 16 * 60_000;
     app.services.worker.wake();
-    await waitFor('the retries delivered', async () => ((await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM delivery_log WHERE status = 'delivered'"))!.n >= 30 ? true : undefined));
+    await waitFor('the retries delivered', async () => ((await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM delivery_log WHERE status = 'delivered'"))!.n >= 30 ? true : undefined), { timeoutMs: 30_000 });
     now.now += 31_000;
     const resolved = await app.services.alarms.tick();
     expect(resolved.resolved.map((a) => a.key)).toEqual(['destination_failing:hook']);
