@@ -12,6 +12,8 @@ const CHUNK = 2_000;
 const MAX_CHUNKS = 150;
 /** Decision records are stamped before their batch commits: read them this late. */
 export const LOG_LAG_MS = 30_000;
+/** Decision records rolled up per statement, by update time. */
+const LOG_SLICE_MS = 10_000;
 const DAY_MS = 86_400_000;
 
 const UPSERT_SUM = 'ON CONFLICT (bucket, metric, key) DO UPDATE SET value = value + excluded.value';
@@ -119,10 +121,20 @@ export async function rollUp(db: SqlDb, now: number, keepMs: number): Promise<vo
     // Let requests in between chunks: on Node the store is synchronous.
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
+  // Decision records in 10-second slices, so no one statement holds the store long.
+  // Only the last hour matters (destination alarms judge recent windows): after a long stop, skip ahead.
   const logUntil = now - LOG_LAG_MS;
+  await db.run("UPDATE alarm_meta SET value = MAX(value, ?) WHERE key = 'log_at'", [logUntil - 3_600_000]);
+  const logAt = (await db.get<{ value: number }>("SELECT value FROM alarm_meta WHERE key = 'log_at'"))?.value ?? logUntil;
+  for (let upTo = Math.min(logAt + LOG_SLICE_MS, logUntil); upTo <= logUntil; upTo = Math.min(upTo + LOG_SLICE_MS, logUntil)) {
+    await db.batch([
+      { sql: ROLLUP_LOG, params: [upTo] },
+      { sql: "UPDATE alarm_meta SET value = MAX(value, ?) WHERE key = 'log_at'", params: [upTo] },
+    ]);
+    if (upTo === logUntil) break;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
   await db.batch([
-    { sql: ROLLUP_LOG, params: [logUntil] },
-    { sql: "UPDATE alarm_meta SET value = MAX(value, ?) WHERE key = 'log_at'", params: [logUntil] },
     ...planStatements(now),
     { sql: "DELETE FROM alarm_rollup WHERE bucket < ? AND metric <> 'last'", params: [now - keepMs] },
     { sql: "DELETE FROM alarm_rollup WHERE bucket = 0 AND metric = 'last' AND value < ?", params: [now - keepMs - DAY_MS] },
