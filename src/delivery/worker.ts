@@ -6,6 +6,7 @@
 import type { SqlDb, Logger, FetchLike, PostgresPort, SqlStatement } from '../ports.js';
 import type { OutboxItem, SendContext, SendResult } from '../destinations/types.js';
 import type { DeliveryConfig } from './config.js';
+import { isRetryableStatus, parseRetryAfter, postJson } from '../destinations/http.js';
 import { classifySend, createBreaker, type Breaker, type BreakerSnapshot } from './breaker.js';
 import { decide, type ActiveDestination } from './decide.js';
 import { createRecordCache, type RecordCache, type EventRecord, type RecordRow } from './record.js';
@@ -83,6 +84,46 @@ interface DestState {
   timer?: ReturnType<typeof setTimeout>;
   /** A half-open breaker lets one send through as the probe. */
   probing: boolean;
+  /** Until when the vendor asked us to wait (Retry-After on a refused request), real epoch ms. */
+  holdUntil: number;
+  /** The fetch this destination sends through: notes a Retry-After as soon as a request gets one. */
+  fetch: FetchLike;
+}
+
+/**
+ * The delivery cursor of each destination, created where missing: a destination added to an existing
+ * store starts with the records accepted from now on. Runs before the first accept (a delivery
+ * thread may start after it), so no record falls before a new cursor unseen. `max`: the last record.
+ */
+export async function openCursors(db: SqlDb, ids: readonly string[]): Promise<{ cursors: Map<string, number>; max: number }> {
+  const saved = await db.all<{ destination_id: string; seq: number }>('SELECT destination_id, seq FROM delivery_cursor');
+  const max = (await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM records'))?.seq ?? 0;
+  const cursors = new Map(saved.map((r) => [r.destination_id, r.seq]));
+  const fresh = ids.filter((id) => !cursors.has(id));
+  if (fresh.length > 0) await db.batch(fresh.map((id) => ({ sql: SAVE_CURSOR, params: [id, max] })));
+  for (const id of fresh) cursors.set(id, max);
+  return { cursors, max };
+}
+
+/** Most outcomes recorded in one settle transaction. */
+const SETTLE_MAX_ITEMS = 200;
+
+/**
+ * `fetch` for one destination whose POSTs report a refusal with Retry-After (429/503) to `hold` the
+ * moment the answer arrives, before the send that made the request has finished: the destination's
+ * other requests, queued under its in-flight limit, then wait instead of going out right after it.
+ */
+function holdingFetch(fetch: FetchLike, now: () => number, hold: (ms: number) => void): FetchLike {
+  const wrapped = ((input: string | URL | Request, init?: RequestInit) => fetch(input, init)) as FetchLike;
+  wrapped.post = async (url, body, timeoutMs, headers) => {
+    const res = await postJson(fetch, url, body, timeoutMs, headers);
+    if (res.ok && isRetryableStatus(res.status)) {
+      const after = parseRetryAfter(res.retryAfter, now());
+      if (after !== undefined && after > 0) hold(after);
+    }
+    return res;
+  };
+  return wrapped;
 }
 
 /**
@@ -118,18 +159,31 @@ export function createWorker(deps: WorkerDeps): Worker {
   const defer = deps.defer ?? ((fn: () => void) => void setTimeout(fn, 0));
   const yieldToIo = () => new Promise<void>((done) => defer(done));
   const counts: SettleCounts = { delivered: 0, retried: 0, dead: 0, decided: 0 };
-  const states: DestState[] = deps.destinations.map((dest) => ({
-    dest,
-    breaker: createBreaker(config.breaker),
-    limiter: createLimiter(dest.config.max_in_flight ?? dest.kind.maxInFlight),
-    cursor: 0,
-    claimed: 0,
-    open: new Set(),
-    retrying: new Set(),
-    done: [],
-    pumping: false,
-    probing: false,
-  }));
+  const states: DestState[] = deps.destinations.map((dest) => {
+    const breaker = createBreaker(config.breaker);
+    const state: DestState = {
+      dest,
+      breaker,
+      // A request queued behind a refusal with Retry-After waits that long (unless stopping) instead
+      // of going out right after it.
+      limiter: createLimiter(dest.config.max_in_flight ?? dest.kind.maxInFlight, () => {
+        const ms = stopping ? 0 : state.holdUntil - Date.now();
+        return ms > 0 ? new Promise<void>((done) => setTimeout(done, Math.min(ms, 1000))) : undefined;
+      }),
+      cursor: 0,
+      claimed: 0,
+      open: new Set(),
+      retrying: new Set(),
+      done: [],
+      pumping: false,
+      probing: false,
+      holdUntil: 0,
+      fetch: deps.fetch,
+    };
+    // Held in real time (timers are real even where a test injects the clock).
+    state.fetch = holdingFetch(deps.fetch, deps.now, (ms) => (state.holdUntil = Math.max(state.holdUntil, Date.now() + ms)));
+    return state;
+  });
   const stats: DeliveryStats = {
     get delivered() {
       return counts.delivered;
@@ -150,6 +204,8 @@ export function createWorker(deps: WorkerDeps): Worker {
   const cache = deps.records ?? createRecordCache(4 * config.claim_batch);
   const sends = new Set<Promise<void>>();
   let stopped = true;
+  /** stop() was called: requests waiting for a Retry-After go out now instead of holding up shutdown. */
+  let stopping = false;
   /** The last record accepted before this start (records after it cannot have been settled yet). */
   let restartSeq = 0;
   /** drain() runs even when the background loop is stopped (Workers: no timers outlive a request). */
@@ -181,10 +237,14 @@ export function createWorker(deps: WorkerDeps): Worker {
     const statements: SqlStatement[] = [];
     const taken: { state: DestState; done: DestState['done'] }[] = [];
     const local = new Map<DestState, number>();
+    // Bounded transactions: the accepting side (another thread on Node) waits for the write lock
+    // while one commits, so a large settle would stall its requests; the rest goes in the next one.
+    let budget = SETTLE_MAX_ITEMS;
     for (const state of states) {
-      if (state.done.length === 0) continue;
-      const done = state.done;
-      state.done = [];
+      if (state.done.length === 0 || budget === 0) continue;
+      const done = state.done.length <= budget ? state.done : state.done.slice(0, budget);
+      state.done = done === state.done ? [] : state.done.slice(budget);
+      budget -= done.length;
       taken.push({ state, done });
       const batch = settleStatements(state.dest.config.id, done, { now, config, random: deps.random, resumeAt: state.breaker.state === 'open' ? state.breaker.openUntil : undefined, configVersion: deps.configVersion?.() }, counts);
       // The embedded warehouse: its rows commit with the outcome (exactly once).
@@ -203,6 +263,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     try {
       await db.batch(statements);
       for (const [state, cursor] of local) state.cursor = cursor;
+      if (states.some((st) => st.done.length > 0)) scheduleSettle();
       if (fault) log.info('delivery resumed: outcomes are recorded again', {});
       fault = undefined;
       faultDelay = 0;
@@ -300,7 +361,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     if (dest.kind.local) {
       result = { delivered: outgoing.map((o) => o.id), retry: [], failed: [] };
     } else {
-      const ctx: SendContext = { fetch: deps.fetch, now: deps.now, log, db, postgres: deps.postgres, limit: state.limiter.run };
+      const ctx: SendContext = { fetch: state.fetch, now: deps.now, log, db, postgres: deps.postgres, limit: state.limiter.run };
       try {
         result = await dest.kind.send(outgoing, dest.config, ctx);
       } catch (err) {
@@ -461,23 +522,18 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
     },
     async start() {
-      const saved = await db.all<{ destination_id: string; seq: number }>('SELECT destination_id, seq FROM delivery_cursor');
-      const max = (await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM records'))?.seq ?? 0;
+      const { cursors, max } = await openCursors(db, states.map((s) => s.dest.config.id));
       restartSeq = max;
-      const fresh: SqlStatement[] = [];
       for (const state of states) {
-        const row = saved.find((r) => r.destination_id === state.dest.config.id);
-        // A destination added to an existing store starts with the records accepted from now on.
-        state.cursor = row ? row.seq : max;
+        state.cursor = cursors.get(state.dest.config.id) ?? max;
         state.claimed = state.cursor;
-        if (!row) fresh.push({ sql: SAVE_CURSOR, params: [state.dest.config.id, max] });
       }
-      if (fresh.length > 0) await db.batch(fresh);
       stopped = false;
       poll();
     },
     async stop() {
       stopped = true;
+      stopping = true;
       if (pollTimer) clearTimeout(pollTimer);
       for (const state of states) {
         if (state.timer) clearTimeout(state.timer);
@@ -486,7 +542,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       await Promise.all(states.map((s) => (s.pumping ? s.running : undefined)));
       await Promise.all([...sends]);
       await settling;
-      if (states.some((s) => s.done.length > 0) && !fault) await settleNow();
+      while (states.some((s) => s.done.length > 0) && !fault) await settleNow();
       await sweep();
     },
   };
