@@ -67,8 +67,9 @@ describe('alarms on the real app', () => {
     const { app } = testApp(
       {
         destinations: [{ id: 'hook', type: 'webhook', url: `${hook.url}/in`, secret: 'x'.repeat(32) }],
-        // Every item attempted (no breaker pause on the hand-moved clock).
-        delivery: { breaker: { failures: 1000 } },
+        // Every item attempted (no breaker pause on the hand-moved clock), and retries minutes apart, so
+        // moving the clock past the 30 s read lag does not re-stamp the failures before the tick reads them.
+        delivery: { breaker: { failures: 1000 }, backoff_base: '10m', backoff_max: '10m' },
         alarms: { destination_failing: { min_outcomes: 10 } },
       },
       { now },
