@@ -86,6 +86,7 @@ const steady: number[] = [];
 // The longest one store call takes during a tick: better-sqlite3 is synchronous, so that is how long a
 // request arriving then waits.
 let heldMs = 0;
+let heldBy = '';
 let timing = false;
 const db = runtime.db as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
 for (const method of ['run', 'all', 'get', 'batch', 'exec']) {
@@ -95,7 +96,11 @@ for (const method of ['run', 'all', 'get', 'batch', 'exec']) {
     try {
       return await call(...args);
     } finally {
-      if (timing) heldMs = Math.max(heldMs, performance.now() - start);
+      const took = performance.now() - start;
+      if (timing && took > heldMs) {
+        heldMs = took;
+        heldBy = String(Array.isArray(args[0]) ? (args[0] as { sql: string }[]).map((s) => s.sql.slice(0, 40)).join(' + ') : args[0]).slice(0, 60);
+      }
     }
   };
 }
@@ -122,7 +127,7 @@ printTable(
     ['store fill (not alarms)', '-', fillMs.toFixed(0), '-', `${RECORDS} records`],
     ['first start: backfill', String(backfill.length), median(backfill).toFixed(0), Math.max(...backfill).toFixed(0), `${RECORDS} records read once, ≤ 300 000 per tick`],
     ['steady tick', String(TICKS), median(steady).toFixed(0), Math.max(...steady).toFixed(0), `${RATE * 60} new records + ${RATE * 60} decision records per tick`],
-    ['  longest store call', '-', '-', heldMs.toFixed(0), 'one statement (a 2 000-record chunk, or the decision-record rollup)'],
+    ['  longest store call', '-', '-', heldMs.toFixed(0), heldBy],
     ['judge only', String(TICKS), median(judge).toFixed(0), Math.max(...judge).toFixed(0), `rollup rows: ${rollupRows?.n}`],
   ],
 );

@@ -7,9 +7,9 @@ import type { SqlDb, SqlStatement } from '../ports.js';
 import { BUCKET_MS } from './schema.js';
 
 /** Records rolled up per statement: one statement holds the (synchronous) store for a few ms only. */
-const CHUNK = 2_000;
+const CHUNK = 500;
 /** Chunks per tick (300 000 records: 5 min at 1 000 events/s); a first start on a full store catches up over several ticks. */
-const MAX_CHUNKS = 150;
+const MAX_CHUNKS = 600;
 /** Decision records are stamped before their batch commits: read them this late. */
 export const LOG_LAG_MS = 30_000;
 /** Decision records rolled up per statement, by update time. */

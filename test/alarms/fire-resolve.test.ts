@@ -25,7 +25,7 @@ describe('alarms fire once and resolve once', () => {
     h = await harness({ seed: 11, faults: Object.values(FAULTS), alarms: allOn() });
     await h.fill(at(4, 0));
     await h.run(at(11, 0));
-  }, 300_000);
+  }, 600_000);
   afterAll(() => h?.close());
 
   it('fires exactly the injected faults, each once, and resolves each once', () => {

@@ -21,5 +21,5 @@ describe('alarms on a normal week', () => {
       expect(ok.get(kind) ?? 0, kind).toBeGreaterThan(h.ticks.length / 2);
     }
     await h.close();
-  }, 300_000);
+  }, 600_000);
 });
