@@ -20,6 +20,10 @@ import { parseCookies } from './identity/cookies.js';
 import { ACCEPT_CH } from './enrich/client-hints.js';
 import { consentChoiceSchema, explainEvents, recordConsent } from './consent/endpoints.js';
 import { scriptRoutes } from './scripts/routes.js';
+import { requestLog, requestMiddleware } from './metrics/request.js';
+import { metricsAuth, metricsHandler } from './metrics/route.js';
+import { debugAdminRoutes, debugLinkRoute } from './debug/routes.js';
+import { traceRequest } from './debug/trace.js';
 
 /** The Hono app plus the services behind it (for the runtime's start/stop and for tests). */
 export type TagrelayApp = Hono & { services: Services };
@@ -82,10 +86,11 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
   const services = createServices(config, runtime);
   const verifier = createVerifier(config.admin, runtime.fetch as typeof fetch);
   const app = new Hono();
+  app.use('*', requestMiddleware({ metrics: services.metrics, log: runtime.log, randomHex: runtime.randomHex, accessLog: config.metrics.access_log }));
 
   app.onError((err, c) => {
     if (err instanceof TagrelayError) return c.json(err.toBody(), err.status as 400);
-    runtime.log.error('unhandled error', { error: err.name, message: err.message.slice(0, 200) });
+    requestLog(c, runtime.log).error('unhandled error', { error: err.name, message: err.message.slice(0, 200) });
     return c.json(new TagrelayError('ERR_INTERNAL', 'internal error').toBody(), 500);
   });
   app.notFound((c) => c.json(new TagrelayError('ERR_NOT_FOUND', 'no such route').toBody(), 404));
@@ -100,7 +105,7 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
   app.get('/readyz', async (c) => {
     const fault = await services.fault();
     if (fault === undefined) return c.json({ status: 'ready' });
-    runtime.log.warn('not ready', { reason: fault });
+    requestLog(c, runtime.log).warn('not ready', { reason: fault });
     return c.json(new TagrelayError('ERR_STORE_UNAVAILABLE', fault.startsWith('delivery') ? 'delivery outcomes cannot be recorded' : 'the store is not writable').toBody(), 503);
   });
 
@@ -113,12 +118,15 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
   async function accept(c: Context, events: Event[], rejected: Rejection[]) {
     const first = events[0]?.request;
     const receipt = first ? await receiptOf(first.cookies, services) : {};
+    // The live debug stream: only a request carrying a valid debug token is traced (one presence check otherwise).
+    const session = first && services.debug.carries(first) ? await services.debug.sessionOf(first) : undefined;
+    const trace = session ? traceRequest(services.debug, session, events, { method: c.req.method, path: c.req.path }) : undefined;
     let accepted;
     try {
       await services.ready;
       accepted = await acceptEvents(events, { host: hostOf(c), ...receipt }, services.pipeline, services.outbox);
     } catch (err) {
-      runtime.log.error('record write failed', { error: String(err).slice(0, 200) });
+      requestLog(c, runtime.log).error('record write failed', { error: String(err).slice(0, 200) });
       throw new TagrelayError('ERR_STORE_UNAVAILABLE', 'events could not be stored; retry later', { cause: err });
     }
     // Plan rejections name the event's position in the request body, like the adapter's own.
@@ -130,6 +138,8 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
     services.counters.rejected += rejected.length + accepted.rejected.length;
     services.counters.duplicates += accepted.duplicates;
     services.counters.bots += accepted.bots;
+    services.metrics.accept(accepted.outcomes, rejected);
+    trace?.accepted(accepted, rejected);
     for (const cookie of accepted.setCookies) c.header('set-cookie', cookie, { append: true });
     if (config.enrich.device.client_hints) c.header('accept-ch', ACCEPT_CH);
     return accepted;
@@ -166,10 +176,13 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
       env: { now: runtime.now(), request: requestContext(c, config, runtime, 'gtag'), randomHex: runtime.randomHex, limits: config.limits, time: config.time },
     });
     if (parsed.events.length > 0) await accept(c, parsed.events, parsed.rejected);
-    else services.counters.rejected += parsed.rejected.length;
+    else {
+      services.counters.rejected += parsed.rejected.length;
+      services.metrics.rejected(parsed.rejected);
+    }
     if (parsed.rejected.length > 0) {
       c.header('x-tagrelay-rejected', String(parsed.rejected.length));
-      runtime.log.debug('gtag hit lines rejected', { count: parsed.rejected.length, codes: [...new Set(parsed.rejected.map((r) => r.code))].join(',') });
+      requestLog(c, runtime.log).debug('gtag hit lines rejected', { count: parsed.rejected.length, codes: [...new Set(parsed.rejected.map((r) => r.code))].join(',') });
     }
     c.header('cache-control', 'no-store');
     return c.body(null, 204);
@@ -200,6 +213,11 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
     return c.json({ explanations: await explainEvents(parsed.events, { host: hostOf(c), ...receipt }, services), rejected: parsed.rejected });
   });
 
+  if (config.metrics.enabled) app.get('/metrics', metricsAuth(config.metrics.public ? undefined : requireScope(verifier, 'metrics:read')), metricsHandler(services.metrics.registry));
+  if (config.debug.enabled) {
+    app.route('/admin/v1/debug', debugAdminRoutes(services.debug, verifier, runtime.now));
+    app.get('/debug/link', debugLinkRoute(services.debug, runtime.now));
+  }
   app.route('/admin/v1', adminRoutes(services, verifier));
   // First-party scripts: /gtag/js, /gtm.js (cached from Google) and the tagrelay snippet /t.js.
   app.route('/', scriptRoutes(config.scripts, runtime));

@@ -56,6 +56,8 @@ export interface ClientData {
   /** Meta browser id `_fbp` and click id `_fbc`, when consent allows. */
   fbp?: string;
   fbc?: string;
+  /** TikTok's browser id `_ttp` (set by the TikTok pixel), when consent allows. */
+  ttp?: string;
 }
 
 /**

@@ -31,6 +31,8 @@ import { detectBot } from './enrich/bots.js';
 import { geoFromHeaders } from './enrich/geo.js';
 import { campaignFrom } from './enrich/campaign.js';
 import { prepareIdentity } from './privacy/identity.js';
+import { VENDOR_ID_KEYS } from './privacy/hashing.js';
+import { hashingRulesOf } from './destinations/index.js';
 import { scrubForRecord } from './privacy/minimize.js';
 import { toRecord, type EventRecord } from './delivery/record.js';
 import { checkEvent, decidePlan, planRejection, quarantineReason, type Plan } from './rules/plan.js';
@@ -153,40 +155,35 @@ function identifyAndEnrich(event: Event, facts: RequestFacts, deps: PipelineDeps
  * ever will for this event.
  */
 function retainIdentity(record: EventRecord, destinations: readonly ActiveDestination[]): void {
-  const need = { meta: false, google: false, warehouse: false, pseudo: false, clearIds: false, vendorIds: false };
+  const need = { hashed: new Set<string>(), pseudo: false, warehouse: false, clearIds: false, vendorIds: new Set<string>() };
   for (const { config, kind } of destinations) {
     const { action } = gate(record.consent_state, { requires: config.requires ?? kind.requires, whenDenied: config.when_denied ?? kind.whenDenied, tcfVendorId: config.tcf_vendor_id });
     if (action === 'drop' || action === 'cookieless') continue;
-    const flavor = kind.privacy.flavor;
-    if (flavor === 'warehouse') {
+    const { hashing, vendorIds = [] } = kind.privacy;
+    if (hashing.pseudonymize) {
       need.pseudo = true;
-      if (action === 'send') need.warehouse = true;
+      if (action === 'send') {
+        need.hashed.add(hashing.id);
+        need.warehouse = true;
+      }
     } else if (action === 'send') {
-      need[flavor] = true;
+      need.hashed.add(hashing.id);
       need.clearIds = true;
-      if (flavor === 'meta') need.vendorIds = true;
+      for (const k of vendorIds) need.vendorIds.add(k);
     }
   }
-  const identity = { ...record.identity };
-  if (!need.meta) delete identity.meta;
-  if (!need.google) delete identity.google;
-  if (!need.warehouse) delete identity.warehouse;
+  const identity = { ...record.identity, hashed: Object.fromEntries(Object.entries(record.identity.hashed).filter(([id]) => need.hashed.has(id))) };
   if (!need.clearIds) delete identity.user_id;
   if (!need.pseudo) identity.pseudo = {};
   record.identity = identity;
-  if (!need.clearIds || !need.vendorIds) {
-    const client = { ...record.client };
-    if (!need.clearIds) {
-      delete client.client_id;
-      // The warehouse keeps the session id in clear when it gets the event in full (a session number, not a person).
-      if (!need.warehouse) delete client.session_id;
-    }
-    if (!need.vendorIds) {
-      delete client.fbp;
-      delete client.fbc;
-    }
-    record.client = client;
+  const client = { ...record.client };
+  if (!need.clearIds) {
+    delete client.client_id;
+    // The warehouse keeps the session id in clear when it gets the event in full (a session number, not a person).
+    if (!need.warehouse) delete client.session_id;
   }
+  for (const k of VENDOR_ID_KEYS) if (!need.vendorIds.has(k)) delete client[k];
+  record.client = client;
 }
 
 /** The value of a `Set-Cookie` header (`name=value; …` → `value`). */
@@ -256,7 +253,7 @@ export async function processEvents(events: Event[], facts: RequestFacts, deps: 
     const derived = deps.rules && deps.rules.length > 0 ? deriveEvents(event, deps.rules) : [];
     // 10. privacy: common redaction, PII hashed once per hashing rule; the clear user data ends here
     const notes = scrubForRecord(event);
-    const identity = await prepareIdentity(event, { global: config.privacy, hasher: deps.hasher, now: event.received_at });
+    const identity = await prepareIdentity(event, { global: config.privacy, hasher: deps.hasher, now: event.received_at, rules: hashingRulesOf(deps.destinations) });
     event.user = {};
     // 11. record
     const record = toRecord(event, identity, [...outcome.reasons, ...notes], deps.configVersion);

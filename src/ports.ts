@@ -6,6 +6,8 @@
  */
 import type { Config } from './config/schema.js';
 import type { Worker } from './delivery/worker.js';
+import type { TagrelayMetrics } from './metrics/tagrelay.js';
+import type { DebugHub } from './debug/hub.js';
 
 /** SHA-256 and HMAC-SHA-256, hex-encoded. */
 export interface Hasher {
@@ -93,6 +95,14 @@ export interface PostgresPort {
   end(): Promise<void>;
 }
 
+/** Process figures for /metrics, from the runtime (Node: perf_hooks and process.memoryUsage). */
+export interface RuntimeStats {
+  /** Event-loop delay over the last scrape interval, seconds. */
+  event_loop_delay?: { p50: number; p99: number; max: number; mean: number };
+  /** Memory in bytes: rss, heap_used, heap_total, external. */
+  memory?: Record<string, number>;
+}
+
 /** What a runtime hands to `createApp`. */
 export interface Runtime {
   name: 'node' | 'bun' | 'workers' | 'deno' | 'test';
@@ -118,7 +128,15 @@ export interface Runtime {
    * Run delivery apart from the accepting event loop (Node: a worker thread over the same store);
    * returns the worker the services drive. Absent: the worker runs in this event loop.
    */
-  separateDelivery?: (config: Config) => Worker;
+  separateDelivery?: (config: Config, bridge: DeliveryBridge) => Worker;
+  /** Process figures for /metrics; absent where the runtime has none (Workers). */
+  stats?(): RuntimeStats;
+}
+
+/** What delivery done elsewhere reports into: the accepting side's metrics and debug sessions. */
+export interface DeliveryBridge {
+  metrics: TagrelayMetrics;
+  debug: DebugHub;
 }
 
 /** A logger that drops everything (tests, tools). */

@@ -22,6 +22,12 @@ import { createDeviceParser, type DeviceParser } from './enrich/device.js';
 import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js';
 import { usesDevSalt } from './privacy/config.js';
 import { createAlarms, type Alarms } from './alarms/alarms.js';
+import { createTagrelayMetrics, type TagrelayMetrics } from './metrics/tagrelay.js';
+import { registerCollectors } from './metrics/collect.js';
+import { createDebug } from './debug/setup.js';
+import type { DebugHub } from './debug/hub.js';
+import { combineObservers } from './delivery/observer.js';
+import { purgeWarehouses, type WarehouseContext, type WarehousePurgeCount } from './destinations/warehouse.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -45,8 +51,16 @@ export interface Services {
   counters: { accepted: number; rejected: number; duplicates: number; bots: number };
   /** Tracking alarms: `alarms.open()` for metrics and the console, `alarms.tick()` from a timer or cron. */
   alarms: Alarms;
+  /** Prometheus metrics (GET /metrics). */
+  metrics: TagrelayMetrics;
+  /** Live debug sessions (the debug stream). */
+  debug: DebugHub;
   /** Run the retention purge now; logs counts, never values. */
   purgeNow(): Promise<void>;
+  /** Apply the retention rules to the external warehouses (PostgreSQL, ClickHouse, BigQuery); counts per rule. */
+  purgeWarehouses(): Promise<WarehousePurgeCount[]>;
+  /** What warehouse retention and erasure use for I/O. */
+  warehouseContext: WarehouseContext;
   /** Stop the worker, commit pending writes, close the store. */
   close(): Promise<void>;
 }
@@ -73,9 +87,11 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     .map((d) => ({ config: d, kind: registry[d.type] }));
   const records = createRecordCache(4 * config.delivery.claim_batch);
   const triggers = compileTriggers(config.triggers);
+  const metrics = createTagrelayMetrics(destinations.map((d) => d.config.id));
+  const debug = createDebug(config, runtime, destinations);
   // With delivery elsewhere (a thread over the same store), that side reads the records it delivers
   // from the store, fires the journey timers and runs its own trigger outbox.
-  const remote = acceptSide && runtime.separateDelivery ? runtime.separateDelivery(config) : undefined;
+  const remote = acceptSide && runtime.separateDelivery ? runtime.separateDelivery(config, { metrics, debug: debug.hub }) : undefined;
   const worker = remote ?? createWorker({
     db: runtime.db,
     destinations,
@@ -91,6 +107,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     plan: () => pipeline.plan,
     // Journey timers fire from the delivery loop's poll and drain (Workers: the cron drain).
     due: triggers.length > 0 ? () => firer.fire() : undefined,
+    observer: combineObservers([metrics.delivery, debug.observer]),
   });
   const outbox = createOutbox(
     runtime.db,
@@ -112,6 +129,16 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
   });
   const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });
   const device = createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints });
+  registerCollectors(metrics.registry, {
+    db: runtime.db,
+    ready: () => ready,
+    destinationIds: destinations.map((d) => d.config.id),
+    now: runtime.now,
+    breakers: () => worker.stats.breakers,
+    device: () => device.stats(),
+    debugSessions: () => debug.hub.size,
+    runtime: runtime.stats,
+  });
   const pipeline: PipelineDeps = {
     config,
     deduper,
@@ -129,10 +156,23 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
   };
   let purgeTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
-  async function purgeNow(): Promise<void> {
+  async function purgeLocal(): Promise<void> {
     const counts = await purge(runtime.db, config.retention, runtime.now(), { minRecordAge: config.dedupe.window });
     const total = counts.reduce((n, c) => n + c.rows, 0);
     if (total > 0) runtime.log.info('retention purge', Object.fromEntries(counts.filter((c) => c.rows > 0).map((c) => [c.rule, c.rows])));
+  }
+  const warehouseContext: WarehouseContext = { fetch: runtime.fetch, now: runtime.now, log: runtime.log, postgres: runtime.postgres };
+  async function purgeExternal(): Promise<WarehousePurgeCount[]> {
+    const counts = await purgeWarehouses(destinations, config.retention.rules, warehouseContext);
+    for (const c of counts) {
+      if (c.action === 'failed') runtime.log.warn('warehouse retention purge failed', { destination: c.destination, rule: c.rule, error: c.reason });
+      else if ((c.rows ?? 0) > 0) runtime.log.info('warehouse retention purge', { destination: c.destination, rule: c.rule, action: c.action, rows: c.rows });
+    }
+    return counts;
+  }
+  async function purgeNow(): Promise<void> {
+    await purgeLocal();
+    await purgeExternal();
   }
   function schedulePurge(): void {
     if (closed) return;
@@ -161,7 +201,9 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
       // Records say under which configuration they were accepted (secrets never leave the hash).
       pipeline.configVersion = (await runtime.hash.sha256Hex(JSON.stringify(config))).slice(0, 16);
     })
-    .then(() => (acceptSide ? purgeNow() : undefined))
+    .then(() => (acceptSide ? purgeLocal() : undefined))
+    // External warehouses are purged in the background: a warehouse that is down must not delay the start.
+    .then(() => (acceptSide ? runtime.waitUntil(purgeExternal().catch(() => undefined)) : undefined))
     // Delivery elsewhere starts without holding up the first 202: the cursors it will read from are
     // opened here first.
     .then(() => (remote ? openCursors(runtime.db, destinations.map((d) => d.config.id)) : undefined))
@@ -172,6 +214,8 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
   let closing: Promise<void> | undefined;
   return {
     purgeNow,
+    purgeWarehouses: purgeExternal,
+    warehouseContext,
     config,
     runtime,
     outbox,
@@ -191,6 +235,8 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
       return worker.fault === undefined ? undefined : `delivery: ${worker.fault.slice(0, 200)}`;
     },
     counters: { accepted: 0, rejected: 0, duplicates: 0, bots: 0 },
+    metrics,
+    debug: debug.hub,
     device,
     receipts: createReceiptKeyring(config, runtime),
     close() {

@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { baseDestinationSchema, defineDestination } from '../../src/destinations/types.js';
 import type { ActiveDestination } from '../../src/delivery/worker.js';
 import type { DestinationConfig } from '../../src/destinations/index.js';
+import { GOOGLE_HASHING } from '../../src/privacy/hashing.js';
 
 const httpSinkConfigSchema = baseDestinationSchema.extend({ type: z.literal('http_sink') });
-type HttpSinkConfig = z.infer<typeof httpSinkConfigSchema>;
 
 /** What the bench destination sends per event: a GA4-like event with its ids. */
 interface SinkEvent {
@@ -20,15 +20,15 @@ interface SinkEvent {
   time: number;
 }
 
-const httpSink = defineDestination<HttpSinkConfig, SinkEvent>({
+const httpSink = defineDestination({
   type: 'http_sink',
   configSchema: httpSinkConfigSchema,
   requires: ['analytics_storage'],
   whenDenied: 'drop',
-  privacy: { flavor: 'google', ip: 'truncate' },
+  privacy: { hashing: GOOGLE_HASHING, ip: 'truncate' },
   batch: { maxEvents: 100, maxWaitMs: 0 },
   maxInFlight: 4,
-  map(event) {
+  map(event): { payload: SinkEvent } {
     return { payload: { name: event.name, client_id: event.client.client_id, params: { ...event.params, items: event.items }, time: event.time } };
   },
   async send(batch, config, ctx) {
@@ -41,6 +41,10 @@ const httpSink = defineDestination<HttpSinkConfig, SinkEvent>({
     if (res.ok) return { delivered: batch.map((i) => i.id), retry: [], failed: [] };
     return { delivered: [], retry: batch.map((i) => ({ id: i.id, error: `http_${res.status}` })), failed: [] };
   },
+  reasons: { area: 'http_sink', vendor: 'The bench sink', codes: {} },
+  identityKeys: ['client_id'],
+  docs: { vendor: 'https://www.rfc-editor.org/rfc/rfc9110', page: 'bench/README.md' },
+  example: { id: 'sink', type: 'http_sink' },
 });
 
 /** An active bench HTTP destination pointed at `sinkUrl`, batching `batchSize` events per request. */

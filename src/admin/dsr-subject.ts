@@ -4,7 +4,9 @@
 import { z } from 'zod';
 import type { Hasher, SqlDb, SqlValue } from '../ports.js';
 import type { PrivacyConfig } from '../privacy/config.js';
-import { isSha256Hex, normalizeEmail, normalizePhone, type Flavor } from '../privacy/normalize.js';
+import { hashUserByRules } from '../privacy/hash.js';
+import type { HashingRule } from '../privacy/hashing.js';
+import { DESTINATION_IDENTITY_JSON_KEYS, DESTINATION_IDENTITY_KEYS, HASHING_RULES } from '../destinations/index.js';
 import { TagrelayError, parseWith } from '../errors.js';
 
 /** The identifiers a request may name a person by. */
@@ -52,6 +54,8 @@ export interface Located {
   clientKeys: string[];
   /** Events (local event ids) that are the subject's, found by any route. */
   eventIds: string[];
+  /** The warehouse keys of an email or phone subject (`hashed_user.em`/`.ph` in warehouse rows). */
+  hashKeys: string[];
 }
 
 /** Dependencies of {@link locateSubject}. */
@@ -74,23 +78,33 @@ export async function inChunks<T>(values: readonly string[], query: (placeholder
   return out;
 }
 
-/** The SHA-256 a vendor payload carries for a clear email or phone, per normalization flavour. */
-async function vendorHash(subject: Subject, flavor: Flavor, deps: LocateDeps): Promise<string | undefined> {
-  if (isSha256Hex(subject.value)) return subject.value.trim().toLowerCase();
+/**
+ * The forms a clear email or phone takes in stored data, per hashing rule of the registry: the
+ * SHA-256 each vendor rule sends (`meta`, `google`, `tiktok`, …) and the warehouse pseudonyms
+ * (HMAC-SHA-256(salt, hash)). Empty when no rule can read the value.
+ */
+export async function storedForms(subject: Subject, field: 'em' | 'ph', deps: LocateDeps): Promise<{ rule: HashingRule; value: string }[]> {
   const country = subject.country?.toUpperCase() ?? deps.privacy.default_country;
-  const n = subject.kind === 'email' ? normalizeEmail(subject.value, flavor) : await normalizePhone(subject.value, flavor, country);
-  return n.ok ? deps.hasher.sha256Hex(n.value) : undefined;
+  const user = subject.kind === 'email' ? { email: subject.value } : { phone: subject.value };
+  const byRule = await hashUserByRules(user, HASHING_RULES, { hasher: deps.hasher, defaultCountry: country });
+  const out: { rule: HashingRule; value: string }[] = [];
+  for (const rule of HASHING_RULES) {
+    const hash = byRule.get(rule.id)?.hashed[field];
+    if (hash === undefined) continue;
+    out.push({ rule, value: rule.pseudonymize ? await deps.hasher.hmacSha256Hex(deps.privacy.pseudonymization.salt, hash) : hash });
+  }
+  return out;
 }
 
-/** Keys in a vendor or warehouse payload whose values identify a person. */
-const IDENTITY_KEYS = new Set(['client_id', 'user_id', 'em', 'ph', 'sha256_email_address', 'sha256_phone_number']);
+/** Keys in a vendor or warehouse payload whose values identify a person: every destination kind's identity keys. */
+const IDENTITY_KEYS = DESTINATION_IDENTITY_KEYS;
 
 /** True when a payload carries one of `needles` under an identity key (at any depth). */
 export function payloadMentions(value: unknown, needles: ReadonlySet<string>, key?: string): boolean {
   if (typeof value === 'string') {
     if (key !== undefined && IDENTITY_KEYS.has(key) && needles.has(value)) return true;
-    // The warehouse row keeps the event as JSON text in `data`.
-    if (key === 'data' && value.startsWith('{')) {
+    // A warehouse row keeps the event as JSON text (`data`).
+    if (key !== undefined && DESTINATION_IDENTITY_JSON_KEYS.has(key) && value.startsWith('{')) {
       try {
         return payloadMentions(JSON.parse(value), needles);
       } catch {
@@ -130,6 +144,7 @@ export async function locateSubject(subject: Subject, deps: LocateDeps): Promise
   const clients = new Set<string>();
   const events = new Set<string>();
   const needles = new Set<string>();
+  const hashKeys: string[] = [];
 
   if (subject.kind === 'user_id' || subject.kind === 'client_id') {
     const key = await pseudonym(subject.value);
@@ -137,22 +152,23 @@ export async function locateSubject(subject: Subject, deps: LocateDeps): Promise
     needles.add(subject.value).add(key);
   } else {
     const field = subject.kind === 'email' ? 'em' : 'ph';
-    const meta = await vendorHash(subject, 'meta', deps);
-    const google = await vendorHash(subject, 'google', deps);
-    if (!meta) throw new TagrelayError('ERR_INVALID_BODY', `not a valid ${subject.kind === 'email' ? 'email address' : 'phone number'}`, { field: subject.kind });
-    for (const h of [meta, google]) if (h) needles.add(h);
-    const key = await pseudonym(meta);
-    needles.add(key);
-    const rows = await db.all<{ event_id: string; client_id: string | null; user_id: string | null }>(
-      `SELECT event_id, client_id, user_id FROM events WHERE json_extract(data, '$.hashed_user.${field}') = ?`,
-      [key],
+    const forms = await storedForms(subject, field, deps);
+    if (forms.length === 0) throw new TagrelayError('ERR_INVALID_BODY', `not a valid ${subject.kind === 'email' ? 'email address' : 'phone number'}`, { field: subject.kind });
+    for (const f of forms) needles.add(f.value);
+    const keys = forms.filter((f) => f.rule.pseudonymize).map((f) => f.value);
+    hashKeys.push(...keys);
+    const rows = await inChunks(keys, (ph, chunk) =>
+      db.all<{ event_id: string; client_id: string | null; user_id: string | null }>(
+        `SELECT event_id, client_id, user_id FROM events WHERE json_extract(data, '$.hashed_user.${field}') IN (${ph})`,
+        chunk,
+      ),
     );
     // The durable records of events not yet (or never) written to the warehouse.
     // A record holds the hashes its destinations may receive: the warehouse pseudonym, or only a vendor's hash.
     const records = await db.all<{ event_id: string; client_id: string | null; user_id: string | null }>(
-      `SELECT event_id, client_key AS client_id, user_key AS user_id FROM records WHERE json_extract(data, '$.identity.warehouse.${field}') = ? ` +
-        `OR json_extract(data, '$.identity.meta.${field}') = ? OR json_extract(data, '$.identity.google.${field}') = ?`,
-      [key, meta, google ?? meta],
+      `SELECT event_id, client_key AS client_id, user_key AS user_id FROM records WHERE ` +
+        forms.map((f) => `json_extract(data, '$.identity.hashed.${f.rule.id}.${field}') = ?`).join(' OR '),
+      forms.map((f) => f.value),
     );
     for (const r of [...rows, ...records]) {
       events.add(r.event_id);
@@ -186,7 +202,7 @@ export async function locateSubject(subject: Subject, deps: LocateDeps): Promise
   for (const k of [...users, ...clients]) needles.add(k);
   for (const e of await payloadMatches(db, 'dead_letter', needles)) events.add(e);
 
-  return { userKeys: [...users], clientKeys: [...clients], eventIds: [...events] };
+  return { userKeys: [...users], clientKeys: [...clients], eventIds: [...events], hashKeys };
 }
 
 /** Rows of `table` whose `column` is in `values` (chunked). */

@@ -7,6 +7,7 @@ import type { SqlDb } from '../ports.js';
 import { requireScope, type Verifier } from './auth.js';
 import { inChunks, locateSubject, parseSubject, rowsIn, type Subject, type SubjectKind } from './dsr-subject.js';
 import { TagrelayError, readJsonBody } from '../errors.js';
+import { eraseFromWarehouses, type WarehouseErasure } from '../destinations/warehouse.js';
 
 /** What an erasure did, per store. The identifier itself is never part of it. */
 export interface ErasureReceipt {
@@ -21,6 +22,11 @@ export interface ErasureReceipt {
     trigger_timers: number;
     consent_audit_tombstoned: number;
   };
+  /**
+   * Per external warehouse (destination id): rows deleted, or honestly `partial`/`not_supported`
+   * (BigQuery cannot delete rows still in its streaming buffer) or `failed`.
+   */
+  warehouses: Record<string, WarehouseErasure>;
 }
 
 /** Everything held locally about one person. */
@@ -72,7 +78,7 @@ async function changeIn(db: SqlDb, sql: (placeholders: string) => string, values
 }
 
 /** Store the request (kind and counts, never the identifier) and log it. */
-async function record(services: Services, type: DsrType, kind: SubjectKind, actor: string | undefined, counts: Record<string, number>, id = newRequestId(services)): Promise<string> {
+async function record(services: Services, type: DsrType, kind: SubjectKind, actor: string | undefined, counts: Record<string, number | string>, id = newRequestId(services)): Promise<string> {
   const { runtime } = services;
   await runtime.db.run('INSERT INTO dsr_requests (id, type, time, subject_kind, actor, counts) VALUES (?, ?, ?, ?, ?, ?)', [
     id,
@@ -127,8 +133,15 @@ export async function eraseSubject(subject: Subject, services: Services, actor?:
       [requestId],
     ),
   };
-  await record(services, 'erasure', subject.kind, actor, counts, requestId);
-  return { request_id: requestId, counts };
+  const warehouses = await eraseFromWarehouses(
+    services.destinations,
+    { eventIds: ids, userKeys: found.userKeys, clientKeys: found.clientKeys, hashKeys: found.hashKeys },
+    services.warehouseContext,
+  );
+  const stored: Record<string, number | string> = { ...counts };
+  for (const [id, w] of Object.entries(warehouses)) stored[`warehouse.${id}`] = w.status === 'erased' || w.status === 'partial' ? w.rows : w.status;
+  await record(services, 'erasure', subject.kind, actor, stored, requestId);
+  return { request_id: requestId, counts, warehouses };
 }
 
 async function consentRows(db: SqlDb, clientKeys: readonly string[]): Promise<ConsentRecord[]> {

@@ -52,7 +52,9 @@ export function adminRoutes(services: Services, verifier: Verifier | undefined):
 
   admin.post('/retention/purge', requireScope(verifier, 'dsr:write'), async (c) => {
     const dryRun = c.req.query('dry_run') === 'true';
-    return c.json({ dry_run: dryRun, counts: await purge(db, services.config.retention, services.runtime.now(), { dryRun }) });
+    const counts = await purge(db, services.config.retention, services.runtime.now(), { dryRun });
+    // External warehouses cannot count without deleting (ClickHouse mutations, BigQuery DML): a dry run leaves them out.
+    return c.json({ dry_run: dryRun, counts, warehouses: dryRun ? [] : await services.purgeWarehouses() });
   });
 
   dsrRoutes(admin, services, verifier);

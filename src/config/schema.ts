@@ -17,6 +17,8 @@ import { trackingPlanSchema } from '../rules/plan-config.js';
 import { conversionsSchema } from '../rules/conversions-config.js';
 import { triggersSchema } from '../rules/triggers-config.js';
 import { alarmsConfigSchema } from '../alarms/config.js';
+import { metricsConfigSchema } from '../metrics/config.js';
+import { debugConfigSchema } from '../debug/config.js';
 
 export const configSchema = z
   .object({
@@ -75,6 +77,10 @@ export const configSchema = z
     delivery: deliveryConfigSchema,
     retention: retentionConfigSchema,
     admin: adminConfigSchema,
+    /** `GET /metrics` in the Prometheus text format. */
+    metrics: metricsConfigSchema,
+    /** The live debug stream: sessions bound to one visitor by a signed token. */
+    debug: debugConfigSchema,
     identity: identityConfigSchema,
     enrich: enrichConfigSchema,
     /** First-party gtag.js / gtm.js serving (`/gtag/js`, `/gtm.js`). */

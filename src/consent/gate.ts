@@ -54,12 +54,14 @@ export function gate(state: ConsentState, rule: GateRule): GateVerdict {
  * | session cookie (session id)  | `analytics_storage` | session counting for analytics           |
  * | `_fbp`                       | `ad_storage`        | Meta browser id, used for ads            |
  * | `_fbc`                       | `ad_storage`        | Meta click id, ad attribution            |
+ * | `_ttp` (read only)           | `ad_storage`        | TikTok browser id, used for ads          |
  */
 export const COOKIE_PURPOSES = {
   _ga: 'analytics_storage',
   session: 'analytics_storage',
   _fbp: 'ad_storage',
   _fbc: 'ad_storage',
+  _ttp: 'ad_storage',
 } as const satisfies Record<string, Purpose>;
 
 /** A cookie kind of {@link COOKIE_PURPOSES}. */

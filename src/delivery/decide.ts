@@ -42,7 +42,8 @@ export function decide(record: EventRecord, dest: ActiveDestination): Decision {
   });
   if (verdict.action === 'drop') return { destination_id: config.id, action: 'drop', reasons: verdict.reasons };
   const minimized = minimize(recordEvent(record), {
-    flavor: kind.privacy.flavor,
+    hashing: kind.privacy.hashing,
+    vendorIds: kind.privacy.vendorIds,
     action: verdict.action,
     privacy: config.privacy,
     prepared: record.identity,

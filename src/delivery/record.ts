@@ -2,7 +2,7 @@
  * @module The durable record of one accepted event: what is decided at accept (consent, identity,
  * enrichment, hashes), never clear personal data. Delivery and explain read it through `decide()`.
  */
-import type { Event } from '../event.js';
+import type { Event, HashedUser } from '../event.js';
 import type { SqlStatement } from '../ports.js';
 import type { PreparedIdentity } from '../privacy/identity.js';
 
@@ -158,9 +158,25 @@ export interface RecordRow {
 export function readRecord(row: RecordRow): EventRecord {
   const record = JSON.parse(row.data) as EventRecord;
   record.seq = row.seq;
+  upgradeIdentity(record.identity as PreparedIdentity & Legacy);
+
   if (row.ip !== null) record.ip = row.ip;
   if (row.user_agent !== null) record.user_agent = row.user_agent;
   return record;
+}
+
+/** Records written before hashing rules were per destination kept one key per rule and a fixed `dropped`. */
+type Legacy = { meta?: HashedUser; google?: HashedUser; warehouse?: HashedUser };
+
+function upgradeIdentity(identity: PreparedIdentity & Legacy): void {
+  if (identity.hashed !== undefined) return;
+  identity.hashed = {};
+  for (const id of ['meta', 'google', 'warehouse'] as const) {
+    if (identity[id]) identity.hashed[id] = identity[id];
+    delete identity[id];
+  }
+  identity.dropped ??= {};
+  identity.dropped.warehouse ??= identity.dropped.meta ?? [];
 }
 
 /**

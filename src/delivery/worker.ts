@@ -14,6 +14,7 @@ import { settleStatements, type DeliveryItem, type ItemOutcome, type SettleCount
 import { createLimiter, type Limiter } from './limiter.js';
 import { checkEvent, decidePlan, type Plan } from '../rules/plan.js';
 import { recordEvent } from './record.js';
+import { settledSince, type DeliveryObserver, type Settled } from './observer.js';
 
 export type { ActiveDestination } from './decide.js';
 
@@ -62,6 +63,8 @@ export interface WorkerDeps {
   plan?: () => Plan | undefined;
   /** Work that comes due with time (journey triggers): run on every poll and at the start of every drain. */
   due?: () => Promise<unknown>;
+  /** Told of each decision, vendor call and settlement (metrics, the live debug stream). */
+  observer?: DeliveryObserver;
 }
 
 interface DestState {
@@ -240,13 +243,16 @@ export function createWorker(deps: WorkerDeps): Worker {
     // Bounded transactions: the accepting side (another thread on Node) waits for the write lock
     // while one commits, so a large settle would stall its requests; the rest goes in the next one.
     let budget = SETTLE_MAX_ITEMS;
+    const observed: { id: string; delta: SettleCounts; done: Settled[] }[] = [];
     for (const state of states) {
       if (state.done.length === 0 || budget === 0) continue;
       const done = state.done.length <= budget ? state.done : state.done.slice(0, budget);
       state.done = done === state.done ? [] : state.done.slice(budget);
       budget -= done.length;
       taken.push({ state, done });
+      const before = deps.observer ? { ...counts } : undefined;
       const batch = settleStatements(state.dest.config.id, done, { now, config, random: deps.random, resumeAt: state.breaker.state === 'open' ? state.breaker.openUntil : undefined, configVersion: deps.configVersion?.() }, counts);
+      if (before) observed.push({ id: state.dest.config.id, delta: settledSince(before, counts), done });
       // The embedded warehouse: its rows commit with the outcome (exactly once).
       if (state.dest.kind.local) {
         for (const { item, outcome } of done) if (outcome.kind === 'delivered') statements.push(...state.dest.kind.local(item.decision.payload, state.dest.config));
@@ -264,6 +270,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       await db.batch(statements);
       for (const [state, cursor] of local) state.cursor = cursor;
       if (states.some((st) => st.done.length > 0)) scheduleSettle();
+      for (const o of observed) deps.observer!.settled(o.id, o.delta, o.done, now);
       if (fault) log.info('delivery resumed: outcomes are recorded again', {});
       fault = undefined;
       faultDelay = 0;
@@ -311,7 +318,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     const record = typeof checked === 'string' ? cache.read(row) : checked;
     const decision = decide(record, state.dest);
     if (typeof checked === 'string') decision.reasons.push(checked);
-    return {
+    const item: DeliveryItem = {
       seq: row.seq,
       event_id: row.event_id,
       received_at: row.received_at,
@@ -321,6 +328,8 @@ export function createWorker(deps: WorkerDeps): Worker {
       deadPayload: () => decide({ ...record, ip: undefined, user_agent: undefined }, state.dest).payload,
       ...(typeof checked === 'string' ? { quarantine: checked } : {}),
     };
+    deps.observer?.decided(state.dest.config.id, item);
+    return item;
   }
 
   async function claim(state: DestState, most: number): Promise<DeliveryItem[]> {
@@ -358,10 +367,11 @@ export function createWorker(deps: WorkerDeps): Worker {
     const { dest, breaker } = state;
     const outgoing: OutboxItem<unknown>[] = items.map((i) => ({ id: i.seq, event_id: i.event_id, payload: i.decision.payload, attempts: i.attempts, created_at: i.received_at }));
     let result: SendResult;
+    const started = performance.now();
     if (dest.kind.local) {
       result = { delivered: outgoing.map((o) => o.id), retry: [], failed: [] };
     } else {
-      const ctx: SendContext = { fetch: state.fetch, now: deps.now, log, db, postgres: deps.postgres, limit: state.limiter.run };
+      const ctx: SendContext = { fetch: deps.observer?.fetchFor?.(dest.config.id, items, state.fetch) ?? state.fetch, now: deps.now, log, db, postgres: deps.postgres, limit: state.limiter.run };
       try {
         result = await dest.kind.send(outgoing, dest.config, ctx);
       } catch (err) {
@@ -371,6 +381,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       observe(state, result);
     }
+    deps.observer?.sent(dest.config.id, items, result, performance.now() - started);
     const outage = breaker.state === 'open';
     const bySeq = new Map(items.map((i) => [i.seq, i]));
     const settled: { item: DeliveryItem; outcome: ItemOutcome }[] = [];

@@ -32,17 +32,23 @@ export const LONG_PARAM_LIMITS: Readonly<Record<string, number>> = {
   page_title: 300,
 };
 
-/** Event names the Measurement Protocol reserves (automatically collected by GA4 and Firebase). */
+/**
+ * Event names the Measurement Protocol reserves (automatically collected by GA4 and Firebase), with
+ * the names GA4 reserves for app streams only (`ad_impression`, `app_install`): a web stream refuses
+ * them. MP reference, "Reserved names"; event naming rules: https://support.google.com/analytics/answer/13316687
+ */
 export const RESERVED_EVENT_NAMES: ReadonlySet<string> = new Set([
   'ad_activeview',
   'ad_click',
   'ad_exposure',
+  'ad_impression',
   'ad_query',
   'ad_reward',
   'adunit_exposure',
   'app_background',
   'app_clear_data',
   'app_exception',
+  'app_install',
   'app_remove',
   'app_store_refund',
   'app_store_subscription_cancel',

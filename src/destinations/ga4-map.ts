@@ -58,6 +58,15 @@ const STRING_PARAMS = new Set([
   'content_type', 'session_id',
 ]);
 const NUMBER_ITEM_FIELDS = new Set(['price', 'quantity', 'discount', 'index']);
+/** Item parameters Google documents despite the reserved `google_` prefix (gtag.js sends it for dynamic remarketing). */
+const DOCUMENTED_ITEM_PARAMS: ReadonlySet<string> = new Set(['google_business_vertical']);
+/** The engagement time of an event whose hit carried none. */
+export const MIN_ENGAGEMENT_MSEC = 1;
+/**
+ * Notes that are never a reason to skip, even with `limit_behavior: drop`: GA4 itself keeps an event
+ * with more than 200 items and drops the extra items, so a drop-in must not lose such a purchase.
+ */
+const ALWAYS_TRUNCATED = new Set(['ga4.too_many_items']);
 /** FNV-1a 32-bit: a short, deterministic, non-reversible-enough digest for ephemeral ids. */
 function fnv1a(text: string): number {
   let h = 0x811c9dc5;
@@ -102,8 +111,19 @@ function mapItems(items: Item[], notes: string[]): Ga4Item[] {
   const out: Ga4Item[] = [];
   for (const item of items) {
     const mapped: Ga4Item = {};
-    for (const [k, v] of Object.entries(item)) {
+    for (const [rawKey, v] of Object.entries(item)) {
       if (v === undefined) continue;
+      // Item-scoped parameters follow the event parameters' name rules (MP reference, items[]).
+      const problem = DOCUMENTED_ITEM_PARAMS.has(rawKey) ? undefined : paramNameProblem(rawKey);
+      if (problem) {
+        notes.push(`${problem}:items.${rawKey}`);
+        continue;
+      }
+      let k = rawKey;
+      if (k.length > GA4_LIMITS.paramNameLength) {
+        notes.push(`ga4.param_name_too_long:items.${rawKey}`);
+        k = k.slice(0, GA4_LIMITS.paramNameLength);
+      }
       const cleaned = cleanValue(k, v, GA4_LIMITS.paramValueLength, NUMBER_ITEM_FIELDS, notes);
       if (cleaned !== undefined) mapped[k] = cleaned;
     }
@@ -126,7 +146,9 @@ function mapParams(event: Event, ctx: MapContext, notes: string[]): Record<strin
   const items = event.items && event.items.length > 0 ? mapItems(event.items, notes) : [];
   const entries: [string, Scalar | Ga4Item[] | undefined][] = [
     ['session_id', ctx.action === 'cookieless' ? undefined : (event.client.session_id ?? event.params.session_id)],
-    ['engagement_time_msec', event.client.engagement_time_msec ?? event.params.engagement_time_msec],
+    // A hit without `_et` still counts its user as active only with a positive engagement time (MP
+    // "sending events": session_id and engagement_time_msec for Realtime and active users): 1 ms, no more.
+    ['engagement_time_msec', event.client.engagement_time_msec ?? event.params.engagement_time_msec ?? MIN_ENGAGEMENT_MSEC],
     ['items', items.length > 0 ? items : undefined],
     ['page_location', event.params.page_location ?? event.page.url],
     ['page_referrer', event.params.page_referrer ?? event.page.referrer],
@@ -290,6 +312,7 @@ export function mapGa4(event: Event, config: Ga4MapConfig, ctx: MapContext): Map
   }
   if (bytes >= GA4_LIMITS.bodyBytes) return { skip: 'ga4.payload_too_large' };
 
-  if (config.limit_behavior === 'drop' && notes.length > 0) return { skip: notes[0]! };
+  const refused = config.limit_behavior === 'drop' ? notes.find((n) => !ALWAYS_TRUNCATED.has(n)) : undefined;
+  if (refused) return { skip: refused };
   return notes.length > 0 ? { payload, notes } : { payload };
 }

@@ -10,6 +10,9 @@ import type { OutboxItem, SendContext, SendResult } from './types.js';
 import { mapGa4, type Ga4Payload } from './ga4-map.js';
 import { GA4_LIMITS } from './ga4-limits.js';
 import { byteLength, isRetryableStatus, parseRetryAfter, postJson, redact, truncateText } from './http.js';
+import { GOOGLE_HASHING } from '../privacy/hashing.js';
+import type { ReasonTable } from '../reasons/types.js';
+import { HTTP_STATUS, httpWords } from '../reasons/words.js';
 
 export const ga4ConfigSchema = baseDestinationSchema.extend({
   type: z.literal('ga4'),
@@ -171,6 +174,54 @@ export function parseValidation(text: string): Ga4ValidationMessage[] {
   }
 }
 
+/** GA4 mapping notes: with `limit_behavior: drop` any of them skips the whole event instead of fixing it. */
+const LIMIT = ' (with limit_behavior: drop the whole event is skipped instead)';
+
+const named = (what: string, p: string): string => (p ? `${what} "${p}"` : what);
+
+/** GA4 Measurement Protocol limits, reserved names and delivery outcomes, in words. */
+const GA4_REASONS: ReasonTable = {
+  'ga4.event_name_reserved': () =>
+    'GA4 reserves this event name for its own automatic events (GA4 MP reserved names); the event was not sent to GA4.',
+  'ga4.event_name_reserved_prefix': () =>
+    'The event name starts with a prefix GA4 reserves (google_, ga_, firebase_, gtag.); the event was not sent to GA4.',
+  'ga4.event_name_invalid': () =>
+    'GA4 event names must start with a letter and use only letters, digits and underscores; the event was not sent to GA4.',
+  'ga4.event_name_too_long': () => `The event name is longer than GA4's 40 characters; it was cut to 40${LIMIT}.`,
+  'ga4.param_name_reserved': (p) => `${named('The parameter', p)} is a name GA4 reserves; it was left out${LIMIT}.`,
+  'ga4.param_name_reserved_prefix': (p) =>
+    `${named('The parameter', p)} starts with a prefix GA4 reserves (google_, ga_, firebase_, gtag.); it was left out${LIMIT}.`,
+  'ga4.param_name_invalid': (p) =>
+    `${named('The parameter', p)} is not a valid GA4 name (a letter, then letters, digits or underscores); it was left out${LIMIT}.`,
+  'ga4.param_name_too_long': (p) => `${named('The parameter name', p)} is longer than GA4's 40 characters; it was cut to 40${LIMIT}.`,
+  'ga4.param_type_invalid': (p) => `${named('The parameter', p)} must be a number for GA4 and was not one; it was left out${LIMIT}.`,
+  'ga4.param_value_too_long': (p) =>
+    `${named('The value of the parameter', p)} is longer than GA4 accepts (100 characters; page_location 1000, page_referrer 420, page_title 300); it was cut${LIMIT}.`,
+  'ga4.too_many_params': (p) => `The event has more than GA4's 25 parameters, so ${named('the parameter', p)} was left out${LIMIT}.`,
+  'ga4.item_missing_id': () => `An e-commerce item had neither item_id nor item_name, which GA4 ignores; it was left out${LIMIT}.`,
+  'ga4.too_many_items': () =>
+    "The event has more than GA4's 200 items; only the first 200 were sent. GA4 itself keeps such an event and drops the extra items, so the event is always sent (also with limit_behavior: drop).",
+  'ga4.user_property_name_reserved': (p) => `${named('The user property', p)} is a name GA4 reserves; it was left out${LIMIT}.`,
+  'ga4.user_property_name_reserved_prefix': (p) =>
+    `${named('The user property', p)} starts with a prefix GA4 reserves (google_, ga_, firebase_, gtag.); it was left out${LIMIT}.`,
+  'ga4.user_property_name_invalid': (p) =>
+    `${named('The user property', p)} is not a valid GA4 name (a letter, then letters, digits or underscores); it was left out${LIMIT}.`,
+  'ga4.user_property_name_too_long': (p) => `${named('The user property name', p)} is longer than GA4's 24 characters; it was left out${LIMIT}.`,
+  'ga4.too_many_user_properties': (p) => `The event has more than GA4's 25 user properties, so ${named('the user property', p)} was left out${LIMIT}.`,
+  'ga4.user_property_value_too_long': (p) =>
+    `${named('The value of the user property', p)} is longer than GA4's 36 characters; it was cut to 36${LIMIT}.`,
+  'ga4.user_id_too_long': () =>
+    `The user id is longer than GA4's 256 characters; it was not sent, since a shortened id could join the wrong user${LIMIT}.`,
+  'ga4.user_data_withheld': () =>
+    "The event carried hashed user data, but ad_user_data is not granted, so GA4 received no user_data (Google's EU user consent policy); the hashes were not sent.",
+  'ga4.event_too_old': () =>
+    'The event is more than 72 hours old, the most GA4 accepts for backdated Measurement Protocol events; it was not sent.',
+  'ga4.payload_too_large': () =>
+    "The event would exceed GA4's 130 kB request limit: items were removed until it fit, or, if it still did not fit, it was not sent.",
+  'ga4.validation': (code) =>
+    `GA4's validation endpoint (/debug/mp/collect) rejected the event${code ? ` (${code})` : ''}; it was not sent and is kept in the dead-letter store with GA4's message.`,
+};
+
 /**
  * The GA4 destination. Minimization flavour: `google` (email, phone and names hashed; city, region,
  * postal code and country normalized in clear).
@@ -178,14 +229,25 @@ export function parseValidation(text: string): Ga4ValidationMessage[] {
  * @example
  * { id: 'ga', type: 'ga4', measurement_id: 'G-ABC123', api_secret: '${GA4_API_SECRET}' }
  */
-export const ga4 = defineDestination<Ga4Config, Ga4Payload>({
+export const ga4 = defineDestination({
   type: 'ga4',
   configSchema: ga4ConfigSchema,
   requires: ['analytics_storage'],
   whenDenied: 'drop',
-  privacy: { flavor: 'google', ip: 'truncate' },
+  privacy: { hashing: GOOGLE_HASHING, ip: 'truncate' },
   batch: { maxEvents: 100, maxWaitMs: 1000 },
   maxInFlight: 64,
   map: mapGa4,
   send: sendGa4,
+  reasons: {
+    area: 'ga4',
+    vendor: 'Google Analytics',
+    codes: GA4_REASONS,
+    prefixes: { 'ga4.http_': { part: HTTP_STATUS, describe: (status) => httpWords('Google Analytics', status) } },
+    // `ga4.validation:<code> <vendor text>`: the vendor text is kept in the dead-letter store, never put into words.
+    detailCodes: ['ga4.validation'],
+  },
+  identityKeys: ['client_id', 'user_id', 'sha256_email_address', 'sha256_phone_number'],
+  docs: { vendor: 'https://developers.google.com/analytics/devguides/collection/protocol/ga4/reference', page: 'docs/destinations/ga4.md' },
+  example: { id: 'ga', type: 'ga4', measurement_id: 'G-ABC123XYZ', api_secret: 'example-api-secret' },
 });

@@ -68,6 +68,8 @@ export interface MetaEvent {
 /** The config fields mapping needs. */
 export interface MetaMapConfig {
   action_source: string;
+  /** The action source of an event recorded by the site's back end (no page URL), when it may not be `website`. */
+  server_action_source?: string;
   event_name_map: Record<string, string>;
   custom_events: boolean;
 }
@@ -131,8 +133,21 @@ export function metaEventName(name: string, config: MetaMapConfig): string | und
 }
 
 /**
+ * Limited Data Use location: the visitor's known country and state where Meta documents a code for
+ * them (country 1 = United States, state 1000 = California), else 0 / 0 (Meta geolocates the event).
+ * https://developers.facebook.com/docs/marketing-apis/data-processing-options
+ */
+export function lduLocation(event: Pick<Event, 'geo'>): { country: number; state: number } {
+  const country = event.geo?.country?.toUpperCase();
+  const region = event.geo?.region?.toUpperCase().replace(/^US-/, '');
+  if (country === 'US' && region === 'CA') return { country: 1, state: 1000 };
+  return { country: 0, state: 0 };
+}
+
+/**
  * Map one event. Skips (with a reason the lead dead-letters) what Meta would reject for the whole
- * request: events older than 7 days and website events without any customer information.
+ * request: events older than 7 days, Purchases without value or currency, website events without any
+ * customer information, and website events without a page URL or User-Agent (`meta.website_event_incomplete`).
  */
 export function mapMetaCapi(event: Event, config: MetaMapConfig, ctx: MapContext): MapResult<MetaEvent> {
   const eventName = metaEventName(event.name, config);
@@ -146,22 +161,31 @@ export function mapMetaCapi(event: Event, config: MetaMapConfig, ctx: MapContext
   const user = userData(event, ctx);
   if (Object.keys(user).length === 0) return { skip: 'meta.no_customer_information' };
 
+  // Meta requires event_source_url and client_user_agent on every website event and rejects the
+  // request without them (server event parameters). An event the site's back end recorded (no page
+  // URL) goes under server_action_source when the site set one; anything else incomplete is not sent.
+  let actionSource = config.action_source;
+  if (actionSource === 'website' && (!event.page.url || !user.client_user_agent)) {
+    if (!event.page.url && config.server_action_source) actionSource = config.server_action_source;
+    else return { skip: 'meta.website_event_incomplete' };
+  }
+
   // Meta rejects future timestamps; a client clock ahead of ours is clamped to receive time.
   const out: MetaEvent = {
     event_name: eventName,
     event_time: Math.floor(Math.min(event.time, event.received_at) / 1000),
     // The same id the browser pixel sends as eventID, so Meta deduplicates pixel and server events.
     event_id: event.event_id,
-    action_source: config.action_source,
+    action_source: actionSource,
     user_data: user,
   };
   if (event.page.url) out.event_source_url = event.page.url;
   if (cd) out.custom_data = cd;
   if (event.consent_state?.limited_data_use) {
-    // Country 0 / state 0: Meta geolocates the event itself (Data Processing Options for US users).
     out.data_processing_options = ['LDU'];
-    out.data_processing_options_country = 0;
-    out.data_processing_options_state = 0;
+    const { country, state } = lduLocation(event);
+    out.data_processing_options_country = country;
+    out.data_processing_options_state = state;
   }
   return { payload: out };
 }

@@ -9,6 +9,9 @@ import { baseDestinationSchema, defineDestination } from './types.js';
 import type { OutboxItem, SendContext, SendResult } from './types.js';
 import { META_MAX_AGE_MS, mapMetaCapi, type MetaEvent } from './meta-capi-map.js';
 import { isRetryableStatus, parseRetryAfter, postJson, redact, settleItems, truncateText, type SendOutcome } from './http.js';
+import { META_HASHING } from '../privacy/hashing.js';
+import type { ReasonTable } from '../reasons/types.js';
+import { HTTP_STATUS, httpWords } from '../reasons/words.js';
 
 export const metaCapiConfigSchema = baseDestinationSchema.extend({
   type: z.literal('meta_capi'),
@@ -22,6 +25,12 @@ export const metaCapiConfigSchema = baseDestinationSchema.extend({
   action_source: z
     .enum(['website', 'app', 'email', 'phone_call', 'chat', 'physical_store', 'system_generated', 'business_messaging', 'other'])
     .default('website'),
+  /**
+   * The action source for events the site's back end records without a page (a purchase confirmed
+   * by the payment provider): Meta refuses a `website` event without event_source_url and
+   * client_user_agent. Unset: such events are not sent (`meta.website_event_incomplete`).
+   */
+  server_action_source: z.enum(['app', 'email', 'phone_call', 'chat', 'physical_store', 'system_generated', 'business_messaging', 'other']).optional(),
   /** Canonical event name → Meta event name; wins over the built-in standard-event table. */
   event_name_map: z.record(z.string(), z.string().min(1).max(50)).default({}),
   /** Forward events without a standard mapping as custom events under their own name. */
@@ -138,6 +147,22 @@ async function sendMetaCapi(batch: OutboxItem<MetaEvent>[], config: MetaCapiConf
   return result;
 }
 
+/** Meta Conversions API rules and delivery outcomes, in words. */
+const META_REASONS: ReasonTable = {
+  'meta.custom_event_disabled': () =>
+    "The event has no Meta standard-event mapping and custom events are switched off for this destination (custom_events: false); it was not sent to Meta.",
+  'meta.event_too_old': () =>
+    'The event is more than 7 days old; Meta rejects a whole request containing one (Conversions API event_time rule), so it was not sent.',
+  'meta.purchase_missing_value_or_currency': () =>
+    'Meta requires value and currency on Purchase events and rejects the whole request without them; the event was not sent.',
+  'meta.no_customer_information': () =>
+    'Meta requires customer information (hashed contact data, IP and User-Agent, or _fbp/_fbc) for website events, and consent allowed none for this event; it was not sent.',
+  'meta.website_event_incomplete': () =>
+    "Meta requires the page URL (event_source_url) and the browser's User-Agent (client_user_agent) on every website event and rejects the whole request without them; this event lacked one, so it was not sent. An event the site's back end records without a page is sent when server_action_source names its real source (for example system_generated).",
+  'meta.split_budget_exhausted': () =>
+    'Meta rejected a batch with an invalid-parameter error and the search for the bad event ran out of extra requests; the events will be retried.',
+};
+
 /**
  * The Meta Conversions API destination. Minimization flavour: `meta` (all customer parameters
  * normalized per Meta and SHA-256 hashed; IP, user agent, fbp and fbc in clear).
@@ -145,14 +170,31 @@ async function sendMetaCapi(batch: OutboxItem<MetaEvent>[], config: MetaCapiConf
  * @example
  * { id: 'meta', type: 'meta_capi', pixel_id: '123456789012345', access_token: '${META_CAPI_TOKEN}' }
  */
-export const metaCapi = defineDestination<MetaCapiConfig, MetaEvent>({
+export const metaCapi = defineDestination({
   type: 'meta_capi',
   configSchema: metaCapiConfigSchema,
   requires: ['ad_storage', 'ad_user_data'],
   whenDenied: 'drop',
-  privacy: { flavor: 'meta', ip: 'keep' },
+  privacy: { hashing: META_HASHING, ip: 'keep', vendorIds: ['fbp', 'fbc'] },
   batch: { maxEvents: META_MAX_EVENTS, maxWaitMs: 2000 },
   maxInFlight: 8,
   map: mapMetaCapi,
   send: sendMetaCapi,
+  reasons: {
+    area: 'meta',
+    vendor: 'Meta',
+    codes: META_REASONS,
+    prefixes: {
+      'meta.http_': {
+        part: HTTP_STATUS,
+        describe: (status) =>
+          Number(status) >= 400 && Number(status) < 500 && ![408, 425, 429].includes(Number(status))
+            ? `Meta refused the request with HTTP ${status}. Graph errors that are rate limits or transient (codes 1, 2, 4, 17, 32, 341, 613, or is_transient) are retried with backoff; any other is permanent and kept in the dead-letter store with Meta's answer (code 190, an invalid access token, stops the whole batch).`
+            : httpWords('Meta', status),
+      },
+    },
+  },
+  identityKeys: ['em', 'ph', 'external_id'],
+  docs: { vendor: 'https://developers.facebook.com/docs/marketing-api/conversions-api', page: 'docs/destinations/meta_capi.md' },
+  example: { id: 'meta', type: 'meta_capi', pixel_id: '123456789012345', access_token: 'example-access-token' },
 });

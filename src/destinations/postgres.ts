@@ -7,9 +7,13 @@
 import { z } from 'zod';
 import { baseDestinationSchema, defineDestination } from './types.js';
 import type { OutboxItem, SendContext, SendResult } from './types.js';
-import { warehouseRow, type EventRow } from './sqlite.js';
+import { WAREHOUSE_IDENTITY, warehouseRow, type EventRow } from './sqlite.js';
 import { redact, truncateText } from './http.js';
 import type { PgPool, PgValue, PostgresPort } from '../ports.js';
+import { EVENT_FIELDS } from '../privacy/retention.js';
+import { failureText, warehouseRules, type RetentionRules, type WarehouseContext, type WarehouseErasure, type WarehousePurgeCount, type WarehouseSubject } from './warehouse.js';
+import { WAREHOUSE_HASHING } from '../privacy/hashing.js';
+import type { ReasonTable } from '../reasons/types.js';
 
 /** Lower-case unquoted SQL identifiers only: they are interpolated (quoted) into DDL and INSERTs. */
 const identifier = z
@@ -170,17 +174,114 @@ async function sendPostgres(batch: OutboxItem<EventRow>[], config: PostgresConfi
   return result;
 }
 
+/** `$.page.url` → `{page,url}`: a JSON path of the retention rules as a PostgreSQL text[] path. */
+const pgPath = (path: string): string => `'{${path.slice(2).split('.').join(',')}}'`;
+
+/** The purge statements for the retention rules at `now`: the row rule deletes, each field rule nulls. */
+export function purgeStatements(config: Pick<PostgresConfig, 'schema' | 'table'>, rules: RetentionRules, now: number): { rule: string; action: 'delete' | 'null_field'; sql: string; params: PgValue[] }[] {
+  const table = qualifiedTable(config);
+  const { rowTtl, fields } = warehouseRules(rules);
+  const out: { rule: string; action: 'delete' | 'null_field'; sql: string; params: PgValue[] }[] = [];
+  if (rowTtl !== undefined) out.push({ rule: 'events', action: 'delete', sql: `DELETE FROM ${table} WHERE received_at < $1::timestamptz`, params: [iso(now - rowTtl)] });
+  for (const [name, ttl] of fields) {
+    const field = EVENT_FIELDS[name];
+    if (!field) continue;
+    const present = [...(field.column ? [`${field.column} IS NOT NULL`] : []), ...field.paths.map((p) => `data #> ${pgPath(p)} IS NOT NULL`)].join(' OR ');
+    const sets = [...(field.column ? [`${field.column} = NULL`] : []), `data = data${field.paths.map((p) => ` #- ${pgPath(p)}`).join('')}`];
+    out.push({
+      rule: `events.${name}`,
+      action: 'null_field',
+      sql: `UPDATE ${table} SET ${sets.join(', ')} WHERE received_at < $1::timestamptz AND (${present})`,
+      params: [iso(now - ttl)],
+    });
+  }
+  return out;
+}
+
+/** A JSON array parameter read back as a set of text values (pg binds text; no driver-side arrays). */
+const inList = (n: number): string => `(SELECT jsonb_array_elements_text($${n}::jsonb))`;
+
+/**
+ * The erasure statement: the subject's events by id, by user pseudonym, by email/phone key, and by
+ * client pseudonym when the event carries no other user (the rule of src/admin/dsr-subject.ts).
+ */
+export function eraseStatement(config: Pick<PostgresConfig, 'schema' | 'table'>, subject: WarehouseSubject): { sql: string; params: PgValue[] } {
+  return {
+    sql:
+      `DELETE FROM ${qualifiedTable(config)} WHERE event_id IN ${inList(1)} OR user_id IN ${inList(2)} ` +
+      `OR (client_id IN ${inList(3)} AND (user_id IS NULL OR user_id IN ${inList(2)})) ` +
+      `OR data -> 'hashed_user' ->> 'em' IN ${inList(4)} OR data -> 'hashed_user' ->> 'ph' IN ${inList(4)}`,
+    params: [JSON.stringify(subject.eventIds), JSON.stringify(subject.userKeys), JSON.stringify(subject.clientKeys), JSON.stringify(subject.hashKeys)],
+  };
+}
+
+/** A table that does not exist yet holds nothing to purge or erase. */
+const isMissingTable = (err: unknown): boolean => (err as { sqlstate?: unknown }).sqlstate === '42P01';
+
+async function purgePostgres(config: PostgresConfig, rules: RetentionRules, ctx: WarehouseContext): Promise<WarehousePurgeCount[]> {
+  const secrets = connectionSecrets(config.connection_string);
+  const steps = purgeStatements(config, rules, ctx.now());
+  if (!ctx.postgres) return steps.map((s) => ({ destination: config.id, rule: s.rule, action: 'failed', rows: null, reason: 'postgres.unavailable_on_runtime' }));
+  const db = ctx.postgres.pool(config.connection_string);
+  const out: WarehousePurgeCount[] = [];
+  for (const step of steps) {
+    try {
+      out.push({ destination: config.id, rule: step.rule, action: step.action, rows: (await db.query(step.sql, step.params)).rowCount });
+    } catch (err) {
+      if (isMissingTable(err)) out.push({ destination: config.id, rule: step.rule, action: step.action, rows: 0 });
+      else out.push({ destination: config.id, rule: step.rule, action: 'failed', rows: null, reason: redact(failureText(err), secrets) });
+    }
+  }
+  return out;
+}
+
+async function erasePostgres(config: PostgresConfig, subject: WarehouseSubject, ctx: WarehouseContext): Promise<WarehouseErasure> {
+  if (!ctx.postgres) return { type: 'postgres', status: 'failed', error: 'postgres.unavailable_on_runtime' };
+  const { sql, params } = eraseStatement(config, subject);
+  try {
+    return { type: 'postgres', status: 'erased', rows: (await ctx.postgres.pool(config.connection_string).query(sql, params)).rowCount };
+  } catch (err) {
+    if (isMissingTable(err)) return { type: 'postgres', status: 'erased', rows: 0 };
+    return { type: 'postgres', status: 'failed', error: redact(failureText(err), connectionSecrets(config.connection_string)) };
+  }
+}
+/** The PostgreSQL warehouse's outcomes, in words. */
+const POSTGRES_REASONS: ReasonTable = {
+  'postgres.connection': () =>
+    'The PostgreSQL warehouse could not be reached (connection refused, reset or timed out): the delivery is retried with backoff.',
+  'postgres.unavailable_on_runtime': () =>
+    'This runtime has no PostgreSQL client (only the Node runtime has one), so the event could not be written to the PostgreSQL warehouse; it is kept in the dead-letter store.',
+};
+
 /** The PostgreSQL warehouse: pseudonymized rows like the embedded sqlite warehouse, delivered through the outbox. */
-export const postgres = defineDestination<PostgresConfig, EventRow>({
+export const postgres = defineDestination({
   type: 'postgres',
   configSchema: postgresConfigSchema,
   requires: ['analytics_storage'],
   whenDenied: 'anonymize',
-  privacy: { flavor: 'warehouse', ip: 'truncate' },
+  privacy: { hashing: WAREHOUSE_HASHING, ip: 'truncate' },
   batch: { maxEvents: 500, maxWaitMs: 500 },
   maxInFlight: 4,
   map(event) {
     return { payload: warehouseRow(event) };
   },
   send: sendPostgres,
+  warehouse: { purge: purgePostgres, erase: erasePostgres },
+  reasons: {
+    area: 'postgres',
+    vendor: 'The PostgreSQL warehouse',
+    codes: POSTGRES_REASONS,
+    prefixes: {
+      'postgres.sqlstate_': {
+        part: /^[0-9A-Z]{5}$/,
+        describe: (state) =>
+          /^(08|40001|40P01|55P03|57014|57P0|53|58)/.test(state)
+            ? `PostgreSQL answered SQLSTATE ${state}, a temporary failure (connection, serialization, deadlock, shutdown or resources): the delivery is retried.`
+            : `PostgreSQL refused the write with SQLSTATE ${state} (a permission, schema or data error): it is not retried and is kept in the dead-letter store.`,
+      },
+    },
+  },
+  ...WAREHOUSE_IDENTITY,
+  docs: { vendor: 'https://www.postgresql.org/docs/current/sql-insert.html', page: 'docs/destinations/postgres.md' },
+  example: { id: 'pg', type: 'postgres', connection_string: 'postgres://tagrelay:example@127.0.0.1:5432/tagrelay' },
 });

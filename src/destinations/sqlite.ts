@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { baseDestinationSchema, defineDestination } from './types.js';
 import type { Event } from '../event.js';
+import { WAREHOUSE_HASHING } from '../privacy/hashing.js';
 
 export const sqliteConfigSchema = baseDestinationSchema.extend({
   type: z.literal('sqlite'),
@@ -61,6 +62,12 @@ export function warehouseRow(event: Event): EventRow {
   };
 }
 
+/**
+ * The identity keys of a warehouse row: its pseudonymized ids, and inside `data` (the event as JSON
+ * text) `hashed_user.em` / `ph`, the pseudonyms of the email and phone.
+ */
+export const WAREHOUSE_IDENTITY = { identityKeys: ['client_id', 'user_id', 'session_id', 'em', 'ph'], identityJsonKeys: ['data'] } as const;
+
 const INSERT =
   'INSERT OR IGNORE INTO events (event_id, name, time, received_at, client_id, session_id, user_id, page_url, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
@@ -73,12 +80,12 @@ const UPSERT_LINK =
  * The default warehouse destination. Delivery writes its rows (`local`) in the transaction that
  * settles them, so a row is written exactly once; `send` serves callers outside the worker.
  */
-export const sqlite = defineDestination<SqliteConfig, EventRow>({
+export const sqlite = defineDestination({
   type: 'sqlite',
   configSchema: sqliteConfigSchema,
   requires: ['analytics_storage'],
   whenDenied: 'anonymize',
-  privacy: { flavor: 'warehouse', ip: 'truncate' },
+  privacy: { hashing: WAREHOUSE_HASHING, ip: 'truncate' },
   batch: { maxEvents: 500, maxWaitMs: 0 },
   maxInFlight: 1,
   map(event) {
@@ -93,4 +100,9 @@ export const sqlite = defineDestination<SqliteConfig, EventRow>({
     await ctx.db.batch(batch.flatMap(({ payload }) => this.local!(payload, config)));
     return { delivered: batch.map((i) => i.id), retry: [], failed: [] };
   },
+  // Writes in the settling transaction: a failure fails the settlement, it writes no reason of its own.
+  reasons: { area: 'sqlite', vendor: 'The embedded warehouse', codes: {} },
+  ...WAREHOUSE_IDENTITY,
+  docs: { vendor: 'https://www.sqlite.org/lang_insert.html', page: 'docs/destinations/sqlite.md' },
+  example: { id: 'lake', type: 'sqlite' },
 });

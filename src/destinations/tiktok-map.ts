@@ -4,12 +4,9 @@
  * Events API 2.0: https://business-api.tiktok.com/portal/docs?id=1771101276978178
  * (Limited Data Use: https://ads.tiktok.com/marketing_api/docs?id=1771101204435970).
  *
- * Hashing. TikTok wants SHA-256 hex of the email trimmed and lower-cased — exactly Meta's rule, so
- * the record's Meta-flavour `em` is sent as is — and of the phone in E.164 WITH its `+`
- * (`+16505551212`). Meta's rule hashes the digits WITHOUT `+` (`16505551212`): a different hash that
- * would never match, so the phone is not sent (`tiktok.phone_not_sent`) rather than sent wrong.
- * `external_id` is Meta's: SHA-256 of the id trimmed (not lower-cased). `ttp` (the pixel's `_ttp`
- * cookie) is not sent: the identity stage does not read that cookie.
+ * Hashing (the `tiktok` rule, tiktok.ts): SHA-256 hex of the email trimmed and lower-cased, of the
+ * phone in E.164 WITH its `+` (`+16505551212`), and of the external id trimmed. `ttp` is the TikTok
+ * pixel's `_ttp` cookie, read by the identity stage with ad_storage and kept for TikTok only.
  */
 import type { Event } from '../event.js';
 import type { MapContext, MapResult } from './types.js';
@@ -38,6 +35,8 @@ export interface TikTokUser {
   phone?: string;
   external_id?: string;
   ttclid?: string;
+  /** The pixel's `_ttp` cookie: TikTok matches server events to pixel browsers on it. */
+  ttp?: string;
   ip?: string;
   user_agent?: string;
 }
@@ -86,16 +85,17 @@ export function tiktokEventName(name: string, config: TikTokMapConfig): string |
   return config.custom_events ? name : undefined;
 }
 
-function user(event: Event, ctx: MapContext, notes: string[]): TikTokUser {
+function user(event: Event, ctx: MapContext): TikTokUser {
   const u: TikTokUser = {};
   // Every matching key identifies a person or a device: only a fully consented event carries any.
   if (ctx.action !== 'send') return u;
   const h = event.hashed_user ?? {};
   if (h.em) u.email = h.em;
-  if (h.ph) notes.push('tiktok.phone_not_sent');
+  if (h.ph) u.phone = h.ph;
   if (h.external_id) u.external_id = h.external_id;
   const ttclid = event.campaign?.ttclid;
   if (ttclid) u.ttclid = ttclid;
+  if (event.client.ttp) u.ttp = event.client.ttp;
   if (event.request.ip) u.ip = event.request.ip;
   if (event.request.user_agent) u.user_agent = event.request.user_agent;
   return u;
@@ -126,8 +126,7 @@ function properties(event: Event): TikTokProperties | undefined {
 }
 
 /**
- * Map one event. Pure. `notes` says what was withheld (`tiktok.phone_not_sent`); an event without a
- * standard mapping is skipped unless `custom_events` is on.
+ * Map one event. Pure. An event without a standard mapping is skipped unless `custom_events` is on.
  *
  * @example
  * mapTikTok(event, { event_name_map: {}, custom_events: false }, { action: 'send', reasons: [] })
@@ -135,13 +134,12 @@ function properties(event: Event): TikTokProperties | undefined {
 export function mapTikTok(event: Event, config: TikTokMapConfig, ctx: MapContext): MapResult<TikTokEvent> {
   const name = tiktokEventName(event.name, config);
   if (!name) return { skip: 'tiktok.custom_event_disabled' };
-  const notes: string[] = [];
   const out: TikTokEvent = {
     event: name,
     // A client clock ahead of ours is clamped to receive time.
     event_time: Math.floor(Math.min(event.time, event.received_at) / 1000),
     event_id: event.event_id,
-    user: user(event, ctx, notes),
+    user: user(event, ctx),
     // TikTok's flag for US state privacy laws; the same signal that sets Meta's LDU.
     limited_data_use: event.consent_state?.limited_data_use === true,
   };
@@ -150,5 +148,5 @@ export function mapTikTok(event: Event, config: TikTokMapConfig, ctx: MapContext
   if (event.page.url || event.page.referrer) {
     out.page = { ...(event.page.url ? { url: event.page.url } : {}), ...(event.page.referrer ? { referrer: event.page.referrer } : {}) };
   }
-  return notes.length > 0 ? { payload: out, notes } : { payload: out };
+  return { payload: out };
 }

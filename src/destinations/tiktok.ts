@@ -11,6 +11,9 @@ import { baseDestinationSchema, defineDestination } from './types.js';
 import type { OutboxItem, SendContext, SendResult } from './types.js';
 import { mapTikTok, type TikTokEvent } from './tiktok-map.js';
 import { isRetryableStatus, parseRetryAfter, postJson, redact, settleItems, truncateText, type SendOutcome } from './http.js';
+import { defineHashingRule } from '../privacy/hashing.js';
+import type { ReasonTable } from '../reasons/types.js';
+import { HTTP_STATUS, httpWords } from '../reasons/words.js';
 
 export const tiktokConfigSchema = baseDestinationSchema.extend({
   type: z.literal('tiktok'),
@@ -29,6 +32,17 @@ export const tiktokConfigSchema = baseDestinationSchema.extend({
   timeout_ms: z.number().int().min(100).default(10_000),
 });
 export type TikTokConfig = z.infer<typeof tiktokConfigSchema>;
+
+/**
+ * TikTok's normalization: the email trimmed and lower-cased (Meta's rule, so the hash is shared), the
+ * phone in E.164 WITH its `+` (Google's rule: `+16505551212`), the external id trimmed; each SHA-256.
+ * Names and address parts are not TikTok matching keys and are withheld.
+ * https://business-api.tiktok.com/portal/docs?id=1771101276978178 (user parameters)
+ */
+export const TIKTOK_HASHING = defineHashingRule({
+  id: 'tiktok',
+  fields: { em: { normalize: 'meta' }, ph: { normalize: 'google' }, external_id: { normalize: 'meta' } },
+});
 
 /** Most events TikTok accepts in one request. */
 export const TIKTOK_MAX_EVENTS = 1000;
@@ -151,21 +165,55 @@ async function sendTikTok(batch: OutboxItem<TikTokEvent>[], config: TikTokConfig
   return result;
 }
 
+/** TikTok Events API rules and delivery outcomes, in words. */
+const TIKTOK_REASONS: ReasonTable = {
+  'tiktok.custom_event_disabled': () =>
+    'The event has no TikTok standard-event mapping and custom events are switched off for this destination (custom_events: false); it was not sent to TikTok.',
+  'tiktok.unreadable_response': () =>
+    'TikTok answered without a readable result, so it is unknown whether the events arrived; the delivery is retried (TikTok deduplicates on event_id).',
+  'tiktok.split_budget_exhausted': () =>
+    'TikTok rejected a batch for an invalid parameter and the search for the invalid event ran out of extra requests; the events will be retried.',
+};
+
+/** TikTok answers HTTP 200 with a `code` in the body; the classes follow isTransientCode and isAuthCode above. */
+function tiktokCodeWords(code: string): string {
+  const n = Number(code);
+  if (n === 40100) return 'TikTok answered code 40100 (too many requests): the delivery is retried later, respecting Retry-After.';
+  if (n === 40700 || n >= 50000) return `TikTok answered code ${code}, a temporary failure on its side: the delivery is retried with backoff.`;
+  if (n === 40001 || (n > 40100 && n < 40200))
+    return `TikTok refused the access token or its permission for the pixel (code ${code}): the events are not retried and are kept in the dead-letter store; check access_token and pixel_code in TikTok Events Manager.`;
+  if (n === 40002)
+    return "TikTok refused an invalid parameter (code 40002): the event is not retried and is kept in the dead-letter store with TikTok's message.";
+  return `TikTok refused the request with code ${code}, a permanent error: it is not retried and is kept in the dead-letter store with TikTok's answer.`;
+}
+
 /**
- * The TikTok Events API destination. Minimization flavour: `meta` (email hashed by the same rule
- * TikTok uses; the phone is withheld, see tiktok-map.ts); IP and User-Agent in clear, as TikTok asks.
+ * The TikTok Events API destination. Hashing rule `tiktok` (email as Meta's rule, phone in E.164 with
+ * `+`); IP, User-Agent and the pixel's `_ttp` cookie in clear, as TikTok asks (full consent only).
  *
  * @example
  * { id: 'tiktok', type: 'tiktok', pixel_code: 'C4ABCDEFGH1234567890', access_token: '${TIKTOK_ACCESS_TOKEN}' }
  */
-export const tiktok = defineDestination<TikTokConfig, TikTokEvent>({
+export const tiktok = defineDestination({
   type: 'tiktok',
   configSchema: tiktokConfigSchema,
   requires: ['ad_storage', 'ad_user_data'],
   whenDenied: 'drop',
-  privacy: { flavor: 'meta', ip: 'keep' },
+  privacy: { hashing: TIKTOK_HASHING, ip: 'keep', vendorIds: ['ttp'] },
   batch: { maxEvents: TIKTOK_MAX_EVENTS, maxWaitMs: 2000 },
   maxInFlight: 8,
   map: mapTikTok,
   send: sendTikTok,
+  reasons: {
+    area: 'tiktok',
+    vendor: 'TikTok',
+    codes: TIKTOK_REASONS,
+    prefixes: {
+      'tiktok.http_': { part: HTTP_STATUS, describe: (status) => httpWords('TikTok', status) },
+      'tiktok.code_': { part: /^\d{5}$/, describe: (code) => tiktokCodeWords(code) },
+    },
+  },
+  identityKeys: ['email', 'phone', 'external_id', 'ttp'],
+  docs: { vendor: 'https://business-api.tiktok.com/portal/docs?id=1771101276978178', page: 'docs/destinations/tiktok.md' },
+  example: { id: 'tiktok', type: 'tiktok', pixel_code: 'C4ABCDEFGH1234567890', access_token: 'example-access-token' },
 });

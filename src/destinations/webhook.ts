@@ -13,6 +13,9 @@ import { baseDestinationSchema, defineDestination } from './types.js';
 import type { MapContext, MapResult, OutboxItem, SendAction, SendContext, SendResult } from './types.js';
 import { isRetryableStatus, parseRetryAfter, postJson, redact, settleItems, truncateText, type SendOutcome } from './http.js';
 import { toNumber } from './scalar.js';
+import { META_HASHING } from '../privacy/hashing.js';
+import type { ReasonTable } from '../reasons/types.js';
+import { HTTP_STATUS, httpWords } from '../reasons/words.js';
 
 /** Headers tagrelay sets itself; `headers` may not override them. */
 const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'x-tagrelay-timestamp', 'x-tagrelay-signature']);
@@ -198,6 +201,14 @@ async function sendWebhook(batch: OutboxItem<WebhookEvent>[], config: WebhookCon
   return result;
 }
 
+/** The signed webhook's outcomes, in words. */
+const WEBHOOK_REASONS: ReasonTable = {
+  'webhook.event_not_selected': () =>
+    "The event's name is not in this webhook's events list (events), so it was not sent to the webhook.",
+  'webhook.split_budget_exhausted': () =>
+    'The webhook receiver refused a batch and the search for the event it refused ran out of extra requests; the events will be retried.',
+};
+
 /**
  * The webhook destination. Minimization flavour: `meta` (email and phone hashed by Meta's rules);
  * no IP. Requires no purpose by default: the site decides (`requires: [ad_user_data]` for a
@@ -206,14 +217,23 @@ async function sendWebhook(batch: OutboxItem<WebhookEvent>[], config: WebhookCon
  * @example
  * { id: 'crm', type: 'webhook', url: 'https://crm.example.com/hooks/tagrelay', secret: '${WEBHOOK_SECRET}', events: ['purchase'] }
  */
-export const webhook = defineDestination<WebhookConfig, WebhookEvent>({
+export const webhook = defineDestination({
   type: 'webhook',
   configSchema: webhookConfigSchema,
   requires: [],
   whenDenied: 'drop',
-  privacy: { flavor: 'meta', ip: 'drop' },
+  privacy: { hashing: META_HASHING, ip: 'drop' },
   batch: { maxEvents: 100, maxWaitMs: 1000 },
   maxInFlight: 8,
   map: mapWebhook,
   send: sendWebhook,
+  reasons: {
+    area: 'webhook',
+    vendor: 'The webhook receiver',
+    codes: WEBHOOK_REASONS,
+    prefixes: { 'webhook.http_': { part: HTTP_STATUS, describe: (status) => httpWords('The webhook receiver', status) } },
+  },
+  identityKeys: ['client_id', 'user_id', 'sha256_email', 'sha256_phone'],
+  docs: { vendor: 'https://datatracker.ietf.org/doc/html/rfc2104', page: 'docs/destinations/webhook.md' },
+  example: { id: 'crm', type: 'webhook', url: 'https://crm.example.com/hooks/tagrelay', secret: 'example-secret-of-at-least-32-characters' },
 });

@@ -86,6 +86,15 @@ export function isValidFbp(value: string | undefined): value is string {
   return value !== undefined && FBP.test(value);
 }
 
+/**
+ * True for a plausible `_ttp` value: the TikTok pixel's browser id (27 characters of letters and
+ * digits in the Events API examples; newer pixels add `.`, `_` or `-` separated parts). Anything
+ * longer or with other characters is not a pixel id and is not passed on.
+ */
+export function isValidTtp(value: string | undefined): value is string {
+  return value !== undefined && /^[A-Za-z0-9][A-Za-z0-9._-]{15,99}$/.test(value);
+}
+
 /** True for a well-formed `_fbc` value. */
 export function isValidFbc(value: string | undefined): value is string {
   return value !== undefined && FBC.test(value);

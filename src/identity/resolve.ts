@@ -11,6 +11,7 @@ import {
   isValidClientId,
   isValidFbc,
   isValidFbp,
+  isValidTtp,
   newClientId,
   newFbp,
   rawQueryParam,
@@ -75,6 +76,13 @@ export function identify(input: IdentifyInput, config: IdentityConfig): Identify
     resolveClientId(input, config, client, reasons, setCookies, base);
     resolveSession(input, config, client, reasons, setCookies, base);
   }
+
+  if (input.storage.ads) {
+    // TikTok's pixel sets `_ttp`; tagrelay only reads it (ad_storage), for TikTok's copy alone.
+    const ttp = isValidTtp(client.ttp) ? client.ttp : input.cookies._ttp;
+    if (isValidTtp(ttp)) client.ttp = ttp;
+    else delete client.ttp;
+  } else delete client.ttp;
 
   if (!input.storage.ads) {
     reasons.push('identity.ad_storage_denied');

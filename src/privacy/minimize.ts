@@ -4,16 +4,13 @@
 import type { Event, Scalar } from '../event.js';
 import type { SendAction } from '../destinations/types.js';
 import type { DestinationPrivacy } from './config.js';
-import { minimizeIdentity, type MinimizeFlavor, type PreparedIdentity } from './identity.js';
+import { minimizeIdentity, type IdentityRules, type PreparedIdentity } from './identity.js';
 import { applyIpPolicy, type IpPolicy } from './ip.js';
 import { CLICK_ID_PARAMS, DEFAULT_REDACTED_PARAMS, looksLikeEmail, looksLikePhone, redactEmails, redactUrl } from './url.js';
 import { reduceDevice, reduceUserAgent } from './user-agent.js';
 
-export type { MinimizeFlavor } from './identity.js';
-
 /** Options of {@link minimize}. */
-export interface MinimizeOptions {
-  flavor: MinimizeFlavor;
+export interface MinimizeOptions extends IdentityRules {
   /** The consent gate's action for this destination. */
   action: SendAction;
   /** This destination's `privacy` block. */
@@ -106,14 +103,14 @@ function copyForMinimize(event: Event): Event {
  * 7. The destination's `fields.allow` / `fields.deny` applied to param names.
  *
  * @example
- * const { event: copy, reasons } = minimize(event, { flavor: 'meta', action: 'send', privacy, prepared, defaultIp: 'keep' })
+ * const { event: copy, reasons } = minimize(event, { hashing: META_HASHING, vendorIds: ['fbp', 'fbc'], action: 'send', privacy, prepared, defaultIp: 'keep' })
  */
 export function minimize(event: Event, opts: MinimizeOptions): { event: Event; reasons: string[] } {
   const { action: mode, privacy } = opts;
   const out = copyForMinimize(event);
   const reasons: string[] = [];
 
-  minimizeIdentity(out, { flavor: opts.flavor, action: mode, prepared: opts.prepared }, reasons);
+  minimizeIdentity(out, { hashing: opts.hashing, vendorIds: opts.vendorIds, action: mode, prepared: opts.prepared }, reasons);
 
   let ipPolicy = privacy.ip ?? opts.defaultIp;
   if (mode === 'anonymize' && ipPolicy === 'keep') ipPolicy = 'truncate';

@@ -56,17 +56,27 @@ let phoneNumbers: Promise<typeof import('./phone-numbers.js')> | undefined;
  * on first use.
  */
 export async function normalizePhone(raw: string, flavor: Flavor, country?: string): Promise<Normalized> {
+  const e164 = await phoneE164(raw, country);
+  if (e164 === undefined) return bad('privacy.invalid_phone');
+  return ok(flavor === 'google' ? e164 : e164.slice(1));
+}
+
+/**
+ * A phone number in E.164 with its `+` (`+16505551212`), or `undefined` when it is not a valid
+ * number: the one parse both phone rules format from (see {@link normalizePhone}).
+ */
+export async function phoneE164(raw: string, country?: string): Promise<string | undefined> {
   const s = raw.trim().replace(/^00/, '+');
-  if (!/\d/.test(s)) return bad('privacy.invalid_phone');
+  if (!/\d/.test(s)) return undefined;
   const tries: { text: string; country?: CountryCode }[] = [];
   if (country && !s.startsWith('+')) tries.push({ text: s, country: country.toUpperCase() as CountryCode });
   tries.push({ text: s.startsWith('+') ? s : `+${s.replace(/\D/g, '')}` });
   const { parsePhoneNumberFromString } = await (phoneNumbers ??= import('./phone-numbers.js'));
   for (const t of tries) {
     const parsed = parsePhoneNumberFromString(t.text, t.country);
-    if (parsed?.isValid()) return ok(flavor === 'google' ? parsed.number : parsed.number.slice(1));
+    if (parsed?.isValid()) return parsed.number;
   }
-  return bad('privacy.invalid_phone');
+  return undefined;
 }
 
 /** Letters and combining marks only (any script), NFC so `é` typed either way hashes alike. */

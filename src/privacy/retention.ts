@@ -17,8 +17,8 @@ const TABLES = {
 } as const;
 type Table = keyof typeof TABLES;
 
-/** Event fields that can be kept shorter than the row: the column (if any) and the JSON paths in `data`. */
-const EVENT_FIELDS: Record<string, { column?: string; paths: string[] }> = {
+/** Event fields that can be kept shorter than the row: the column (if any) and the JSON paths in `data` (every warehouse row has them). */
+export const EVENT_FIELDS: Record<string, { column?: string; paths: string[] }> = {
   user_id: { column: 'user_id', paths: ['$.user.user_id'] },
   client_id: { column: 'client_id', paths: ['$.client.client_id'] },
   session_id: { column: 'session_id', paths: ['$.client.session_id'] },

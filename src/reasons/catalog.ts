@@ -3,29 +3,31 @@
  */
 import { safeToken } from '../consent/signals/types.js';
 import { CONSENT_REASONS } from './consent.js';
-import { GA4_REASONS, CODE_PREFIXES, META_REASONS, POSTGRES_REASONS, TIKTOK_REASONS, WEBHOOK_REASONS } from './destinations.js';
 import { gaveUpWords, matchDeliveryError, splitGaveUp } from './delivery.js';
 import { BOT_REASONS, ENRICH_REASONS, IDENTITY_REASONS } from './identity.js';
 import { PLAN_REASONS } from './plan.js';
 import { PRIVACY_REASONS } from './privacy.js';
 import { TRIGGER_REASONS } from './triggers.js';
-import type { ReasonTable } from './types.js';
+import type { CodePrefix, ReasonTable } from './types.js';
+import { DESTINATION_REASONS } from '../destinations/index.js';
 
-/** The catalog by area: the key is the code prefix every code of that table starts with (`privacy.`). */
+/**
+ * The catalog by area: the key is the code prefix every code of that table starts with (`privacy.`).
+ * The core's areas, then one per destination kind (from the registry: a destination brings its own words).
+ */
 export const REASON_AREAS: Readonly<Record<string, ReasonTable>> = {
   consent: CONSENT_REASONS,
   privacy: PRIVACY_REASONS,
   identity: IDENTITY_REASONS,
   bot: BOT_REASONS,
   enrich: ENRICH_REASONS,
-  ga4: GA4_REASONS,
-  meta: META_REASONS,
-  tiktok: TIKTOK_REASONS,
-  webhook: WEBHOOK_REASONS,
-  postgres: POSTGRES_REASONS,
   plan: PLAN_REASONS,
   trigger: TRIGGER_REASONS,
+  ...Object.fromEntries(DESTINATION_REASONS.map((r) => [r.area, r.codes])),
 };
+
+/** Codes whose variable part follows the prefix directly (`ga4.http_400`, `postgres.sqlstate_40P01`), from every destination. */
+const CODE_PREFIXES: Readonly<Record<string, CodePrefix>> = Object.assign({}, ...DESTINATION_REASONS.map((r) => r.prefixes ?? {}));
 
 const REASONS: ReasonTable = Object.assign({}, ...Object.values(REASON_AREAS)) as ReasonTable;
 
@@ -36,7 +38,7 @@ export const REASON_CODES: readonly string[] = Object.keys(REASONS);
 export const REASON_PREFIXES: readonly string[] = Object.keys(CODE_PREFIXES);
 
 /** Codes followed by `:<token> <vendor text>` rather than `:<argument>`. */
-const WITH_DETAIL: ReadonlySet<string> = new Set(['ga4.validation']);
+const WITH_DETAIL: ReadonlySet<string> = new Set(DESTINATION_REASONS.flatMap((r) => r.detailCodes ?? []));
 
 // A SQLSTATE completion may hold capitals (`postgres.sqlstate_40P01`).
 const CODE = /^[a-z][a-z0-9]*\.[a-z0-9_]+(?:[A-Z][A-Z0-9]*)?/;

@@ -5,6 +5,7 @@
  * `meta.` by the vendor's sender), the worker `send threw: …`. Each entry names the literal text the
  * source writes (`marker`), so the catalog test can tell when an entry no longer matches anything emitted.
  */
+import { DESTINATION_REASONS } from '../destinations/index.js';
 
 /** One recognisable delivery error. */
 export interface DeliveryError {
@@ -12,12 +13,15 @@ export interface DeliveryError {
   id: string;
   /** Literal text the emitting code writes; the error string starts with it (after an optional vendor prefix such as `ga4.`). */
   marker: string;
-  /** Words for it; `vendor` is a vendor prefix (`ga4`, `meta`, `tiktok`, `webhook`) or `''`. */
+  /** Words for it; `vendor` is a destination's area prefix (`ga4`, `meta`, …) or `''`. */
   describe(vendor: string): string;
 }
 
-const VENDORS: Readonly<Record<string, string>> = { ga4: 'Google Analytics', meta: 'Meta', tiktok: 'TikTok', webhook: 'The webhook receiver' };
-const who = (vendor: string): string => VENDORS[vendor] ?? 'The destination';
+/** Area → who answers, from the destination registry (`ga4` → `Google Analytics`). */
+const VENDORS: ReadonlyMap<string, string> = new Map(DESTINATION_REASONS.map((r) => [r.area, r.vendor]));
+const who = (vendor: string): string => VENDORS.get(vendor) ?? 'The destination';
+/** A destination's area prefix on a delivery error (`ga4.`). */
+const VENDOR_PREFIX = new RegExp(`^(${[...VENDORS.keys()].join('|')})\\.`);
 
 /** Every delivery error shape tagrelay writes to the outbox, the delivery log and the dead-letter store. */
 export const DELIVERY_ERRORS: readonly DeliveryError[] = [
@@ -64,9 +68,9 @@ export function gaveUpWords(attempts: number): string {
   return `tagrelay gave up after ${attempts} attempts (delivery.max_attempts or delivery.max_age reached) and moved the event to the dead-letter store, from where it can be replayed.`;
 }
 
-/** The delivery error a string is, with its vendor prefix (`ga4`, `meta`, `tiktok`, `webhook` or `''`), or `undefined`. */
+/** The delivery error a string is, with its destination's area prefix (`ga4`, `meta`, … or `''`), or `undefined`. */
 export function matchDeliveryError(text: string): { error: DeliveryError; vendor: string } | undefined {
-  const m = /^(ga4|meta|tiktok|webhook)\./.exec(text);
+  const m = VENDOR_PREFIX.exec(text);
   const vendor = m ? m[1]! : '';
   const rest = m ? text.slice(m[0].length) : text;
   const error = DELIVERY_ERRORS.find((e) => rest.startsWith(e.marker));

@@ -9,7 +9,7 @@ export const IDENTITY_REASONS: ReasonTable = {
     'analytics_storage is not granted, so no client id or session cookie was read or written and the client id was not kept ' +
     '(ePrivacy Art. 5(3): reading or storing an identifier on the device needs consent).',
   'identity.ad_storage_denied': () =>
-    "ad_storage is not granted, so Meta's _fbp and _fbc cookies were neither read nor written (ePrivacy Art. 5(3)).",
+    "ad_storage is not granted, so Meta's _fbp and _fbc cookies were neither read nor written, and TikTok's _ttp was not read (ePrivacy Art. 5(3)).",
   'identity.client_id_from_event': () => 'The client id came with the event itself (gtag cid or the site\'s client_id).',
   'identity.client_id_invalid': () =>
     'The event carried a client id in an unusable format; it was ignored and the id was taken from the cookies or newly created.',

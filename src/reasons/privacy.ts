@@ -50,12 +50,12 @@ export const PRIVACY_REASONS: ReasonTable = {
     "This destination's consent purposes are not all granted, so the client and session ids were removed from its copy: " +
     'without consent no identifier read from the device may be used (ePrivacy Art. 5(3)).',
   'privacy.vendor_ids_removed': () =>
-    "Meta's browser and click ids (_fbp, _fbc) were removed: they are sent to Meta only, and only with full consent.",
+    "An ad platform's browser and click ids (Meta's _fbp and _fbc, TikTok's _ttp) were removed: each is sent to its own platform only, and only with full consent.",
   'privacy.click_ids_removed': () =>
     'Ad click ids (gclid, fbclid, msclkid, …) were removed from the campaign data: each identifies one ad click by one person, ' +
     'and consent for this destination is missing.',
   'privacy.not_used_by_vendor': (f) =>
-    `${field(f)} was not sent: Google's user-provided data accepts only email, phone, names and address, so anything else is withheld (data minimisation, GDPR Art. 5(1)(c)).`,
+    `${field(f)} was not sent: this destination's matching does not use it (Google's user-provided data takes only email, phone, names and address; TikTok's only email, phone and external id), so it is withheld (data minimisation, GDPR Art. 5(1)(c)).`,
   'privacy.prehashed_not_accepted': (f) =>
     `${field(f)} arrived already hashed, but Google wants address parts in clear (normalized) and cannot use a hash of them; it was dropped.`,
   'privacy.invalid_email': invalid('an email address'),

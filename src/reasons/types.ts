@@ -10,3 +10,9 @@ export type Describe = (arg: string) => string;
 
 /** Codes of one area (`privacy.*`, `ga4.*`, …) and their describers. */
 export type ReasonTable = Readonly<Record<string, Describe>>;
+
+/** A code prefix completed at run time (`ga4.http_` + `400`): the shape of the completion and its words. */
+export interface CodePrefix {
+  part: RegExp;
+  describe: Describe;
+}

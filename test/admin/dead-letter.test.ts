@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { WAREHOUSE_HASHING } from '../../src/privacy/hashing.js';
 import { post, testApp } from '../helpers/runtime.js';
 import { ADMIN_SECRET, hsToken } from '../helpers/tokens.js';
 import type { TagrelayApp } from '../../src/app.js';
@@ -22,7 +23,7 @@ describe('dead-letter store over the admin API', () => {
       configSchema: baseDestinationSchema as never,
       requires: ['analytics_storage'],
       whenDenied: 'drop',
-      privacy: { flavor: 'warehouse', ip: 'truncate' },
+      privacy: { hashing: WAREHOUSE_HASHING, ip: 'truncate' },
       batch: { maxEvents: 10, maxWaitMs: 0 },
       maxInFlight: 4,
       map: (e) => ({ payload: { id: e.event_id, v: version } }),
@@ -31,6 +32,10 @@ describe('dead-letter store over the admin API', () => {
         sent.push(...batch.map((i) => i.payload as { id: string; v: number }));
         return { delivered: batch.map((i) => i.id), retry: [], failed: [] };
       },
+      reasons: { area: 'sqlite', vendor: 'The test destination', codes: {} },
+      identityKeys: ['id'],
+      docs: { vendor: 'https://example.com', page: 'docs/destinations/sqlite.md' },
+      example: {} as never,
     });
     const t = testApp({ admin: { jwt: { secret: ADMIN_SECRET } } });
     app = t.app;

@@ -19,7 +19,7 @@ writeFileSync(
     '  regions: { US: opt_out, EEA: opt_in, default: opt_in }',
     'destinations:',
     '  - { id: lake, type: sqlite }',
-    "  - { id: meta, type: meta_capi, pixel_id: '123456789012345', access_token: tok }",
+    "  - { id: meta, type: meta_capi, pixel_id: '123456789012345', access_token: tok, server_action_source: other }",
     '',
   ].join('\n'),
 );

@@ -31,7 +31,7 @@ export async function startDsrServer(extra: Partial<ConfigInput> = {}) {
       { id: 'lake', type: 'sqlite' },
       { id: 'ga4', type: 'ga4', measurement_id: 'G-TEST1234', api_secret: 'ga4-secret', endpoint: ga4.url },
       // The fake serves another pixel: Meta answers a permanent 400 and the items are dead-lettered.
-      { id: 'meta', type: 'meta_capi', pixel_id: '999999999999', access_token: 'test-access-token', endpoint: meta.url },
+      { id: 'meta', type: 'meta_capi', pixel_id: '999999999999', access_token: 'test-access-token', endpoint: meta.url, server_action_source: 'other' },
     ],
     ...extra,
   });

@@ -174,7 +174,7 @@ describe('export, consent history and erasure over real HTTP', () => {
     expect(body.records.find((r) => r.event_id === 'a-2')).toMatchObject({
       client_key: hmac(ALICE.phone_client),
       user_key: hmac(ALICE.user_id),
-      data: { client: { client_id: ALICE.phone_client }, identity: { user_id: ALICE.user_id, warehouse: { em: hmac(sha(ALICE.email.toLowerCase())) } } },
+      data: { client: { client_id: ALICE.phone_client }, identity: { user_id: ALICE.user_id, hashed: { warehouse: { em: hmac(sha(ALICE.email.toLowerCase())) } } } },
     });
     expect(body.dead_letter.map((d) => d.event_id).sort()).toEqual(['a-1', 'a-2', 'a-3']);
     expect(text).not.toContain(ALICE.email.toLowerCase());
@@ -263,8 +263,8 @@ describe('export, consent history and erasure over real HTTP', () => {
     expect(dead!.payload).toContain(sha(frank.email));
     const record = await srv.db.get<{ data: string }>("SELECT data FROM records WHERE event_id = 'f-1'");
     // Only Meta may receive it: the record keeps Meta's hash, not the warehouse pseudonym nobody may receive.
-    expect(JSON.parse(record!.data).identity.meta.em).toBe(sha(frank.email));
-    expect(JSON.parse(record!.data).identity.warehouse).toBeUndefined();
+    expect(JSON.parse(record!.data).identity.hashed.meta.em).toBe(sha(frank.email));
+    expect(JSON.parse(record!.data).identity.hashed.warehouse).toBeUndefined();
     for (const text of [dead!.payload, record!.data, stored!.data]) expect(text).not.toContain(frank.email);
 
     const receipt = (await (await srv.admin('POST', '/erasure', 'dsr:write', { email: frank.email })).json()) as { counts: Record<string, number> };

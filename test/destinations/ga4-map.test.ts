@@ -139,3 +139,41 @@ describe('ga4 map: time', () => {
     expect(payloadOf(ga4.map(event({ time: T0 + 60_000 }), config, full)).event.timestamp_micros).toBe(T0 * 1000);
   });
 });
+
+describe('GA4 audit against the Measurement Protocol reference (2026-11)', () => {
+  it.each(['ad_impression', 'app_install'])('%s is reserved (an app-stream name a web stream refuses)', (name) => {
+    expect(ga4.map(event({ name }), config, full)).toEqual({ skip: 'ga4.event_name_reserved' });
+  });
+
+  it('item parameter names follow the parameter name rules: reserved prefixes and invalid names are left out, long names cut', () => {
+    const item = { item_id: 'SKU_1', google_internal: 'x', 'bad-name': 'y', ['n'.repeat(45)]: 'z', item_category2: 'Tees', google_business_vertical: 'retail' } as unknown as Item;
+    const r = ga4.map(event({ name: 'view_item', items: [item] }), config, full);
+    if ('skip' in r) throw new Error(r.skip);
+    const items = r.payload.event.params.items as Record<string, unknown>[];
+    // google_business_vertical is a documented item parameter (gtag.js sends it): it passes.
+    expect(items).toEqual([{ item_id: 'SKU_1', ['n'.repeat(40)]: 'z', item_category2: 'Tees', google_business_vertical: 'retail' }]);
+    expect(r.notes).toEqual(
+      expect.arrayContaining(['ga4.param_name_reserved_prefix:items.google_internal', 'ga4.param_name_invalid:items.bad-name', `ga4.param_name_too_long:items.${'n'.repeat(45)}`]),
+    );
+    // With limit_behavior: drop an invalid item parameter name skips the event, like an event parameter's.
+    expect('skip' in ga4.map(event({ name: 'view_item', items: [item] }), { ...config, limit_behavior: 'drop' }, full)).toBe(true);
+  });
+
+  it('a purchase with more than 200 items is kept with the first 200, also under limit_behavior: drop', () => {
+    const items = Array.from({ length: 250 }, (_, i) => ({ item_id: `SKU_${i}`, price: 1, quantity: 1 }));
+    const purchase = event({ name: 'purchase', params: { transaction_id: 'T-250', value: 250, currency: 'EUR' }, items });
+    for (const limit_behavior of ['truncate', 'drop'] as const) {
+      const r = ga4.map(purchase, { ...config, limit_behavior }, full);
+      if ('skip' in r) throw new Error(`${limit_behavior}: ${r.skip}`);
+      expect((r.payload.event.params.items as unknown[]).length).toBe(200);
+      expect(r.payload.event.params.transaction_id).toBe('T-250');
+      expect(r.notes).toEqual(['ga4.too_many_items']);
+    }
+  });
+
+  it('a hit without _et gets engagement_time_msec 1, so the user counts as active; a hit with _et keeps it', () => {
+    const noEt = event({ client: { client_id: '1.2', session_id: '1714564800' } });
+    expect(payloadOf(ga4.map(noEt, config, full)).event.params.engagement_time_msec).toBe(1);
+    expect(payloadOf(ga4.map(event(), config, full)).event.params.engagement_time_msec).toBe(120);
+  });
+});

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { checkMetaEvent } from '../fakes/meta-fake.js';
 import { metaCapi, metaCapiConfigSchema } from '../../src/destinations/meta-capi.js';
 import type { Item, Scalar } from '../../src/event.js';
 import type { MapContext } from '../../src/destinations/types.js';
 import { H, T0, consent, event } from './fixtures.js';
+import { describeReason } from '../../src/reasons/catalog.js';
 
 const config = metaCapiConfigSchema.parse({ id: 'meta', type: 'meta_capi', pixel_id: '123456789012345', access_token: 'tok' });
 const full: MapContext = { action: 'send', reasons: [] };
@@ -98,9 +100,50 @@ describe('meta map: user data, consent and limits', () => {
     expect(metaCapi.map(bare, config, full)).toEqual({ skip: 'meta.no_customer_information' });
   });
 
-  it('a browser id alone is enough customer information', () => {
-    const r = metaCapi.map(event({ request: { source: 'native', headers: {}, cookies: {} }, client: { fbp: 'fb.1.1.2' } }), config, full);
-    expect('payload' in r && r.payload.user_data).toEqual({ fbp: 'fb.1.1.2' });
+  it('a browser id is customer information, but a website event still needs its page URL and User-Agent', () => {
+    const bare = event({ request: { source: 'native', headers: {}, cookies: {} }, client: { fbp: 'fb.1.1.2' } });
+    expect(metaCapi.map(bare, config, full)).toEqual({ skip: 'meta.website_event_incomplete' });
+    const r = metaCapi.map(event({ page: { url: 'https://shop.example/' }, request: { source: 'native', user_agent: 'Mozilla/5.0', headers: {}, cookies: {} }, client: { fbp: 'fb.1.1.2' } }), config, full);
+    expect('payload' in r && r.payload.user_data).toEqual({ fbp: 'fb.1.1.2', client_user_agent: 'Mozilla/5.0' });
+  });
+
+  describe('Meta audit: website events need event_source_url and client_user_agent', () => {
+    // A purchase the shop's back end reports after the payment provider confirmed it: no page, no browser.
+    const backEnd = { ...base, name: 'purchase', params: { value: 30, currency: 'EUR' }, page: {}, request: { source: 'native' as const, headers: {}, cookies: {} } };
+
+    it('a back-end purchase without a page URL is not sent as a website event', () => {
+      expect(metaCapi.map(backEnd, config, full)).toEqual({ skip: 'meta.website_event_incomplete' });
+      expect(describeReason('meta.website_event_incomplete')).toMatch(/event_source_url.*client_user_agent/);
+    });
+
+    it('with server_action_source it is sent under that source, which needs neither', () => {
+      const r = metaCapi.map(backEnd, { ...config, server_action_source: 'system_generated' }, full);
+      if ('skip' in r) throw new Error(r.skip);
+      expect(r.payload.action_source).toBe('system_generated');
+      expect(r.payload).not.toHaveProperty('event_source_url');
+      expect(checkMetaEvent(r.payload as unknown as Record<string, unknown>, Math.floor(T0 / 1000))).toBeUndefined();
+    });
+
+    it('a page event whose User-Agent was dropped by the privacy settings is not sent; the fake refuses it as Meta does', () => {
+      const noUa = { ...base, request: { ...base.request, user_agent: undefined } };
+      expect(metaCapi.map(noUa, { ...config, server_action_source: 'system_generated' }, full)).toEqual({ skip: 'meta.website_event_incomplete' });
+      const sent = metaCapi.map(base, config, full);
+      if ('skip' in sent) throw new Error(sent.skip);
+      const { client_user_agent: _ua, ...without } = sent.payload.user_data;
+      expect(checkMetaEvent({ ...sent.payload, user_data: without } as unknown as Record<string, unknown>, Math.floor(T0 / 1000))).toMatch(/client_user_agent/);
+    });
+  });
+
+  it('limited data use with a visitor known to be in California: country 1, state 1000 (Meta audit)', () => {
+    const r = metaCapi.map({ ...base, geo: { country: 'US', region: 'CA' }, consent_state: consent(undefined, { limited_data_use: true }) }, config, full);
+    if ('skip' in r) throw new Error(r.skip);
+    expect(r.payload).toMatchObject({ data_processing_options: ['LDU'], data_processing_options_country: 1, data_processing_options_state: 1000 });
+    expect(checkMetaEvent(r.payload as unknown as Record<string, unknown>, Math.floor(T0 / 1000))).toBeUndefined();
+    // Another state or an unknown one: Meta geolocates (0 / 0); Meta documents no other state code.
+    for (const geo of [{ country: 'US', region: 'TX' }, { country: 'US' }, undefined]) {
+      const other = metaCapi.map({ ...base, geo, consent_state: consent(undefined, { limited_data_use: true }) }, config, full);
+      expect('payload' in other && [other.payload.data_processing_options_country, other.payload.data_processing_options_state]).toEqual([0, 0]);
+    }
   });
 
   it('limited data use adds LDU with country/state 0 (Meta geolocates)', () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { tiktok, tiktokConfigSchema } from '../../src/destinations/tiktok.js';
 import type { TikTokEvent } from '../../src/destinations/tiktok-map.js';
-import { destinationConfigSchema } from '../../src/destinations/index.js';
+import { HASHING_RULES, destinationConfigSchema } from '../../src/destinations/index.js';
+import { metaCapi } from '../../src/destinations/meta-capi.js';
+import { identify } from '../../src/identity/resolve.js';
+import { identityConfigSchema } from '../../src/identity/config.js';
 import type { MapContext } from '../../src/destinations/types.js';
 import { decide } from '../../src/delivery/decide.js';
 import { toRecord } from '../../src/delivery/record.js';
@@ -84,18 +87,16 @@ describe('tiktok map: event names and properties (golden)', () => {
 });
 
 describe('tiktok map: user, consent and limited data use', () => {
-  it('a Meta-flavour phone hash is withheld with a note, never sent', () => {
-    const r = tiktok.map({ ...base, hashed_user: { em: H.em, ph: H.ph } }, config, full);
+  it('sends the phone hash and the _ttp browser id with full consent', () => {
+    const r = tiktok.map({ ...base, hashed_user: { em: H.em, ph: H.ph }, client: { ...base.client, ttp: '2F7h37YkS1j57AYSKTI7IHhJPYH' } }, config, full);
     if ('skip' in r) throw new Error(r.skip);
-    expect(r.payload.user).not.toHaveProperty('phone');
-    expect(JSON.stringify(r.payload)).not.toContain(H.ph);
-    expect(r.notes).toEqual(['tiktok.phone_not_sent']);
-    expect(describeReason('tiktok.phone_not_sent')).toMatch(/E\.164 with its '\+'/);
+    expect(r.payload.user).toMatchObject({ email: H.em, phone: H.ph, ttp: '2F7h37YkS1j57AYSKTI7IHhJPYH' });
+    expect(r.notes).toBeUndefined();
   });
 
-  it('outside full mode no matching key leaves: no hashes, click id, IP or User-Agent', () => {
+  it('outside full mode no matching key leaves: no hashes, click id, _ttp, IP or User-Agent', () => {
     for (const action of ['anonymize', 'cookieless'] as const) {
-      const r = tiktok.map(base, config, { action, reasons: [] });
+      const r = tiktok.map({ ...base, client: { ...base.client, ttp: '2F7h37YkS1j57AYSKTI7IHhJPYH' } }, config, { action, reasons: [] });
       expect('payload' in r && r.payload.user).toEqual({});
     }
   });
@@ -127,22 +128,47 @@ describe('tiktok through decide(): the hashes the record holds', () => {
       user: { email: '  Ada.Lovelace@Example.com ', phone: '+1 (650) 555-1234', first_name: 'Ada', external_id: 'CRM-9001' },
       consent_state: state,
     });
-    return toRecord(clear, await prepareIdentity(clear, { global, hasher: nodeHasher }), [], 'v1');
+    return toRecord(clear, await prepareIdentity(clear, { global, hasher: nodeHasher, rules: HASHING_RULES }), [], 'v1');
   }
 
-  it('email: SHA-256 of the trimmed, lower-cased address — TikTok’s rule; phone: withheld, since Meta’s hash is not TikTok’s', async () => {
+  it('email: SHA-256 of the trimmed, lower-cased address; phone: SHA-256 of E.164 with its + — TikTok’s rules', async () => {
     const d = decide(await record(), dest);
     expect(d.action).toBe('send');
     const p = d.payload as TikTokEvent;
     expect(p.user.email).toBe(sha256('ada.lovelace@example.com'));
+    expect(p.user.phone).toBe(sha256('+16505551234'));
     expect(p.user.external_id).toBe(sha256('CRM-9001'));
-    expect(p.user).not.toHaveProperty('phone');
-    expect(d.reasons).toContain('tiktok.phone_not_sent');
-    // Why: the record's phone hash is of the digits without '+', TikTok's is of E.164 with '+'.
     const text = JSON.stringify(p);
+    // Meta's phone rule (digits without '+') would never match at TikTok.
     expect(text).not.toContain(sha256('16505551234'));
-    expect(text).not.toContain(sha256('+16505551234'));
     expect(text).not.toContain('Ada');
+    // Names are not TikTok matching keys: withheld, with the reason.
+    expect(d.reasons).toContain('privacy.not_used_by_vendor:first_name');
+    expect(d.reasons).not.toContain('tiktok.phone_not_sent');
+  });
+
+  it('the _ttp cookie goes to TikTok only; Meta keeps _fbp, and neither reaches GA4', async () => {
+    const r = await record();
+    r.client = { ...r.client, ttp: '2F7h37YkS1j57AYSKTI7IHhJPYH' };
+    expect((decide(r, dest).payload as TikTokEvent).user.ttp).toBe('2F7h37YkS1j57AYSKTI7IHhJPYH');
+    const meta = { config: destinationConfigSchema.parse({ id: 'meta', type: 'meta_capi', pixel_id: '123456789012345', access_token: 'tok' }), kind: metaCapi };
+    const m = decide(r, meta);
+    expect(JSON.stringify(m.payload)).not.toContain('2F7h37YkS1j57AYSKTI7IHhJPYH');
+    expect(m.reasons).toContain('privacy.vendor_ids_removed');
+    expect(JSON.stringify((decide(r, dest).payload as TikTokEvent))).not.toContain('fb.1.');
+  });
+
+  it('one hash per distinct normalized value: TikTok’s rule adds no hash to Meta’s and Google’s', async () => {
+    const clear = event({ ...base, hashed_user: undefined, user: { email: 'a@b.example', phone: '+1 650 555 1234' } });
+    const counted = { n: 0 };
+    const hasher = { sha256Hex: (v: string) => (counted.n++, nodeHasher.sha256Hex(v)), hmacSha256Hex: nodeHasher.hmacSha256Hex };
+    const without = await prepareIdentity(clear, { global, hasher, rules: HASHING_RULES.filter((r) => r.id !== 'tiktok') });
+    const before = counted.n;
+    counted.n = 0;
+    const withTikTok = await prepareIdentity(clear, { global, hasher, rules: HASHING_RULES });
+    expect(counted.n).toBe(before);
+    // Meta's email hash and Google's E.164 phone hash, reused.
+    expect(withTikTok.hashed.tiktok).toEqual({ em: without.hashed.meta!.em, ph: without.hashed.google!.ph });
   });
 
   it('without ad_storage or ad_user_data nothing goes (default requires, when_denied: drop)', async () => {
@@ -159,5 +185,25 @@ describe('tiktok config', () => {
     expect(config).toMatchObject({ endpoint: 'https://business-api.tiktok.com', api_version: 'v1.3', custom_events: false, timeout_ms: 10_000 });
     expect(tiktokConfigSchema.safeParse({ id: 't', type: 'tiktok', pixel_code: 'not a code', access_token: 't' }).success).toBe(false);
     expect(isKnownReason('tiktok.code_40100: Too many requests')).toBe(true);
+  });
+});
+
+describe('the _ttp cookie at the door', () => {
+  const idConfig = identityConfigSchema.parse({});
+  const input = (ads: boolean, cookies: Record<string, string>) => ({
+    cookies,
+    host: 't.shop.example',
+    client: {},
+    now: T0,
+    storage: { analytics: true, ads },
+    randomHex: (n: number) => '0'.repeat(n),
+  });
+
+  it('is read (never written) with ad_storage, and ignored without it or when malformed', () => {
+    const ok = identify(input(true, { _ttp: '2F7h37YkS1j57AYSKTI7IHhJPYH' }) as never, idConfig);
+    expect(ok.client.ttp).toBe('2F7h37YkS1j57AYSKTI7IHhJPYH');
+    expect(ok.setCookies.some((c) => c.startsWith('_ttp='))).toBe(false);
+    expect(identify(input(false, { _ttp: '2F7h37YkS1j57AYSKTI7IHhJPYH' }) as never, idConfig).client.ttp).toBeUndefined();
+    expect(identify(input(true, { _ttp: 'x"><script>' }) as never, idConfig).client.ttp).toBeUndefined();
   });
 });

@@ -72,6 +72,26 @@ describe('tiktok send', () => {
     expect(describeReason(r.failed[0]!.error)).toMatch(/invalid parameter \(code 40002\)/);
   });
 
+  it('the _ttp cookie and the phone hash pass the fake; a ttp that is not a _ttp value is refused (40002)', async () => {
+    const r = await tiktok.send(outbox([ev(1, { user: { email: H.em, phone: H.ph, ttp: '2F7h37YkS1j57AYSKTI7IHhJPYH' } }), ev(2, { user: { ttp: 'a b' } })]), config, sendContext(NOW));
+    expect(r.delivered).toEqual([1]);
+    expect(r.failed).toEqual([{ id: 2, error: expect.stringContaining('tiktok.code_40002: data[0].user.ttp') }]);
+    expect(fake.accepted()[0]).toMatchObject({ user: { phone: H.ph, ttp: '2F7h37YkS1j57AYSKTI7IHhJPYH' } });
+  });
+
+  it('over the request rate TikTok answers 40100: the requests not yet answered are retried, none lost', async () => {
+    await fake.close();
+    fake = await startTikTokFake({ pixelCode: PIXEL, accessToken: TOKEN, requestsPerSecond: 1 });
+    config = { ...config, endpoint: fake.url };
+    const r = await tiktok.send(outbox(Array.from({ length: 2500 }, (_, i) => ev(i))), config, sendContext(NOW, undefined, 1));
+    expect(r.failed).toEqual([]);
+    expect(r.delivered.length + r.retry.length).toBe(2500);
+    // One request per second: the second of three runs into the limit (unless a second boundary falls between them).
+    expect(r.retry.length).toBeGreaterThanOrEqual(500);
+    expect(r.retry.every((x) => x.error.startsWith('tiktok.code_40100'))).toBe(true);
+    expect(new Set([...r.delivered, ...r.retry.map((x) => x.id)]).size).toBe(2500);
+  });
+
   it('an event time in milliseconds is refused like TikTok does, and only that event fails', async () => {
     const r = await tiktok.send(outbox([ev(1), ev(2, { event_time: NOW })]), config, sendContext(NOW));
     expect(r.delivered).toEqual([1]);

@@ -57,6 +57,17 @@ export function checkMetaEvent(e: Record<string, unknown>, nowSec: number): stri
     if (!list.every((x) => typeof x === 'string' && /^[a-f0-9]{64}$/.test(x)))
       return invalid(2804016, 'User Parameter Not Hashed', `The ${k} parameter isn’t hashed. Hash all user parameters as SHA256, except for client user agent, click ID, and browser ID.`);
   }
+  // Website events: event_source_url and client_user_agent are required (server event parameters).
+  if (e.action_source === 'website' && (typeof e.event_source_url !== 'string' || e.event_source_url === ''))
+    return invalid(2804042, 'Missing Event Source URL', 'The event_source_url parameter is required for website events.');
+  if (e.action_source === 'website' && (typeof ud.client_user_agent !== 'string' || ud.client_user_agent === ''))
+    return invalid(2804043, 'Missing User Agent', 'The client_user_agent parameter is required for website events.');
+  if (e.data_processing_options !== undefined) {
+    const okCountry = e.data_processing_options_country === undefined || [0, 1].includes(e.data_processing_options_country as number);
+    const okState = e.data_processing_options_state === undefined || [0, 1000].includes(e.data_processing_options_state as number);
+    if (!Array.isArray(e.data_processing_options) || !okCountry || !okState)
+      return invalid(2804046, 'Invalid Data Processing Options', 'data_processing_options must be a list; country 1 (US) or 0, state 1000 (California) or 0.');
+  }
   return undefined;
 }
 

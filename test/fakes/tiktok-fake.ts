@@ -3,7 +3,8 @@
  *
  * Checks what TikTok documents for web events: the `Access-Token` header, `event_source: "web"`,
  * `event_source_id` (the pixel code the token may use), 1–1000 events in `data`, `event` and
- * `event_time` (unix seconds) on each, SHA-256 hex for `email`, `phone` and `external_id`,
+ * `event_time` (unix seconds) on each, SHA-256 hex for `email`, `phone` and `external_id`, `ttp` shaped
+ * like the pixel's `_ttp` cookie, a request rate per token (`requestsPerSecond`, code 40100 over it),
  * numbers for `value`/`price`/`quantity`, an ISO 4217 `currency`, and `limited_data_use` a boolean.
  * Like TikTok it answers HTTP 200 with `{ code, message, request_id, data }`: code 0 when accepted,
  * 40105 for a missing or wrong token, 40001 for a pixel the token may not use, 40002 for an invalid
@@ -26,6 +27,7 @@ export interface TikTokFake extends VendorFake<TikTokBody> {
 }
 
 const SHA256 = /^[a-f0-9]{64}$/;
+const TTP = /^[A-Za-z0-9][A-Za-z0-9._-]{15,99}$/;
 const HASHED = ['email', 'phone', 'external_id'];
 
 let seq = 0;
@@ -52,6 +54,8 @@ export function checkTikTokEvent(e: Record<string, unknown>, i: number): string 
       if (!list.every((x) => typeof x === 'string' && SHA256.test(x))) return `data[${i}].user.${k}: must be hashed with SHA-256`;
     }
     for (const k of ['ttclid', 'ttp', 'ip', 'user_agent']) if (user[k] !== undefined && typeof user[k] !== 'string') return `data[${i}].user.${k}: expected a string`;
+    // `ttp` is the _ttp cookie as the pixel wrote it, not a hash or a made-up id.
+    if (typeof user.ttp === 'string' && !TTP.test(user.ttp)) return `data[${i}].user.ttp: Invalid ttp, expected the value of the _ttp cookie`;
   }
   const props = e.properties as Record<string, unknown> | undefined;
   if (props !== undefined) {
@@ -76,10 +80,17 @@ export function checkTikTokEvent(e: Record<string, unknown>, i: number): string 
  * @example
  * const fake = await startTikTokFake({ pixelCode: 'C4ABCDEFGH1234567890', accessToken: 'tok' })
  */
-export async function startTikTokFake(opts: { pixelCode: string; accessToken: string }): Promise<TikTokFake> {
+export async function startTikTokFake(opts: { pixelCode: string; accessToken: string; requestsPerSecond?: number }): Promise<TikTokFake> {
   const ok: Record<string, unknown>[] = [];
+  // TikTok limits requests per access token and second; over it, code 40100 on HTTP 200.
+  let window = { second: 0, count: 0 };
   const fake = await startFake<TikTokBody>((req) => {
     if (req.method !== 'POST' || !/^\/open_api\/v\d+\.\d+\/event\/track\/$/.test(req.path)) return { status: 404, body: 'Not Found' };
+    if (opts.requestsPerSecond !== undefined) {
+      const second = Math.floor(Date.now() / 1000);
+      if (window.second !== second) window = { second, count: 0 };
+      if (++window.count > opts.requestsPerSecond) return answer(40100, 'Too many requests. Please retry in some time.');
+    }
     const token = req.headers['access-token'];
     if (token !== opts.accessToken) return answer(40105, 'Access token is incorrect or has been revoked.');
     const body = req.body;

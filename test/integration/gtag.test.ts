@@ -50,7 +50,8 @@ function hitsOf(query: string, body?: string): Fields[] {
 function expectedGa4Event(f: Fields) {
   const params: Record<string, unknown> = {};
   if (f.has('sid')) params.session_id = f.get('sid');
-  if (f.has('_et')) params.engagement_time_msec = Number(f.get('_et'));
+  // A hit without `_et` is sent with 1 ms, so GA4 counts the user as active (GA4 audit, issue 15).
+  params.engagement_time_msec = f.has('_et') ? Number(f.get('_et')) : 1;
   const items = [...f].filter(([k]) => /^pr\d+$/.test(k)).sort(([a], [b]) => Number(a.slice(2)) - Number(b.slice(2)));
   if (items.length > 0) params.items = items.map(([, v]) => decodeItem(v));
   for (const [p, name] of [['dl', 'page_location'], ['dr', 'page_referrer'], ['dt', 'page_title']] as const) if (f.get(p)) params[name] = f.get(p);

@@ -64,7 +64,7 @@ export async function startStack(): Promise<Stack> {
     destinations: [
       { id: 'lake', type: 'sqlite' },
       { id: 'ga4', type: 'ga4', measurement_id: GA4_MEASUREMENT_ID, api_secret: GA4_API_SECRET, endpoint: fakes.ga4.url, batch: { max_wait_ms: 0 } },
-      { id: 'meta', type: 'meta_capi', pixel_id: META_PIXEL_ID, access_token: META_TOKEN, endpoint: fakes.meta.url, batch: { max_wait_ms: 0 } },
+      { id: 'meta', type: 'meta_capi', pixel_id: META_PIXEL_ID, access_token: META_TOKEN, endpoint: fakes.meta.url, batch: { max_wait_ms: 0 }, server_action_source: 'other' },
     ],
   };
   const file = join(dir, 'tagrelay.yaml');

@@ -1,6 +1,11 @@
 /**
  * @module Test helpers for the privacy suites: a node:crypto Hasher and an event builder.
  */
+import { HASHING_RULES } from '../../src/destinations/index.js';
+import { ga4 } from '../../src/destinations/ga4.js';
+import { metaCapi } from '../../src/destinations/meta-capi.js';
+import { sqlite } from '../../src/destinations/sqlite.js';
+import { tiktok } from '../../src/destinations/tiktok.js';
 import { minimize, type MinimizeOptions } from '../../src/privacy/minimize.js';
 import { prepareIdentity } from '../../src/privacy/identity.js';
 import type { PrivacyConfig } from '../../src/privacy/config.js';
@@ -92,15 +97,21 @@ export function piiEvent(overrides: Partial<Event> = {}): Event {
   };
 }
 
-/** Options of {@link minimizeClear}: minimize's, plus what hashing at accept needs. */
-export type ClearMinimizeOptions = Omit<MinimizeOptions, 'prepared'> & { global: PrivacyConfig; hasher: Hasher; now?: number };
+/** The privacy rules of a destination kind per short name: the hashing rule and vendor cookies it gets. */
+export const FLAVORS = { meta: metaCapi.privacy, google: ga4.privacy, warehouse: sqlite.privacy, tiktok: tiktok.privacy } as const;
+/** A key of {@link FLAVORS}. */
+export type MinimizeFlavor = keyof typeof FLAVORS;
+
+/** Options of {@link minimizeClear}: minimize's (the destination's rules named by `flavor`), plus what hashing at accept needs. */
+export type ClearMinimizeOptions = Omit<MinimizeOptions, 'prepared' | 'hashing' | 'vendorIds'> & { flavor: MinimizeFlavor; global: PrivacyConfig; hasher: Hasher; now?: number };
 
 /**
  * Minimize an event that still carries clear user data, as the event path does it: hash once at
  * accept (`prepareIdentity`), then the per-destination copy (`minimize`).
  */
 export async function minimizeClear(event: Event, opts: ClearMinimizeOptions): Promise<{ event: Event; reasons: string[] }> {
-  const { global, hasher, now, ...rest } = opts;
-  const prepared = await prepareIdentity(event, { global, hasher, now });
-  return minimize(event, { ...rest, prepared });
+  const { global, hasher, now, flavor, ...rest } = opts;
+  const prepared = await prepareIdentity(event, { global, hasher, now, rules: HASHING_RULES });
+  const { hashing, vendorIds } = FLAVORS[flavor];
+  return minimize(event, { ...rest, hashing, vendorIds, prepared });
 }

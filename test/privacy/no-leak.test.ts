@@ -3,11 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { Event } from '../../src/event.js';
 import type { LogFields, Logger } from '../../src/ports.js';
 import { destinationPrivacySchema, privacyConfigSchema } from '../../src/privacy/config.js';
-import type { MinimizeFlavor } from '../../src/privacy/minimize.js';
 import type { SendAction } from '../../src/destinations/types.js';
-import { minimizeClear, nodeHasher, piiEvent } from './fixtures.js';
+import { minimizeClear, nodeHasher, piiEvent, type MinimizeFlavor } from './fixtures.js';
 
-const FLAVORS: MinimizeFlavor[] = ['meta', 'google', 'warehouse'];
+const FLAVORS: MinimizeFlavor[] = ['meta', 'google', 'warehouse', 'tiktok'];
 const MODES: SendAction[] = ['send', 'anonymize', 'cookieless'];
 const global = privacyConfigSchema.parse({ pseudonymization: { salt: 'no-leak-salt-0123456789', salt_id: 'nl' } });
 

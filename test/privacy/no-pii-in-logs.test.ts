@@ -10,6 +10,7 @@ import { startFake, type VendorFake } from '../fakes/fake-server.js';
 import { startMetaFake, type MetaFake } from '../fakes/meta-fake.js';
 import { ADMIN_SECRET, hsToken } from '../helpers/tokens.js';
 import { testApp } from '../helpers/runtime.js';
+import { openSse, type SseClient } from '../metrics/sse-client.js';
 
 /** One person's data, in every form a leak could take. */
 const PERSON = {
@@ -65,10 +66,12 @@ const GRANTED = { analytics_storage: 'granted', ad_storage: 'granted', ad_user_d
 
 /**
  * The flow: native events with the person's data (and some rejected ones that carry it), gtag hits
- * with it in the URL and params, a consent choice, invalid admin requests naming the person, then
- * erasure by each identifier. Returns every error body answered.
+ * with it in the URL and params, a consent choice, invalid admin requests naming the person, the
+ * observability routes (metrics, a debug session, its link, a traced event carrying the person's data
+ * and its live stream), then erasure by each identifier. Returns every error body answered and the
+ * debug stream (still open: its deliveries come later).
  */
-async function sendFlow(base: string): Promise<string[]> {
+async function sendFlow(base: string): Promise<{ bodies: string[]; stream: SseClient }> {
   const bodies: string[] = [];
   const keep = async (res: Response) => {
     const text = await res.text();
@@ -124,7 +127,41 @@ async function sendFlow(base: string): Promise<string[]> {
   await admin('POST', '/erasure', { email: PERSON.email, phone: PERSON.phone });
   await admin('POST', '/erasure', { email: PERSON.email, name: PERSON.last_name });
   expect((await admin('GET', `/export?email=${encodeURIComponent(PERSON.email)}`)).status).toBe(200);
-  return bodies;
+
+  // Observability: /metrics without and with its scope, request ids, a debug session traced end to end.
+  await fetch(`${base}/metrics`).then(keep);
+  const scraped = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${await hsToken({ scope: 'metrics:read' })}` } }).then(keep);
+  expect(scraped.status).toBe(200);
+  const debugAuth = { authorization: `Bearer ${await hsToken({ scope: 'debug:read' })}` };
+  const opened = await fetch(`${base}/admin/v1/debug/sessions`, { method: 'POST', headers: debugAuth, body: JSON.stringify({ label: 'pii flow' }) });
+  expect(opened.status).toBe(201);
+  const session = (await opened.json()) as { id: string; token: string; link: string };
+  await fetch(`${base}/admin/v1/debug/sessions`, { method: 'POST', headers: debugAuth, body: JSON.stringify({ label: PERSON.email, ttl: PERSON.phone }) }).then(keep);
+  await fetch(`${base}/debug/link?token=${encodeURIComponent(PERSON.email)}`).then(keep);
+  expect((await fetch(`${base}${session.link}`, { redirect: 'manual' }).then(keep)).status).toBe(200);
+  const stream = await openSse(`${base}/admin/v1/debug/sessions/${session.id}/stream`, debugAuth);
+  await stream.waitFor((m) => m.stage === 'hello');
+  const traced = await post(
+    '/v1/events',
+    JSON.stringify({ events: [{ name: 'purchase', event_id: 'pii-dbg', client: { client_id: PERSON.client_id }, user, page, consent: GRANTED, params: { value: 9, currency: 'USD', customer_email: PERSON.email } }] }),
+    { 'x-tagrelay-debug': session.token, 'x-request-id': 'pii-flow-request-0001' },
+  );
+  expect(traced.status).toBe(202);
+  expect(traced.headers.get('x-request-id')).toBe('pii-flow-request-0001');
+  await stream.waitFor((m) => m.stage === 'identity');
+  return { bodies, stream };
+}
+
+/** The traced event's answers from every vendor (each refuses it its own way), and none of the person's data in the stream. */
+async function checkStream(stream: SseClient): Promise<void> {
+  for (const dest of ['ga4', 'meta', 'meta_down', 'lake']) await stream.waitFor((m) => m.stage === 'answer' && m.destination_id === dest, 15_000);
+  const ga4 = await stream.waitFor((m) => m.stage === 'answer' && m.destination_id === 'ga4');
+  // The GA4 fake echoed the request (client and user ids in clear) in its 400: the excerpt is masked.
+  expect(ga4).toMatchObject({ status: 400, outcome: 'failed', body_excerpt: expect.stringContaining('received') });
+  expectClean(stream.raw(), [...FORBIDDEN, ...IDS], 'debug stream');
+  expect(stream.raw()).not.toContain('ga4-secret');
+  expect(stream.raw()).not.toContain('test-access-token');
+  stream.close();
 }
 
 /** Erasure by each identifier, once delivery has failed. */
@@ -152,8 +189,8 @@ describe('no personal data in logs or error bodies: in-process, with a capturing
   });
 
   it('through ingest, consent, failed deliveries, dead letters and erasure', async () => {
-    const bodies = await sendFlow(srv.base);
-    expect(bodies.length).toBeGreaterThanOrEqual(6);
+    const { bodies, stream } = await sendFlow(srv.base);
+    expect(bodies.length).toBeGreaterThanOrEqual(9);
     await srv.settle();
     await srv.settle();
     await srv.settle();
@@ -162,6 +199,7 @@ describe('no personal data in logs or error bodies: in-process, with a capturing
     expect(new Set(dead.map((d) => d.destination_id))).toEqual(new Set(['ga4', 'meta', 'meta_down']));
     expect(dead.some((d) => d.reason.includes('received'))).toBe(true);
     const errors = (await srv.db.all<{ error: string | null }>('SELECT error FROM delivery_log')).map((r) => r.error ?? '');
+    await checkStream(stream);
     await eraseAll(srv.base);
 
     const logText = srv.log.text();
@@ -220,7 +258,8 @@ describe('no personal data on the real process’s stderr', () => {
       child!.once('exit', (code) => fail(new Error(`server exited with ${code}: ${stderr}`)));
     });
     const base = `http://127.0.0.1:${port}`;
-    const bodies = await sendFlow(base);
+    const { bodies, stream } = await sendFlow(base);
+    await checkStream(stream);
 
     // Wait until all three vendors have dead-lettered (the worker runs on its own in the process).
     const read = await hsToken({ scope: 'dlq:read' });
@@ -241,6 +280,8 @@ describe('no personal data on the real process’s stderr', () => {
     expect(stderr).toMatch(/"msg":"(ga4|meta_capi) send incomplete"/);
     expect(stderr).toContain('"msg":"dsr erasure"');
     expect(stderr).toContain('tagrelay stopped');
+    // Request-scoped lines carry the request id.
+    expect(stderr).toMatch(/"msg":"gtag hit lines rejected".*"request_id":"[0-9a-f]{16}"|"request_id":"[0-9a-f]{16}".*"msg":"gtag hit lines rejected"/);
     expectClean(stderr + stdout, [...FORBIDDEN, ...IDS], 'process output');
     expectClean(bodies.join('\n'), [...FORBIDDEN, ...IDS], 'error body');
   });

@@ -20,7 +20,7 @@ const GRANTED = { analytics_storage: 'granted', ad_storage: 'granted', ad_user_d
 const destinations = [
   { id: 'lake', type: 'sqlite' },
   { id: 'ga', type: 'ga4', measurement_id: 'G-USERID1', api_secret: 's', endpoint: 'http://127.0.0.1:9' },
-  { id: 'meta', type: 'meta_capi', pixel_id: '123456789012345', access_token: 't', endpoint: 'http://127.0.0.1:9' },
+  { id: 'meta', type: 'meta_capi', pixel_id: '123456789012345', access_token: 't', endpoint: 'http://127.0.0.1:9', server_action_source: 'other' },
 ];
 
 async function explain(userId: string) {

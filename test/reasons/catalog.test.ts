@@ -22,6 +22,7 @@ describe('the source scanner', () => {
     "const f = `INSERT INTO t SELECT 'retention.new_expiry', x FROM o WHERE ${w}`;",
     'const g = { error: `timeout after ${ms}ms` };',
     'const h = `ga4.${res.error}`;',
+    "const table = { 'ga4.table_key': () => 'words', 'ga4.http_': { part } };",
   ].join('\n');
   const found = scanSource(sample);
 
@@ -37,7 +38,8 @@ describe('the source scanner', () => {
   });
 
   it('reads enough of src/ to mean something', () => {
-    for (const area of Object.keys(REASON_AREAS)) expect([...emitted.codes].some((c) => c.startsWith(`${area}.`)), area).toBe(true);
+    // An area without codes (the sqlite warehouse writes none) has nothing to find.
+    for (const area of Object.keys(REASON_AREAS).filter((a) => Object.keys(REASON_AREAS[a]!).length > 0)) expect([...emitted.codes].some((c) => c.startsWith(`${area}.`)), area).toBe(true);
     expect(emitted.codes.size).toBeGreaterThan(100);
   });
 });

@@ -4,9 +4,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
+import { REASON_AREAS } from '../../src/reasons/catalog.js';
 
-/** Areas whose codes the catalog must describe. */
-export const AREA = '(?:consent|privacy|identity|bot|ga4|meta|tiktok|webhook|postgres|retention|enrich|plan|trigger)';
+/** Areas whose codes the catalog must describe: the catalog's (core areas and every registered destination's), and `retention`. */
+export const AREA = `(?:${[...Object.keys(REASON_AREAS), 'retention'].join('|')})`;
 
 /** What one source text writes. */
 export interface Emitted {
@@ -46,7 +47,11 @@ export function scanSource(text: string, fileName = 'source.ts'): Emitted {
     for (const q of literal.matchAll(QUOTED)) out.codes.add(q[1]!);
   };
   const visit = (node: ts.Node): void => {
-    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
+    // A key of an object literal (a reason table in a destination's file) names a code; it does not write one.
+    const isKey = ts.isStringLiteral(node) && ts.isPropertyAssignment(node.parent) && node.parent.name === node;
+    if (isKey) {
+      // Not text a destination writes either.
+    } else if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
       out.texts.push(node.text);
       leading(node.text, false);
     } else if (ts.isTemplateExpression(node)) {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GOOGLE_HASHING } from '../../src/privacy/hashing.js';
 import { openSqlite } from '../../src/runtime/node/db.js';
 import { migrate } from '../../src/store/schema.js';
 import { createWorker, type ActiveDestination, type Worker } from '../../src/delivery/worker.js';
@@ -26,7 +27,7 @@ function scripted(id: string, maxEvents = 2) {
     configSchema: baseDestinationSchema as never,
     requires: [],
     whenDenied: 'drop',
-    privacy: { flavor: 'google', ip: 'truncate' },
+    privacy: { hashing: GOOGLE_HASHING, ip: 'truncate' },
     batch: { maxEvents, maxWaitMs: 0 },
     maxInFlight: 1,
     map: (e) => ({ payload: { id: e.event_id } }),
@@ -36,6 +37,10 @@ function scripted(id: string, maxEvents = 2) {
         return state.script(batch);
       });
     },
+    reasons: { area: 'ga4', vendor: 'The test destination', codes: {} },
+    identityKeys: ['id'],
+    docs: { vendor: 'https://example.com', page: 'docs/destinations/ga4.md' },
+    example: {} as never,
   });
   const dest: ActiveDestination = { config: baseDestinationSchema.parse({ id }) as never, kind };
   return { dest, calls, state };
@@ -85,7 +90,7 @@ function record(n: number): EventRecord {
     consent_state: consent(),
     source: 'native',
     removed: { headers: false, cookies: false },
-    identity: { had_user_data: false, dropped: { meta: [], google: [] }, pseudo: {}, salt_id: 't1', notes: [] },
+    identity: { had_user_data: false, hashed: {}, dropped: {}, pseudo: {}, salt_id: 't1', notes: [] },
     notes: [],
     config_version: 'test',
   };

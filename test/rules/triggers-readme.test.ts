@@ -19,7 +19,7 @@ const yamlText = /```yaml\n([\s\S]*?)```/.exec(block)![1]!;
 const config = parseConfig(yamlText, 'README.md', { GA4_API_SECRET: 'ga4-secret', WEBHOOK_SECRET: 'w'.repeat(40) });
 const active = config.destinations.map((d) => ({ config: d, kind: registry[d.type] }));
 const consent = resolveConsent({ signals: { analytics_storage: 'granted', ad_personalization: 'granted', ad_user_data: 'granted', ad_storage: 'granted' }, headers: {} }, config.consent);
-const identity = { had_user_data: false, dropped: { meta: [], google: [] }, pseudo: { client_id: 'k'.repeat(64) }, salt_id: 's', notes: [] };
+const identity = { had_user_data: false, hashed: {}, dropped: {}, pseudo: { client_id: 'k'.repeat(64) }, salt_id: 's', notes: [] };
 
 describe("the README's worked example", () => {
   it('the three rules derive view_pricing, read_article and download_brochure', () => {

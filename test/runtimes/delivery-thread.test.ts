@@ -66,6 +66,10 @@ describe('delivery on a worker thread', () => {
     await vi.waitFor(() => expect(fake.collected().length).toBeGreaterThanOrEqual(20), { timeout: 20_000, interval: 50 });
     expect(fake.collected()).toHaveLength(20);
     expect(fake.problems().flat()).toEqual([]);
+    // The thread's delivery metrics are mirrored into the accepting side's registry (/metrics).
+    const delivered = (id: string) =>
+      (app.services.metrics.registry.families.find((f) => f.name === 'tagrelay_deliveries_total')?.series ?? []).find((s) => s.labels[0] === id && s.labels[1] === 'delivered')?.value as { value: number } | undefined;
+    await vi.waitFor(() => expect([delivered('lake')?.value, delivered('ga')?.value]).toEqual([20, 20]), { timeout: 5_000, interval: 50 });
   });
 
   it('a thread that dies is started again; events accepted meanwhile are delivered, nothing twice', { timeout: 60_000 }, async () => {

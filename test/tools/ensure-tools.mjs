@@ -6,12 +6,14 @@
 //               registry here does not serve, which makes `npm ci` (npm 11) refuse the lockfile.
 //   chromium    Debian package: test/browser drives /usr/bin/chromium through playwright-core.
 //   postgresql  Debian package: test/postgres runs initdb/pg_ctl for a throwaway server.
+//   clickhouse-server  Debian package (18.16 on bookworm): test/clickhouse and test/integration/warehouses
+//               start a throwaway server (HTTP interface) on 127.0.0.1.
 // apt-get runs only as root; otherwise this fails with the one command to run. bun and workerd
 // (wrangler) are devDependencies: they are only checked here.
 import { existsSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, findPostgresBinDir } from './system-tools.mjs';
+import { CHROMIUM, findClickHouseServer, findPostgresBinDir } from './system-tools.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const DENO = '2.9.6';
@@ -33,6 +35,7 @@ if (!existsSync(deno)) {
 const packages = [
   { name: 'chromium', why: `test/browser drives ${CHROMIUM}`, present: () => existsSync(CHROMIUM) },
   { name: 'postgresql', why: 'test/postgres runs initdb/pg_ctl', present: () => findPostgresBinDir().dir !== undefined },
+  { name: 'clickhouse-server', why: 'test/clickhouse starts a real ClickHouse server', present: () => findClickHouseServer().path !== undefined },
 ];
 const missing = packages.filter((p) => !p.present());
 if (missing.length > 0) {

@@ -27,3 +27,9 @@ export function findPostgresBinDir() {
   const dir = tried.find((d) => existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl')));
   return { dir, tried };
 }
+
+/** The ClickHouse server binary (Debian package `clickhouse-server`): test/clickhouse starts it. $CLICKHOUSE_SERVER overrides. */
+export function findClickHouseServer() {
+  const tried = [process.env.CLICKHOUSE_SERVER, '/usr/bin/clickhouse-server', '/usr/sbin/clickhouse-server'].filter(Boolean);
+  return { path: tried.find((p) => existsSync(p)), tried };
+}

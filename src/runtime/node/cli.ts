@@ -19,6 +19,9 @@ import { parseCookies } from '../../identity/cookies.js';
 import { explainEvents, type Explanation } from '../../consent/endpoints.js';
 import type { RequestContext } from '../../event.js';
 import { planCommand } from './plan-check.js';
+import { purgeWarehouses } from '../../destinations/warehouse.js';
+import { destinations as registry } from '../../destinations/index.js';
+import { createPostgresPort } from './postgres.js';
 
 const USAGE = `usage: tagrelay [command] [--config PATH] [--port N] [--host H]
 
@@ -142,6 +145,15 @@ async function main(argv: string[]): Promise<number> {
     console.log(values['dry-run'] ? 'would purge:' : 'purged:');
     for (const c of counts) console.log(`  ${c.rule.padEnd(22)} ${c.action.padEnd(12)} ${c.rows} row(s)`);
     await db.close();
+    // External warehouses (PostgreSQL, ClickHouse, BigQuery) cannot count without deleting: not in a dry run.
+    if (!values['dry-run']) {
+      const log = jsonLogger('warn');
+      const postgres = createPostgresPort({ log });
+      const targets = config.destinations.filter((d) => d.enabled).map((d) => ({ config: d, kind: registry[d.type] }));
+      const external = await purgeWarehouses(targets, config.retention.rules, { fetch: globalThis.fetch, now: Date.now, log, postgres });
+      await postgres.end();
+      for (const c of external) console.log(`  ${`${c.destination}:${c.rule}`.padEnd(22)} ${c.action.padEnd(12)} ${c.rows ?? '-'} row(s)${c.reason ? ` (${c.reason})` : ''}`);
+    }
     return 0;
   }
   if (command === 'dlq') {

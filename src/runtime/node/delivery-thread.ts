@@ -12,24 +12,70 @@
  * This file is both sides: {@link startDeliveryThread} runs on the accepting thread; imported in a
  * worker thread (workerData set) it runs the delivery services.
  */
-import { Worker as NodeWorker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { MessageChannel, Worker as NodeWorker, isMainThread, parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { dirname } from 'node:path';
 import type { Config } from '../../config/schema.js';
-import type { Logger } from '../../ports.js';
+import type { DeliveryBridge, Logger } from '../../ports.js';
 import type { DeliveryStats, Worker } from '../../delivery/worker.js';
+import type { Registry } from '../../metrics/registry.js';
+import type { DebugDraft, DebugHub, DebugSession } from '../../debug/hub.js';
 
 /** What the thread is started with (structured clone of the parsed config). */
 interface ThreadData {
   tagrelayDelivery: true;
   config: Config;
   file: string;
+  /** Traced event ids, read synchronously before each lookup (see {@link mirrorDebug}). */
+  traces: MessagePort;
+  /** [0]: traces posted so far; the thread drains the port only when it moved. */
+  traceCount: Int32Array;
+}
+
+/** One traced event, as the accepting side registers it. */
+interface TraceNote {
+  event_id: string;
+  name: string;
+  session: string;
 }
 
 type ToThread = { op: 'wake' } | { op: 'drain' | 'stop'; id: number };
 type FromThread =
   | { type: 'ready' }
-  | { type: 'state'; fault: string | undefined; stats: DeliveryStats }
+  | { type: 'state'; fault: string | undefined; stats: DeliveryStats; metrics: FamilySnapshot[] }
+  | { type: 'debug'; session: string; draft: DebugDraft }
   | { type: 'done'; id: number; error?: string };
+
+/**
+ * The metric families the delivery worker records (its observer): counted on the thread, mirrored
+ * into the accepting side's registry, which serves /metrics.
+ */
+const DELIVERY_FAMILIES = new Set([
+  'tagrelay_consent_decisions_total',
+  'tagrelay_deliveries_total',
+  'tagrelay_delivery_retries_total',
+  'tagrelay_dead_letters_total',
+  'tagrelay_vendor_requests_total',
+  'tagrelay_vendor_request_seconds',
+  'tagrelay_delivery_latency_seconds',
+]);
+
+/** One family's series as plain data. */
+interface FamilySnapshot {
+  name: string;
+  series: { labels: readonly string[]; value: { value?: number; counts?: number[]; sum?: number; count?: number } }[];
+}
+
+function snapshotFamilies(registry: Registry): FamilySnapshot[] {
+  return registry.families.filter((f) => DELIVERY_FAMILIES.has(f.name)).map((f) => ({ name: f.name, series: f.series as FamilySnapshot['series'] }));
+}
+
+function loadFamilies(registry: Registry, snapshot: readonly FamilySnapshot[]): void {
+  for (const fam of snapshot) {
+    const target = registry.families.find((f) => f.name === fam.name) as { with?: (...labels: string[]) => object } | undefined;
+    if (!target?.with) continue;
+    for (const s of fam.series) Object.assign(target.with(...s.labels), s.value);
+  }
+}
 
 /** How long a dead thread waits before it is started again. */
 const RESTART_MS = 1000;
@@ -50,8 +96,8 @@ export interface DeliveryThread extends Worker {
  * @example
  * const worker = startDeliveryThread({ config, file: 'data/tagrelay.db', log })
  */
-export function startDeliveryThread(opts: { config: Config; file: string; log: Logger }): DeliveryThread {
-  const { log } = opts;
+export function startDeliveryThread(opts: { config: Config; file: string; log: Logger; bridge?: DeliveryBridge }): DeliveryThread {
+  const { log, bridge } = opts;
   let thread: NodeWorker | undefined;
   let fault: string | undefined;
   let stats = emptyStats();
@@ -67,9 +113,16 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
     ? ([`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); })`, { eval: true }] as const)
     : ([self, {}] as const);
 
+  let traces: MessagePort | undefined;
+  const traceCount = new Int32Array(new SharedArrayBuffer(4));
+
   function spawn(): Promise<void> {
-    const data: ThreadData = { tagrelayDelivery: true, config: opts.config, file: opts.file };
-    const t = new NodeWorker(entry[0], { ...entry[1], workerData: data });
+    const channel = new MessageChannel();
+    traces?.close();
+    traces = channel.port1;
+    Atomics.store(traceCount, 0, 0);
+    const data: ThreadData = { tagrelayDelivery: true, config: opts.config, file: opts.file, traces: channel.port2, traceCount };
+    const t = new NodeWorker(entry[0], { ...entry[1], workerData: data, transferList: [channel.port2] });
     thread = t;
     return new Promise<void>((ready, failed) => {
       t.on('message', (m: FromThread) => {
@@ -77,6 +130,10 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
         else if (m.type === 'state') {
           fault = m.fault;
           stats = m.stats;
+          if (bridge) loadFamilies(bridge.metrics.registry, m.metrics);
+        } else if (m.type === 'debug') {
+          const session = bridge?.debug.get(m.session);
+          if (session) bridge!.debug.publish(session, m.draft);
         } else if (m.type === 'done') {
           const call = calls.get(m.id);
           calls.delete(m.id);
@@ -107,6 +164,19 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
         }, RESTART_MS).unref();
       });
     });
+  }
+
+  // A traced event's decisions and vendor calls happen on the thread: tell it which events a debug
+  // session traces (rare: only requests carrying a debug token), before the record is committed, and
+  // publish what it reports.
+  if (bridge) {
+    const trace = bridge.debug.trace.bind(bridge.debug);
+    bridge.debug.trace = (eventId, name, session) => {
+      trace(eventId, name, session);
+      if (!traces) return;
+      traces.postMessage({ event_id: eventId, name, session: session.id } satisfies TraceNote);
+      Atomics.add(traceCount, 0, 1);
+    };
   }
 
   function call(op: 'drain' | 'stop'): Promise<void> {
@@ -163,11 +233,17 @@ async function runThread(data: ThreadData): Promise<void> {
   const runtime = nodeRuntime({ dataDir: dirname(data.file), file: data.file, log: jsonLogger() });
   const services = createServices(data.config, runtime, { role: 'delivery' });
   const post = (m: FromThread) => port.postMessage(m);
+  mirrorDebug(services.debug, post, data.traces, data.traceCount);
   let last: string | undefined;
   const report = () => {
     const fault = services.worker.fault;
     const stats = services.worker.stats;
-    post({ type: 'state', fault, stats: { delivered: stats.delivered, retried: stats.retried, dead: stats.dead, decided: stats.decided, breakers: { ...stats.breakers } } });
+    post({
+      type: 'state',
+      fault,
+      stats: { delivered: stats.delivered, retried: stats.retried, dead: stats.dead, decided: stats.decided, breakers: { ...stats.breakers } },
+      metrics: snapshotFamilies(services.metrics.registry),
+    });
     last = fault;
   };
   const timer = setInterval(report, STATE_MS);
@@ -192,6 +268,38 @@ async function runThread(data: ThreadData): Promise<void> {
   await services.ready;
   report();
   post({ type: 'ready' });
+}
+
+/**
+ * The thread's debug hub holds no sessions: it knows the events the accepting side traces, and what
+ * the delivery observer publishes for them goes back to that side's session. The accepting side
+ * notes a trace before it commits the record, so draining the trace port synchronously before each
+ * lookup (only when the shared count moved: one atomic read otherwise) never misses one, even when a
+ * poll claims the record before the thread's message queue is served.
+ */
+function mirrorDebug(hub: DebugHub, post: (m: FromThread) => void, traces: MessagePort, count: Int32Array): void {
+  let seen = 0;
+  const trace = hub.trace.bind(hub);
+  const tracing = hub.tracing.bind(hub);
+  const drain = () => {
+    if (Atomics.load(count, 0) === seen) return;
+    for (let m = receiveMessageOnPort(traces); m; m = receiveMessageOnPort(traces)) {
+      const note = m.message as TraceNote;
+      seen++;
+      trace(note.event_id, note.name, { id: note.session } as DebugSession);
+    }
+  };
+  hub.tracing = (eventId) => {
+    drain();
+    return tracing(eventId);
+  };
+  hub.publish = (session, draft) => post({ type: 'debug', session: session.id, draft });
+  Object.defineProperty(hub, 'size', {
+    get: () => {
+      drain();
+      return seen;
+    },
+  });
 }
 
 if (!isMainThread && (workerData as Partial<ThreadData> | null)?.tagrelayDelivery) {

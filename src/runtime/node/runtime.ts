@@ -3,7 +3,8 @@
  */
 import { jsonLineLogger, nodeCryptoHasher, randomHex } from '../shared/node-compat.js';
 import { join } from 'node:path';
-import type { FetchLike, Logger, PostgresPort, Runtime } from '../../ports.js';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { DeliveryBridge, FetchLike, Logger, PostgresPort, Runtime, RuntimeStats } from '../../ports.js';
 import { openSqlite } from './db.js';
 import { createPostgresPort } from './postgres.js';
 import { startDeliveryThread } from './delivery-thread.js';
@@ -49,6 +50,27 @@ export function pooledFetch(): FetchLike {
   return fetch;
 }
 
+/** One event-loop delay monitor per process (20 ms resolution), started by the first runtime. */
+let loopDelay: IntervalHistogram | undefined;
+
+function watchLoopDelay(): IntervalHistogram {
+  if (!loopDelay) {
+    loopDelay = monitorEventLoopDelay({ resolution: 20 });
+    loopDelay.enable();
+  }
+  return loopDelay;
+}
+
+/** Event-loop delay since the previous call (the histogram is reset) and memory, for /metrics. */
+export function nodeStats(): RuntimeStats {
+  const h = watchLoopDelay();
+  const ns = 1e-9;
+  const delay = h.count === 0 ? undefined : { p50: h.percentile(50) * ns, p99: h.percentile(99) * ns, max: h.max * ns, mean: h.mean * ns };
+  h.reset();
+  const m = process.memoryUsage();
+  return { event_loop_delay: delay, memory: { rss: m.rss, heap_used: m.heapUsed, heap_total: m.heapTotal, external: m.external } };
+}
+
 /**
  * @example
  * const runtime = nodeRuntime({ dataDir: './data' })
@@ -65,6 +87,7 @@ export function nodeRuntime(opts: {
 }): Runtime {
   const log = opts.log ?? jsonLogger();
   const file = opts.file ?? join(opts.dataDir, 'tagrelay.db');
+  watchLoopDelay();
   return {
     name: 'node',
     hash: nodeCryptoHasher,
@@ -84,6 +107,7 @@ export function nodeRuntime(opts: {
     },
     env: process.env,
     postgres: opts.postgres ?? createPostgresPort({ log }),
-    ...(opts.deliveryThread ? { separateDelivery: (config: Config) => startDeliveryThread({ config, file, log }) } : {}),
+    ...(opts.deliveryThread ? { separateDelivery: (config: Config, bridge: DeliveryBridge) => startDeliveryThread({ config, file, log, bridge }) } : {}),
+    stats: nodeStats,
   };
 }
