@@ -145,9 +145,10 @@ export function createTraffic(opts: { seed: number; faults?: Fault[] }) {
       );
     }
     const failShare = pick('failing');
-    for (const id of ids) {
+    for (const [i, id] of ids.entries()) {
       const failed = random() < failShare;
-      statements.push({ sql: DELIVERY_LOG_SQL, params: [id, 'ga4', failed ? 'retrying' : 'delivered', 1, '[]', failed ? 'HTTP 503' : null, start + Math.floor(random() * SLOT), 'test'] });
+      const at = start + Math.floor(random() * SLOT);
+      statements.push({ sql: DELIVERY_LOG_SQL, params: [id, 'ga4', failed ? 'retrying' : 'delivered', 1, '[]', failed ? 'HTTP 503' : null, at, 'test', 'send', events[i]!.name, events[i]!.at, null] });
     }
     counts.records += ids.length;
     if (statements.length > 0) await db.batch(statements);
