@@ -1,14 +1,14 @@
 /**
  * @module bench:observe — what metrics, request ids and the debug-stream check add per request and per
  * event on the accept path (ns/op, in-process), and a Hono route with and without the request
- * middleware, interleaved so a busy machine skews both alike.
+ * observation (request id, metrics), interleaved so a busy machine skews both alike.
  *
  * Usage: node --import tsx bench/observe.ts [--rounds 7] [--requests 20000]
  */
 import { parseArgs } from 'node:util';
 import { Hono } from 'hono';
 import { createTagrelayMetrics } from '../src/metrics/tagrelay.js';
-import { requestMiddleware } from '../src/metrics/request.js';
+import { observeRequests } from '../src/metrics/request.js';
 import { createDebugHub } from '../src/debug/hub.js';
 import { debugConfigSchema } from '../src/debug/config.js';
 import { nodeCryptoHasher, randomHex } from '../src/runtime/shared/node-compat.js';
@@ -49,8 +49,8 @@ for (const [name, fn] of [
 const plain = new Hono();
 plain.post('/v1/events', (c) => c.json({ accepted: 1 }, 202));
 const observed = new Hono();
-observed.use('*', requestMiddleware({ metrics, log: silentLogger, randomHex, accessLog: false }));
 observed.post('/v1/events', (c) => c.json({ accepted: 1 }, 202));
+observeRequests(observed, { metrics, log: silentLogger, randomHex, accessLog: false });
 const init = { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } };
 async function perRequest(app: Hono): Promise<number> {
   const t0 = process.hrtime.bigint();
@@ -65,7 +65,7 @@ for (let r = 0; r < ROUNDS; r++) {
   a.push(await perRequest(plain));
   b.push(await perRequest(observed));
 }
-rows.push(['Hono route, in-process app.request', median(a)], ['same + request middleware (id, metrics)', median(b)], ['middleware added per request', median(b) - median(a)]);
+rows.push(['Hono route, in-process app.request', median(a)], ['same, observed (request id, metrics)', median(b)], ['added per request', median(b) - median(a)]);
 
 console.log(`bench:observe — median of ${ROUNDS} rounds, node ${process.version}`);
 for (const [name, ns] of rows) console.log(`${name.padEnd(48)} ${ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(1)} ns`}`);

@@ -20,7 +20,7 @@ import { parseCookies } from './identity/cookies.js';
 import { ACCEPT_CH } from './enrich/client-hints.js';
 import { consentChoiceSchema, explainEvents, recordConsent } from './consent/endpoints.js';
 import { scriptRoutes } from './scripts/routes.js';
-import { requestLog, requestMiddleware } from './metrics/request.js';
+import { observeRequests, requestLog } from './metrics/request.js';
 import { metricsAuth, metricsHandler } from './metrics/route.js';
 import { debugAdminRoutes, debugLinkRoute } from './debug/routes.js';
 import { traceRequest } from './debug/trace.js';
@@ -86,7 +86,7 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
   const services = createServices(config, runtime);
   const verifier = createVerifier(config.admin, runtime.fetch as typeof fetch);
   const app = new Hono();
-  app.use('*', requestMiddleware({ metrics: services.metrics, log: runtime.log, randomHex: runtime.randomHex, accessLog: config.metrics.access_log }));
+  observeRequests(app, { metrics: services.metrics, log: runtime.log, randomHex: runtime.randomHex, accessLog: config.metrics.access_log });
 
   app.onError((err, c) => {
     if (err instanceof TagrelayError) return c.json(err.toBody(), err.status as 400);

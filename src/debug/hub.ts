@@ -7,7 +7,7 @@
 import type { Hasher } from '../ports.js';
 import type { RequestContext } from '../event.js';
 import type { DebugConfig } from './config.js';
-import type { DebugMessage, DebugSessionInfo } from './types.js';
+import type { DebugEnd, DebugMessage, DebugSessionInfo } from './types.js';
 import { DEBUG_COOKIE, DEBUG_HEADER } from './types.js';
 import { signDebugToken, verifyDebugToken } from './token.js';
 
@@ -29,6 +29,9 @@ export interface DebugSession {
   listeners: Set<(message: DebugMessage) => void>;
 }
 
+/** Why a session ended. */
+export type EndReason = DebugEnd['reason'];
+
 /** A traced event: its session and name. */
 export interface Traced {
   session: DebugSession;
@@ -46,7 +49,9 @@ export interface DebugHub {
   get(id: string): DebugSession | undefined;
   list(): DebugSession[];
   /** End a session (its streams get `end`). */
-  close(id: string, reason?: 'debug.session_expired' | 'debug.session_closed'): boolean;
+  close(id: string, reason?: EndReason): boolean;
+  /** End every session (the server stops: an open stream must not hold it open). */
+  closeAll(reason: EndReason): void;
   /** Verify a token (the link route). */
   verify(token: string): Promise<DebugSession | undefined>;
   /** Number, stamp, buffer and fan out a message. */
@@ -90,7 +95,7 @@ export function createDebugHub(deps: {
     for (const listener of session.listeners) listener(message);
   }
 
-  function close(id: string, reason: 'debug.session_expired' | 'debug.session_closed' = 'debug.session_closed'): boolean {
+  function close(id: string, reason: EndReason = 'debug.session_closed'): boolean {
     const session = sessions.get(id);
     if (!session) return false;
     sessions.delete(id);
@@ -147,6 +152,9 @@ export function createDebugHub(deps: {
       return [...sessions.values()];
     },
     close,
+    closeAll(reason) {
+      for (const id of [...sessions.keys()]) close(id, reason);
+    },
     verify,
     publish,
     trace(eventId, name, session) {

@@ -72,7 +72,7 @@ export interface DebugHello extends DebugBase<'hello'> {
 
 /** The last message: the session expired or was closed. */
 export interface DebugEnd extends DebugBase<'end'> {
-  reason: 'debug.session_expired' | 'debug.session_closed';
+  reason: 'debug.session_expired' | 'debug.session_closed' | 'debug.server_stopping';
 }
 
 /** The event as received from the wire (after the ingest adapter), masked. */

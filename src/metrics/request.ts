@@ -1,18 +1,22 @@
 /**
  * @module Per request: a request id (the client's `X-Request-Id` when well-formed, else a new one),
  * echoed in the response and carried by the request's log lines, and the request counted by route
- * pattern and status.
+ * pattern and status. It wraps the app's `fetch` rather than adding a Hono middleware: a middleware
+ * takes every request off Hono's single-handler fast path.
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { Logger, LogFields } from '../ports.js';
 import type { TagrelayMetrics } from './tagrelay.js';
 
 /** Request ids we take from a client: a token of 8–128 safe characters (a UUID, a trace id). */
 const WELL_FORMED = /^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$/;
 
-/** The request's id (set by {@link requestMiddleware}). */
+/** The id of each request in flight (the Request object Hono's context holds). */
+const ids = new WeakMap<Request, string>();
+
+/** The request's id (set by {@link observeRequests}). */
 export function requestIdOf(c: Context): string | undefined {
-  return c.get('requestId' as never) as string | undefined;
+  return ids.get(c.req.raw);
 }
 
 /** A logger whose lines carry the request's id. */
@@ -23,31 +27,62 @@ export function requestLog(c: Context, log: Logger): Logger {
   return { debug: at(log.debug), info: at(log.info), warn: at(log.warn), error: at(log.error) };
 }
 
+/** Route patterns of the app, resolved once: static paths by lookup, patterns with parameters by regex. */
+function routeResolver(app: Hono): (path: string, status: number) => string {
+  let exact: Set<string> | undefined;
+  let patterns: { re: RegExp; path: string }[] = [];
+  return (path, status) => {
+    if (!exact) {
+      exact = new Set();
+      const seen = new Set<string>();
+      for (const r of app.routes) {
+        if (r.method === 'ALL' || seen.has(r.path)) continue;
+        seen.add(r.path);
+        if (!/[:*]/.test(r.path)) exact.add(r.path);
+        else {
+          const source = r.path
+            .split(/(:[A-Za-z0-9_]+(?:\{[^}]*\})?|\*)/)
+            .map((part) => (part === '*' ? '.*' : part.startsWith(':') ? (/\{(.*)\}$/.exec(part)?.[1] ?? '[^/]+') : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+            .join('');
+          patterns.push({ re: new RegExp(`^${source}$`), path: r.path });
+        }
+      }
+      patterns = patterns.filter((p) => p.path !== '/*');
+    }
+    if (exact.has(path)) return path;
+    for (const p of patterns) if (p.re.test(path)) return p.path;
+    return status === 404 ? 'unmatched' : 'other';
+  };
+}
+
 /**
- * The first middleware: request id in and out, request counted, and (with `accessLog`) one JSON line
- * per request. Requests answered 5xx are always logged with their id.
+ * Wrap `app.fetch` (and so `app.request`): request id in and out, the request counted, and (with
+ * `accessLog`) one JSON line per request. Requests answered 5xx are always logged with their id.
  */
-export function requestMiddleware(deps: { metrics: TagrelayMetrics; log: Logger; randomHex(bytes: number): string; accessLog: boolean }): MiddlewareHandler {
+export function observeRequests(app: Hono, deps: { metrics: TagrelayMetrics; log: Logger; randomHex(bytes: number): string; accessLog: boolean }): void {
   const { metrics, log } = deps;
-  return async (c, next) => {
-    const given = c.req.header('x-request-id');
-    const id = given !== undefined && WELL_FORMED.test(given) ? given : deps.randomHex(8);
-    c.set('requestId' as never, id as never);
+  const inner = app.fetch;
+  const routeOf = routeResolver(app);
+  app.fetch = async (request, env, ctx) => {
+    const given = request.headers.get('x-request-id');
+    const id = given !== null && WELL_FORMED.test(given) ? given : deps.randomHex(8);
+    ids.set(request, id);
     const started = deps.accessLog ? performance.now() : 0;
-    await next();
+    const res = await inner(request, env, ctx);
     try {
-      c.res.headers.set('x-request-id', id);
+      res.headers.set('x-request-id', id);
     } catch {
       // An immutable response (a proxied script): it goes out without the header.
     }
-    // The middleware's own pattern is what an unmatched request reports.
-    const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
-    const status = c.res.status;
+    const status = res.status;
+    const path = request.url.slice(request.url.indexOf('/', 8)).split('?', 1)[0]!;
+    const route = routeOf(path, status);
     metrics.request(route, status);
     if (deps.accessLog || status >= 500) {
-      const fields = { request_id: id, method: c.req.method, route, status, ...(deps.accessLog ? { ms: Math.round((performance.now() - started) * 10) / 10 } : {}) };
+      const fields = { request_id: id, method: request.method, route, status, ...(deps.accessLog ? { ms: Math.round((performance.now() - started) * 10) / 10 } : {}) };
       if (status >= 500) log.warn('request failed', fields);
       else log.info('request', fields);
     }
+    return res;
   };
 }

@@ -21,10 +21,10 @@ const END = '<!-- webhook-verify:end -->';
 
 /** Import the README's verification block as a module. */
 export async function readmeVerifier(): Promise<VerifyTagrelay> {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const readme = readFileSync(new URL('../../docs/destinations.md', import.meta.url), 'utf8');
   const from = readme.indexOf(START);
   const to = readme.indexOf(END, from);
-  if (from < 0 || to < 0) throw new Error('README.md has no webhook-verify block');
+  if (from < 0 || to < 0) throw new Error('docs/destinations.md has no webhook-verify block');
   const code = /```js\n([\s\S]*?)```/.exec(readme.slice(from, to))?.[1];
   if (!code) throw new Error('the webhook-verify block holds no ```js code');
   const file = join(mkdtempSync(join(tmpdir(), 'tagrelay-verify-')), 'verify.mjs');

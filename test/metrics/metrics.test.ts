@@ -55,6 +55,8 @@ describe('GET /metrics after known traffic', () => {
     );
     const received = now.now;
     const user = { email: 'someone@example.org' };
+    // Meta takes a website event only with its page URL and User-Agent.
+    const page = { url: 'https://shop.example/checkout' };
     const headers = { 'user-agent': UA };
     // GA4 answers the first request 503: the three granted events (one visitor: one request) are retried, then delivered.
     ga4.failNext({ status: 503, body: '{}', retryAfter: '1' });
@@ -63,9 +65,9 @@ describe('GET /metrics after known traffic', () => {
       '/v1/events',
       {
         events: [
-          { name: 'page_view', event_id: 'e-1', client: { client_id: '111.222' }, user, consent: GRANTED },
-          { name: 'purchase', event_id: 'e-2', client: { client_id: '111.222' }, user, consent: GRANTED, params: { value: 10, currency: 'EUR' } },
-          { name: 'sign_up', event_id: 'e-3', client: { client_id: '111.222' }, user, consent: GRANTED },
+          { name: 'page_view', event_id: 'e-1', client: { client_id: '111.222' }, user, page, consent: GRANTED },
+          { name: 'purchase', event_id: 'e-2', client: { client_id: '111.222' }, user, page, consent: GRANTED, params: { value: 10, currency: 'EUR' } },
+          { name: 'sign_up', event_id: 'e-3', client: { client_id: '111.222' }, user, page, consent: GRANTED },
           { name: 'bad name', event_id: 'e-x' },
         ],
       },

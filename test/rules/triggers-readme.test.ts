@@ -13,10 +13,10 @@ import { decide } from '../../src/delivery/decide.js';
 import { destinations as registry } from '../../src/destinations/index.js';
 import { makeEvent } from './helpers.js';
 
-const readme = readFileSync('README.md', 'utf8');
+const readme = readFileSync('docs/tracking-plan.md', 'utf8');
 const block = readme.slice(readme.indexOf('<!-- triggers-example:start'), readme.indexOf('<!-- triggers-example:end -->'));
 const yamlText = /```yaml\n([\s\S]*?)```/.exec(block)![1]!;
-const config = parseConfig(yamlText, 'README.md', { GA4_API_SECRET: 'ga4-secret', WEBHOOK_SECRET: 'w'.repeat(40) });
+const config = parseConfig(yamlText, 'docs/tracking-plan.md', { GA4_API_SECRET: 'ga4-secret', WEBHOOK_SECRET: 'w'.repeat(40) });
 const active = config.destinations.map((d) => ({ config: d, kind: registry[d.type] }));
 const consent = resolveConsent({ signals: { analytics_storage: 'granted', ad_personalization: 'granted', ad_user_data: 'granted', ad_storage: 'granted' }, headers: {} }, config.consent);
 const identity = { had_user_data: false, hashed: {}, dropped: {}, pseudo: { client_id: 'k'.repeat(64) }, salt_id: 's', notes: [] };

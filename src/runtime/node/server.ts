@@ -61,6 +61,8 @@ export async function startServer(config: Config, opts: { port?: number; host?: 
     host,
     stop() {
       stopping ??= (async () => {
+        // Live debug streams end first: an open stream would hold close() open.
+        app.services.debug.closeAll('debug.server_stopping');
         await new Promise<void>((done) => {
           server.close(() => done());
           // Keep-alive sockets would hold close() open; they get no new requests once closing.
