@@ -27,6 +27,7 @@ import { createDebug } from './debug/setup.js';
 import type { DebugHub } from './debug/hub.js';
 import { combineObservers } from './delivery/observer.js';
 import { purgeWarehouses, type WarehouseContext, type WarehousePurgeCount } from './destinations/warehouse.js';
+import { createAlarms, type Alarms } from './alarms/alarms.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -52,6 +53,8 @@ export interface Services {
   metrics: TagrelayMetrics;
   /** Live debug sessions (the debug stream). */
   debug: DebugHub;
+  /** Tracking alarms: `alarms.open()` for metrics and the console, `alarms.tick()` from a timer or cron. */
+  alarms: Alarms;
   /** Run the retention purge now; logs counts, never values. */
   purgeNow(): Promise<void>;
   /** Apply the retention rules to the external warehouses (PostgreSQL, ClickHouse, BigQuery); counts per rule. */
@@ -181,6 +184,18 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     // Node: a pending purge must not keep the process alive on its own.
     (purgeTimer as { unref?: () => void }).unref?.();
   }
+  const alarms = createAlarms({ db: runtime.db, config: config.alarms, fetch: runtime.fetch, now: runtime.now, log: runtime.log, randomHex: runtime.randomHex });
+  let alarmTimer: ReturnType<typeof setTimeout> | undefined;
+  function scheduleAlarms(): void {
+    if (closed || !config.alarms.enabled) return;
+    alarmTimer = setTimeout(() => {
+      alarms
+        .tick()
+        .catch((err) => runtime.log.error('alarm evaluation failed', { error: String(err).slice(0, 200) }))
+        .finally(scheduleAlarms);
+    }, config.alarms.interval);
+    (alarmTimer as { unref?: () => void }).unref?.();
+  }
   const ready = migrate(runtime.db)
     .then(async () => {
       // Records say under which configuration they were accepted (secrets never leave the hash).
@@ -193,7 +208,9 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     // opened here first.
     .then(() => (remote ? openCursors(runtime.db, destinations.map((d) => d.config.id)) : undefined))
     .then(() => worker.start())
-    .then(() => (acceptSide ? schedulePurge() : undefined));
+    .then(() => (acceptSide ? schedulePurge() : undefined))
+    // The alarms run on the accepting side only (a delivery thread has no evaluator of its own).
+    .then(() => (acceptSide ? scheduleAlarms() : undefined));
   let closing: Promise<void> | undefined;
   return {
     purgeNow,
@@ -207,6 +224,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     ready,
     deduper,
     pipeline,
+    alarms,
     async fault() {
       try {
         await ready;
@@ -225,6 +243,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
       closing ??= (async () => {
         closed = true;
         if (purgeTimer) clearTimeout(purgeTimer);
+        if (alarmTimer) clearTimeout(alarmTimer);
         await ready.catch(() => undefined);
         await outbox.flush();
         // Deliver what is due now, bounded: what remains stays in the durable outbox for the next start.
@@ -235,6 +254,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
         ]);
         clearTimeout(timer);
         await worker.stop();
+        await alarms.close();
         await runtime.postgres?.end().catch(() => undefined);
         await runtime.db.close();
       })();

@@ -18,6 +18,7 @@ import { conversionsSchema } from '../rules/conversions-config.js';
 import { triggersSchema } from '../rules/triggers-config.js';
 import { metricsConfigSchema } from '../metrics/config.js';
 import { debugConfigSchema } from '../debug/config.js';
+import { alarmsConfigSchema } from '../alarms/config.js';
 
 export const configSchema = z
   .object({
@@ -90,6 +91,8 @@ export const configSchema = z
     conversions: conversionsSchema,
     /** Journey triggers: an event emitted when a start (add_to_cart) is not followed by a cancel (purchase) in time. */
     triggers: triggersSchema,
+    /** Tracking alarms: an event that stops, volume drops and spikes, plan violations, consent, match quality, failing destinations. */
+    alarms: alarmsConfigSchema,
     destinations: z
       .array(destinationConfigSchema)
       .prefault([{ id: 'lake', type: 'sqlite' }])

@@ -260,3 +260,20 @@ describe('Workers delivery woken by a Queue (OUTBOX binding)', () => {
     expect((await mf.dispatchFetch('http://tagrelay.test/readyz')).status).toBe(200);
   }, 60_000);
 });
+
+describe('alarms on Workers (the cron)', () => {
+  it('the cron evaluates the alarms over D1: the record log rolled up once, the lease taken, no alarm on normal traffic', async () => {
+    expect((await postEvents(event('alarm-1'), event('alarm-2'))).status).toBe(202);
+    await cron();
+    const records = await sql<{ n: number; seq: number }>('DB', "SELECT COUNT(*) AS n, MAX(seq) AS seq FROM records WHERE json_extract(data, '$.name') = 'add_to_cart'");
+    const rolled = await sql<{ n: number }>('DB', "SELECT SUM(value) AS n FROM alarm_rollup WHERE metric = 'ev' AND key = 'add_to_cart'");
+    expect(rolled[0]!.n).toBe(records[0]!.n);
+    const meta = await sql<{ key: string; value: number }>('DB', "SELECT key, value FROM alarm_meta WHERE key IN ('records_seq', 'lease') ORDER BY key");
+    expect(meta.map((m) => m.key)).toEqual(['lease', 'records_seq']);
+    expect(meta[1]!.value).toBe((await sql<{ seq: number }>('DB', 'SELECT MAX(seq) AS seq FROM records'))[0]!.seq);
+    // A second cron reads nothing twice.
+    await cron();
+    expect((await sql<{ n: number }>('DB', "SELECT SUM(value) AS n FROM alarm_rollup WHERE metric = 'ev' AND key = 'add_to_cart'"))[0]!.n).toBe(records[0]!.n);
+    expect(await sql('DB', 'SELECT key FROM alarms')).toEqual([]);
+  });
+});

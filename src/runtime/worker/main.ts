@@ -68,8 +68,8 @@ export const handlers = {
     return response;
   },
   async scheduled(_controller: { cron: string }, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
-    // The cron trigger delivers what is still due and applies the retention rules.
-    ctx.waitUntil(instance(env).then((inst) => Promise.all([inst.app.services.worker.drain(), inst.app.services.purgeNow()])));
+    // The cron trigger delivers what is still due, applies the retention rules and evaluates the alarms.
+    ctx.waitUntil(instance(env).then((inst) => Promise.all([inst.app.services.worker.drain(), inst.app.services.purgeNow(), inst.app.services.alarms.tick()])));
   },
   /** Wake-up messages (from the OUTBOX producer): deliver what the record log holds. */
   async queue(batch: QueueBatch, env: WorkerEnv): Promise<void> {
