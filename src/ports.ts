@@ -83,7 +83,8 @@ export interface PgFailure extends Error {
 
 /** One PostgreSQL database, reached through a bounded pool. Rejects with a {@link PgFailure}. */
 export interface PgPool {
-  query(sql: string, params?: readonly PgValue[]): Promise<{ rowCount: number }>;
+  /** `rows`: the rows a SELECT returned (column name → value as `pg` parses it); reports read them. */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly PgValue[]): Promise<{ rowCount: number; rows?: T[] }>;
 }
 
 /**

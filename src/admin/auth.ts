@@ -7,7 +7,7 @@ import type { AdminConfig } from './config.js';
 import { TagrelayError } from '../errors.js';
 
 /** Scopes the admin API knows. */
-export type Scope = 'dsr:read' | 'dsr:write' | 'dlq:read' | 'dlq:write' | 'debug:read' | 'metrics:read';
+export type Scope = 'dsr:read' | 'dsr:write' | 'dlq:read' | 'dlq:write' | 'debug:read' | 'metrics:read' | 'reports:read';
 
 /** Verifies a bearer token and returns its claims, or throws a 401 TagrelayError. */
 export type Verifier = (token: string) => Promise<JWTPayload>;

@@ -9,6 +9,7 @@ import { getDeadLetter, listDeadLetters, replayDeadLetters } from '../delivery/d
 import { purge } from '../privacy/retention.js';
 import { TagrelayError, parseWith, readJsonBody } from '../errors.js';
 import { dsrRoutes } from './dsr.js';
+import { reportRoutes } from './reports.js';
 
 const replayBody = z.union([
   z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }),
@@ -58,6 +59,7 @@ export function adminRoutes(services: Services, verifier: Verifier | undefined):
   });
 
   dsrRoutes(admin, services, verifier);
+  reportRoutes(admin, services, verifier);
 
   return admin;
 }

@@ -11,6 +11,8 @@ import { backoffDelay } from './backoff.js';
 export interface DeliveryItem {
   seq: number;
   event_id: string;
+  /** The event's name (recorded with the decision: the delivery report counts by it). */
+  name?: string;
   received_at: number;
   /** Attempts made before this one. */
   attempts: number;
@@ -30,11 +32,25 @@ export type ItemOutcome =
   | { kind: 'failed'; error: string }
   | { kind: 'retry'; error: string; retry_after_ms?: number; outage: boolean };
 
-/** Writes a decision record: (event_id, destination_id, status, attempts, reasons, error, updated_at, config_version). */
+/**
+ * Writes a decision record: (event_id, destination_id, status, attempts, reasons, error, updated_at, config_version,
+ * action, name, received_at, consent). The last four are what the delivery report (src/reports/delivery.ts) reconciles:
+ * the decision's route action (send / anonymize / cookieless / drop / skip), the event's name and receive time, and
+ * the consent reason codes of a decision that was not `send`.
+ */
 export const DELIVERY_LOG_SQL =
-  'INSERT INTO delivery_log (event_id, destination_id, status, attempts, reasons, error, updated_at, config_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
+  'INSERT INTO delivery_log (event_id, destination_id, status, attempts, reasons, error, updated_at, config_version, action, name, received_at, consent) ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
   'ON CONFLICT (event_id, destination_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, reasons = excluded.reasons, ' +
-  'error = excluded.error, updated_at = excluded.updated_at, config_version = excluded.config_version';
+  'error = excluded.error, updated_at = excluded.updated_at, config_version = excluded.config_version, action = excluded.action, ' +
+  'name = excluded.name, received_at = excluded.received_at, consent = excluded.consent';
+
+/** The consent reason codes of a decision that did not send in full (null for `send`). */
+function consentCodes(decision: Decision): string | null {
+  if (decision.action === 'send') return null;
+  const codes = decision.reasons.filter((r) => r.startsWith('consent.'));
+  return codes.length > 0 ? codes.join(' ') : null;
+}
 
 /** Moves an item to the dead-letter store. */
 export const DEAD_LETTER_SQL =
@@ -72,7 +88,20 @@ export function settleStatements(
   const log = (item: DeliveryItem, status: string, attempts: number, error: string | null) =>
     out.push({
       sql: DELIVERY_LOG_SQL,
-      params: [item.event_id, destinationId, status, attempts, JSON.stringify(item.decision.reasons), error === null ? null : error.slice(0, 2000), now, opts.configVersion ?? null],
+      params: [
+        item.event_id,
+        destinationId,
+        status,
+        attempts,
+        JSON.stringify(item.decision.reasons),
+        error === null ? null : error.slice(0, 2000),
+        now,
+        opts.configVersion ?? null,
+        item.decision.action,
+        item.name ?? null,
+        item.received_at,
+        consentCodes(item.decision),
+      ],
     });
   const dead = (item: DeliveryItem, reason: string, attempts: number) => {
     const payload = item.deadPayload ? item.deadPayload() : item.decision.payload;

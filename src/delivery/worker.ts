@@ -321,6 +321,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     const item: DeliveryItem = {
       seq: row.seq,
       event_id: row.event_id,
+      name: record.name,
       received_at: row.received_at,
       attempts: row.attempts ?? 0,
       retrying,

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { baseDestinationSchema, defineDestination } from './types.js';
 import type { OutboxItem, SendContext, SendResult } from './types.js';
-import { WAREHOUSE_IDENTITY, warehouseRow, type EventRow } from './sqlite.js';
+import { EVENT_COLUMNS, WAREHOUSE_IDENTITY, warehouseRow, type EventRow } from './sqlite.js';
 import { redact, truncateText } from './http.js';
 import type { PgPool, PgValue, PostgresPort } from '../ports.js';
 import { EVENT_FIELDS } from '../privacy/retention.js';
@@ -31,12 +31,14 @@ export const postgresConfigSchema = baseDestinationSchema.extend({
 });
 export type PostgresConfig = z.infer<typeof postgresConfigSchema>;
 
-/** PostgreSQL allows 65535 bind parameters per statement; 9 per row. */
+/** PostgreSQL allows 65535 bind parameters per statement; 20 per row. */
 export const PG_MAX_ROWS = 1000;
 
-const COLUMNS = ['event_id', 'name', 'time', 'received_at', 'client_id', 'session_id', 'user_id', 'page_url', 'data'] as const;
+const COLUMNS = EVENT_COLUMNS;
 /** Casts per column: parameters are sent as text. */
-const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = { time: '::timestamptz', received_at: '::timestamptz', data: '::jsonb' };
+const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = { time: '::timestamptz', received_at: '::timestamptz', data: '::jsonb', value: '::float8' };
+/** The report columns (`warehouse-columns.ts`), added to tables created before them. */
+const REPORT_DDL = 'consent_mode text, device_type text, country text, channel text, source text, medium text, campaign text, value float8, currency text, kind text, rule_id text';
 
 /** `"schema"."table"` (identifiers are validated, quoting keeps reserved words usable). */
 export function qualifiedTable(config: Pick<PostgresConfig, 'schema' | 'table'>): string {
@@ -48,8 +50,21 @@ export function createTableSql(config: Pick<PostgresConfig, 'schema' | 'table'>)
   return (
     `CREATE TABLE IF NOT EXISTS ${qualifiedTable(config)} (` +
     'event_id text PRIMARY KEY, name text NOT NULL, time timestamptz NOT NULL, received_at timestamptz NOT NULL, ' +
-    'client_id text, session_id text, user_id text, page_url text, data jsonb NOT NULL)'
+    `client_id text, session_id text, user_id text, page_url text, data jsonb NOT NULL, ${REPORT_DDL})`
   );
+}
+
+/**
+ * Additive migration and the indexes reports read through (`src/reports/`): columns added after a
+ * table's first release, then indexes on event time and on visitor/session. Idempotent.
+ */
+export function migrateTableSql(config: Pick<PostgresConfig, 'schema' | 'table'>): string[] {
+  const table = qualifiedTable(config);
+  return [
+    `ALTER TABLE ${table} ${REPORT_DDL.split(', ').map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`,
+    `CREATE INDEX IF NOT EXISTS "${config.table}_time" ON ${table} (time)`,
+    `CREATE INDEX IF NOT EXISTS "${config.table}_visit" ON ${table} (client_id, session_id, time)`,
+  ];
 }
 
 /** One multi-row INSERT for `rows` rows; redelivered events hit the primary key and are skipped. */
@@ -64,7 +79,7 @@ const iso = (ms: number): string | null => (Number.isFinite(ms) ? new Date(ms).t
 
 /** The bind parameters of {@link insertSql}, row after row. */
 export function insertParams(rows: readonly EventRow[]): PgValue[] {
-  return rows.flatMap((r) => [r.event_id, r.name, iso(r.time), iso(r.received_at), r.client_id, r.session_id, r.user_id, r.page_url, r.data]);
+  return rows.flatMap((r) => COLUMNS.map((c) => (c === 'time' || c === 'received_at' ? iso(r[c]) : r[c])));
 }
 
 /** Every spelling of the secret parts of a connection string, for masking. */
@@ -113,13 +128,15 @@ async function ensureTable(port: PostgresPort, db: PgPool, config: PostgresConfi
   const done = ensured.get(port) ?? new Set<string>();
   ensured.set(port, done);
   if (done.has(key)) return;
-  try {
-    await db.query(createTableSql(config));
-  } catch (err) {
-    // Two sessions racing IF NOT EXISTS can still collide in the catalog (23505 on pg_type, 42P07):
-    // either way the table now exists.
-    const state = (err as { sqlstate?: unknown }).sqlstate;
-    if (state !== '23505' && state !== '42P07') throw err;
+  for (const sql of [createTableSql(config), ...migrateTableSql(config)]) {
+    try {
+      await db.query(sql);
+    } catch (err) {
+      // Two sessions racing IF NOT EXISTS can still collide in the catalog (23505 on pg_type, 42P07):
+      // either way the table (or index, or column) now exists.
+      const state = (err as { sqlstate?: unknown }).sqlstate;
+      if (state !== '23505' && state !== '42P07' && state !== '42701') throw err;
+    }
   }
   done.add(key);
 }
@@ -262,8 +279,8 @@ export const postgres = defineDestination({
   privacy: { hashing: WAREHOUSE_HASHING, ip: 'truncate' },
   batch: { maxEvents: 500, maxWaitMs: 500 },
   maxInFlight: 4,
-  map(event) {
-    return { payload: warehouseRow(event) };
+  map(event, _config, ctx) {
+    return { payload: warehouseRow(event, ctx.action) };
   },
   send: sendPostgres,
   warehouse: { purge: purgePostgres, erase: erasePostgres },

@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { baseDestinationSchema, defineDestination } from './types.js';
 import type { Event } from '../event.js';
+import type { SendAction } from './types.js';
+import { REPORT_COLUMNS, reportColumns, type ReportColumns } from './warehouse-columns.js';
 import { WAREHOUSE_HASHING } from '../privacy/hashing.js';
 
 export const sqliteConfigSchema = baseDestinationSchema.extend({
@@ -11,8 +13,8 @@ export const sqliteConfigSchema = baseDestinationSchema.extend({
 });
 export type SqliteConfig = z.infer<typeof sqliteConfigSchema>;
 
-/** One row of the `events` table. */
-export interface EventRow {
+/** One row of the `events` table (the report columns: see `warehouse-columns.ts`). */
+export interface EventRow extends ReportColumns {
   event_id: string;
   name: string;
   time: number;
@@ -28,7 +30,7 @@ export interface EventRow {
  * A warehouse row: columns lifted out of the JSON `data` for querying, retention and erasure.
  * Shared by every warehouse destination (sqlite, postgres) so their rows stay identical.
  */
-export function warehouseRow(event: Event): EventRow {
+export function warehouseRow(event: Event, mode: SendAction = 'send'): EventRow {
   const { event_id, name, time, received_at } = event;
   const data = {
     params: event.params,
@@ -59,6 +61,7 @@ export function warehouseRow(event: Event): EventRow {
     user_id: event.user.user_id ?? null,
     page_url: event.page.url ?? null,
     data: JSON.stringify(data),
+    ...reportColumns(event, mode),
   };
 }
 
@@ -68,8 +71,10 @@ export function warehouseRow(event: Event): EventRow {
  */
 export const WAREHOUSE_IDENTITY = { identityKeys: ['client_id', 'user_id', 'session_id', 'em', 'ph'], identityJsonKeys: ['data'] } as const;
 
-const INSERT =
-  'INSERT OR IGNORE INTO events (event_id, name, time, received_at, client_id, session_id, user_id, page_url, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** The `events` columns, in insert order. */
+export const EVENT_COLUMNS = ['event_id', 'name', 'time', 'received_at', 'client_id', 'session_id', 'user_id', 'page_url', 'data', ...REPORT_COLUMNS] as const;
+
+const INSERT = `INSERT OR IGNORE INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`;
 
 /** Stitching: the client ↔ user link, in pseudonyms (only events sent in full carry both). */
 const UPSERT_LINK =
@@ -88,11 +93,11 @@ export const sqlite = defineDestination({
   privacy: { hashing: WAREHOUSE_HASHING, ip: 'truncate' },
   batch: { maxEvents: 500, maxWaitMs: 0 },
   maxInFlight: 1,
-  map(event) {
-    return { payload: warehouseRow(event) };
+  map(event, _config, ctx) {
+    return { payload: warehouseRow(event, ctx.action) };
   },
   local(r) {
-    const out = [{ sql: INSERT, params: [r.event_id, r.name, r.time, r.received_at, r.client_id, r.session_id, r.user_id, r.page_url, r.data] }];
+    const out = [{ sql: INSERT, params: EVENT_COLUMNS.map((c) => r[c]) }];
     if (r.client_id && r.user_id) out.push({ sql: UPSERT_LINK, params: [r.client_id, r.user_id, r.received_at, r.received_at] });
     return out;
   },

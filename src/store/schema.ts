@@ -14,9 +14,26 @@ export const SCHEMA = [
     session_id TEXT,
     user_id TEXT,
     page_url TEXT,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    consent_mode TEXT,
+    device_type TEXT,
+    country TEXT,
+    channel TEXT,
+    source TEXT,
+    medium TEXT,
+    campaign TEXT,
+    value REAL,
+    currency TEXT,
+    kind TEXT,
+    rule_id TEXT
   )`,
   'CREATE INDEX IF NOT EXISTS events_received ON events (received_at)',
+  // Reports (src/reports/): events by name and time (orders), and one covering index of the report
+  // columns per visitor and session in time order, so reports never read the wide JSON rows.
+  'CREATE INDEX IF NOT EXISTS events_name_time ON events (name, time)',
+  // Every report states its consent coverage: per consent mode, a count over a time range.
+  'CREATE INDEX IF NOT EXISTS events_mode_time ON events (consent_mode, time)',
+  'CREATE INDEX IF NOT EXISTS events_report ON events (consent_mode, client_id, session_id, time, name, kind, rule_id, value, currency, channel, source, medium, campaign, device_type, country)',
   'CREATE INDEX IF NOT EXISTS events_client ON events (client_id)',
   'CREATE INDEX IF NOT EXISTS events_user ON events (user_id)',
   // The record log: one row per accepted event, written in the accepting commit. `event_id` is
@@ -81,9 +98,15 @@ export const SCHEMA = [
     error TEXT,
     updated_at INTEGER NOT NULL,
     config_version TEXT,
+    action TEXT,
+    name TEXT,
+    received_at INTEGER,
+    consent TEXT,
     PRIMARY KEY (event_id, destination_id)
   )`,
   'CREATE INDEX IF NOT EXISTS delivery_log_updated ON delivery_log (updated_at)',
+  // The delivery report (src/reports/delivery.ts): decisions per day of receipt, destination, event name.
+  'CREATE INDEX IF NOT EXISTS delivery_log_report ON delivery_log (received_at, destination_id, name, action, status, consent)',
   `CREATE TABLE IF NOT EXISTS consent_audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     time INTEGER NOT NULL,
@@ -153,6 +176,16 @@ export const SCHEMA = [
 const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
   ['dead_letter', 'seq', 'INTEGER'],
   ['delivery_log', 'config_version', 'TEXT'],
+  // The decision's route action (send / anonymize / cookieless / drop / skip): the delivery report reconciles it.
+  ['delivery_log', 'action', 'TEXT'],
+  ['delivery_log', 'name', 'TEXT'],
+  ['delivery_log', 'received_at', 'INTEGER'],
+  ['delivery_log', 'consent', 'TEXT'],
+  // The warehouse row's report columns (destinations/warehouse-columns.ts).
+  ...(['consent_mode', 'device_type', 'country', 'channel', 'source', 'medium', 'campaign', 'currency', 'kind', 'rule_id'] as const).map(
+    (c): [string, string, string] => ['events', c, 'TEXT'],
+  ),
+  ['events', 'value', 'REAL'],
 ];
 
 /** Create every table and index that does not exist yet. */

@@ -45,6 +45,17 @@ describe('postgres map (golden)', () => {
       session_id: '1714564800',
       user_id: 'p:0f0f',
       page_url: 'https://shop.example/checkout',
+      consent_mode: 'send',
+      device_type: null,
+      country: null,
+      channel: null,
+      source: null,
+      medium: null,
+      campaign: null,
+      value: 9.5,
+      currency: 'EUR',
+      kind: null,
+      rule_id: null,
       data: {
         params: { value: 9.5, currency: 'EUR' },
         items: [{ item_id: 'SKU1', price: 9.5, quantity: 1 }],
@@ -70,12 +81,18 @@ describe('postgres map (golden)', () => {
     expect(input).toEqual(before);
   });
 
-  it('binds nine text parameters per row, times as ISO 8601', () => {
+  it('binds twenty parameters per row (the report columns last), times as ISO 8601', () => {
     const row = (postgres.map(input, CONFIG, MAP_CTX) as { payload: EventRow }).payload;
     const params = insertParams([row, { ...row, event_id: 'evt-43', time: Number.NaN }]);
-    expect(params).toHaveLength(18);
+    expect(params).toHaveLength(40);
     expect(params.slice(0, 4)).toEqual(['evt-42', 'purchase', '2024-05-01T12:00:00.000Z', '2024-05-01T12:00:01.500Z']);
-    expect(params[11]).toBeNull();
+    expect(params.slice(9, 20)).toEqual(['send', null, null, null, null, null, null, 9.5, 'EUR', null, null]);
+    expect(params[22]).toBeNull();
+  });
+
+  it('records the consent mode the warehouse received the event under', () => {
+    const row = (postgres.map(input, CONFIG, { action: 'anonymize', reasons: [] }) as { payload: EventRow }).payload;
+    expect(row.consent_mode).toBe('anonymize');
   });
 });
 
@@ -83,21 +100,23 @@ describe('postgres SQL', () => {
   it('creates the documented table', () => {
     expect(createTableSql({ schema: 'analytics', table: 'events' })).toBe(
       'CREATE TABLE IF NOT EXISTS "analytics"."events" (event_id text PRIMARY KEY, name text NOT NULL, time timestamptz NOT NULL, ' +
-        'received_at timestamptz NOT NULL, client_id text, session_id text, user_id text, page_url text, data jsonb NOT NULL)',
+        'received_at timestamptz NOT NULL, client_id text, session_id text, user_id text, page_url text, data jsonb NOT NULL, ' +
+        'consent_mode text, device_type text, country text, channel text, source text, medium text, campaign text, value float8, currency text, kind text, rule_id text)',
     );
   });
 
   it('inserts many rows in one idempotent statement', () => {
-    expect(insertSql({ schema: 'public', table: 't' }, 2)).toBe(
-      'INSERT INTO "public"."t" (event_id, name, time, received_at, client_id, session_id, user_id, page_url, data) VALUES ' +
-        '($1, $2, $3::timestamptz, $4::timestamptz, $5, $6, $7, $8, $9::jsonb), ' +
-        '($10, $11, $12::timestamptz, $13::timestamptz, $14, $15, $16, $17, $18::jsonb) ON CONFLICT (event_id) DO NOTHING',
-    );
+    const cols = 'event_id, name, time, received_at, client_id, session_id, user_id, page_url, data, consent_mode, device_type, country, channel, source, medium, campaign, value, currency, kind, rule_id';
+    const tuple = (o: number) =>
+      `($${o + 1}, $${o + 2}, $${o + 3}::timestamptz, $${o + 4}::timestamptz, $${o + 5}, $${o + 6}, $${o + 7}, $${o + 8}, $${o + 9}::jsonb, ` +
+      Array.from({ length: 11 }, (_, i) => `$${o + 10 + i}${i === 7 ? '::float8' : ''}`).join(', ') +
+      ')';
+    expect(insertSql({ schema: 'public', table: 't' }, 2)).toBe(`INSERT INTO "public"."t" (${cols}) VALUES ${tuple(0)}, ${tuple(20)} ON CONFLICT (event_id) DO NOTHING`);
   });
 
   it('stays under the 65535 bind parameters of one statement', () => {
-    expect(PG_MAX_ROWS * 9).toBeLessThanOrEqual(65535);
-    expect(insertSql({ schema: 'public', table: 't' }, PG_MAX_ROWS)).toContain(`$${PG_MAX_ROWS * 9}::jsonb)`);
+    expect(PG_MAX_ROWS * 20).toBeLessThanOrEqual(65535);
+    expect(insertSql({ schema: 'public', table: 't' }, PG_MAX_ROWS)).toContain(`$${PG_MAX_ROWS * 20})`);
   });
 });
 

@@ -22,6 +22,7 @@ import { planCommand } from './plan-check.js';
 import { purgeWarehouses } from '../../destinations/warehouse.js';
 import { destinations as registry } from '../../destinations/index.js';
 import { createPostgresPort } from './postgres.js';
+import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: tagrelay [command] [--config PATH] [--port N] [--host H]
 
@@ -37,7 +38,9 @@ const USAGE = `usage: tagrelay [command] [--config PATH] [--port N] [--host H]
                          and why, without storing or sending anything
   plan check --plan FILE [--since 7d] [--db FILE] [--format table|json]
                          what a new tracking plan would warn, drop or quarantine
-                         among the stored events, per event name`;
+                         among the stored events, per event name
+  report <name> [--since 7d] [--by …] [--steps a,b,c] [--format table|json|csv]
+                         funnel, micro, abandonment, revenue, cohorts or delivery (tagrelay report --help)`;
 
 /** Open the configured store for an offline command. */
 async function openStore(config: Config) {
@@ -95,6 +98,7 @@ function formatExplanations(result: { explanations: Explanation[]; rejected: Rej
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'plan') return planCommand(argv.slice(1));
+  if (argv[0] === 'report') return reportCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

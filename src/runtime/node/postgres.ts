@@ -64,7 +64,7 @@ export function createPostgresPort(opts: PostgresPoolOptions & { log: Logger }):
     pool(connectionString: string): PgPool {
       const secrets = connectionSecrets(connectionString);
       return {
-        async query(sql: string, params?: readonly PgValue[]) {
+        async query<T = Record<string, unknown>>(sql: string, params?: readonly PgValue[]) {
           let pool = pools.get(connectionString);
           if (!pool) {
             pool = open(connectionString);
@@ -72,7 +72,7 @@ export function createPostgresPort(opts: PostgresPoolOptions & { log: Logger }):
           }
           try {
             const result = await (await pool).query(sql, params as PgValue[] | undefined);
-            return { rowCount: result.rowCount ?? 0 };
+            return { rowCount: result.rowCount ?? 0, rows: result.rows as T[] };
           } catch (err) {
             throw toFailure(err, secrets);
           }

@@ -1,0 +1,146 @@
+/**
+ * @module The funnel: ordered steps (default view_item → add_to_cart → begin_checkout → purchase) per
+ * session, or per user within a session or within N days of the first step; step and overall
+ * conversion, drop-off, median time between steps; split by device, country, channel or utm.
+ *
+ * A unit reaches step k with the first event of step k after the event that reached step k−1 (in time
+ * order); within N days, no later than N days after its first step-1 event.
+ */
+import type { SqlValue } from '../ports.js';
+import { inRange, placeholders, unitOf } from './common.js';
+import type { ReportSource } from './source.js';
+import { DIMENSIONS, median, ratio, type ReportParams } from './types.js';
+
+/** One step of a funnel. */
+export interface FunnelStep {
+  name: string;
+  /** Units that reached this step in order. */
+  count: number;
+  /** count / previous step's count (null for the first step or an empty previous step). */
+  step_conversion: number | null;
+  /** count / first step's count. */
+  overall_conversion: number | null;
+  /** Units of the previous step that did not reach this one. */
+  drop_off: number;
+  /** Median time from reaching the previous step to reaching this one, ms. */
+  median_ms_from_previous: number | null;
+}
+
+/** The funnel of one group (`key` is the `by` value; null where the unit had none). */
+export interface FunnelGroup {
+  key: string | null;
+  units: number;
+  steps: FunnelStep[];
+}
+
+/** The funnel report's data. */
+export interface FunnelData {
+  steps: string[];
+  count: ReportParams['count'];
+  within: string;
+  by?: string;
+  total: FunnelStep[];
+  groups?: FunnelGroup[];
+}
+
+/** Per unit: when it reached each step (null: not reached), and its `by` value. */
+export interface FunnelUnit {
+  times: (number | null)[];
+  key: string | null;
+}
+
+/** Steps from units (shared by the report and anyone checking it). */
+export function funnelSteps(steps: readonly string[], units: readonly FunnelUnit[]): FunnelStep[] {
+  return steps.map((name, k) => {
+    const reached = units.filter((u) => u.times[k] !== null);
+    const count = reached.length;
+    const prev = k === 0 ? count : units.filter((u) => u.times[k - 1] !== null).length;
+    const first = units.filter((u) => u.times[0] !== null).length;
+    return {
+      name,
+      count,
+      step_conversion: k === 0 ? null : ratio(count, prev),
+      overall_conversion: ratio(count, first),
+      drop_off: prev - count,
+      median_ms_from_previous: k === 0 ? null : median(reached.map((u) => u.times[k]! - u.times[k - 1]!)),
+    };
+  });
+}
+
+/**
+ * The SQL of the funnel: one row per unit with its step events in time order, each as
+ * `<index of the name in names>:<epoch ms>` joined by `,` (one short text per unit instead of one row
+ * per event: materializing rows is most of a report's cost), and the unit's `by` value.
+ */
+function funnelSql(source: ReportSource, p: ReportParams, names: string[]): { sql: string; params: SqlValue[] } {
+  const d = source.dialect;
+  const unit = unitOf(p.count === 'users' && p.within.kind === 'days' ? 'users' : 'sessions');
+  const r = inRange(source, p);
+  const code = `CASE name ${names.map((_, i) => `WHEN ? THEN '${i}:'`).join(' ')} END`;
+  const steps =
+    `SELECT ${unit.keys}, ${d.concat(`${code} || ${d.tText}`)} AS ev FROM ${d.units} WHERE ${r.sql} AND ${unit.where} AND name IN ${placeholders(names.length)} GROUP BY ${unit.keys}`;
+  const params: SqlValue[] = [...names, ...r.params, ...names];
+  if (!p.by) return { sql: steps, params };
+  const dim = `dim AS (${d.firstPerGroup(unit.keys, `${DIMENSIONS[p.by]} AS dim`, `${r.sql} AND ${unit.where}`)})`;
+  return { sql: `WITH ${dim}, s AS (${steps}) SELECT s.*, dim.dim FROM s JOIN dim ON ${unit.join('s', 'dim')}`, params: [...r.params, ...params] };
+}
+
+/** Walk one unit's step events (in time order): when it reached each step. */
+export function walkUnit(steps: readonly string[], events: readonly { name: string; t: number }[], windowMs?: number): (number | null)[] {
+  const times: (number | null)[] = new Array(steps.length).fill(null);
+  let k = 0;
+  // One event counts for one step at most (two consecutive steps of the same name need two events).
+  for (let i = 0; i < events.length && k < steps.length; i++) {
+    const e = events[i]!;
+    if (e.name !== steps[k]) continue;
+    if (k > 0 && windowMs !== undefined && e.t > times[0]! + windowMs) break;
+    times[k++] = e.t;
+  }
+  return times;
+}
+
+/** Compute the funnel. */
+export async function funnelReport(source: ReportSource, p: ReportParams): Promise<FunnelData> {
+  const names = [...new Set(p.steps)];
+  const q = funnelSql(source, p, names);
+  const rows = await source.all<{ client_id: unknown; ev: string; dim?: unknown }>(q.sql, q.params);
+  const windowMs = p.within.kind === 'days' ? p.within.days * 86_400_000 : undefined;
+  let units: (FunnelUnit & { client: string })[] = [];
+  for (const row of rows) {
+    const events = row.ev.split(',').map((e) => {
+      const at = e.indexOf(':');
+      return { name: names[Number(e.slice(0, at))]!, t: Number(e.slice(at + 1)) };
+    });
+    const times = walkUnit(p.steps, events, windowMs);
+    if (times[0] !== null) units.push({ client: String(row.client_id), key: row.dim === undefined || row.dim === null ? null : String(row.dim), times });
+  }
+  if (p.count === 'users' && p.within.kind === 'session') {
+    // A user counts once: by the session that went deepest (the earliest of equals).
+    const best = new Map<string, (typeof units)[number]>();
+    const depth = (u: FunnelUnit) => u.times.filter((t) => t !== null).length;
+    for (const u of units) {
+      const b = best.get(u.client);
+      if (!b || depth(u) > depth(b) || (depth(u) === depth(b) && u.times[0]! < b.times[0]!)) best.set(u.client, u);
+    }
+    units = [...best.values()];
+  }
+  const data: FunnelData = {
+    steps: p.steps,
+    count: p.count,
+    within: p.within.kind === 'session' ? 'session' : `${p.within.days}d`,
+    total: funnelSteps(p.steps, units),
+  };
+  if (p.by) {
+    data.by = p.by;
+    const groups = new Map<string | null, FunnelUnit[]>();
+    for (const u of units) {
+      let g = groups.get(u.key);
+      if (!g) groups.set(u.key, (g = []));
+      g.push(u);
+    }
+    data.groups = [...groups.entries()]
+      .map(([key, us]) => ({ key, units: us.length, steps: funnelSteps(p.steps, us) }))
+      .sort((a, b) => b.units - a.units || String(a.key).localeCompare(String(b.key)));
+  }
+  return data;
+}

@@ -1,0 +1,88 @@
+/**
+ * @module Micro-conversion lift: for every micro-conversion the conversion rules derive, the share of
+ * sessions (or users) with it, and the purchase rate of those with it vs those without it. A lift
+ * above 1 says the small step predicts purchases.
+ */
+import { inRange, unitOf } from './common.js';
+import type { ReportSource } from './source.js';
+import { ratio, type ReportParams } from './types.js';
+
+/** One micro-conversion's line. */
+export interface MicroLine {
+  rule_id: string;
+  /** The event name the rule emits. */
+  name: string;
+  /** Units with the micro-conversion. */
+  with: number;
+  /** with / all units. */
+  rate: number | null;
+  purchases_with: number;
+  purchases_without: number;
+  purchase_rate_with: number | null;
+  purchase_rate_without: number | null;
+  /** purchase_rate_with / purchase_rate_without. */
+  lift: number | null;
+}
+
+/** The micro report's data. */
+export interface MicroData {
+  count: ReportParams['count'];
+  purchase: string;
+  units: number;
+  purchasing_units: number;
+  micro: MicroLine[];
+}
+
+/** The rules a report lists even when they never fired (from the `conversions` config). */
+export interface MicroRule {
+  id: string;
+  name: string;
+}
+
+/**
+ * Compute micro-conversion lift. `rules`: the configured micro rules (listed even with no event);
+ * rules seen in the warehouse but no longer configured are listed too.
+ */
+export async function microReport(source: ReportSource, p: ReportParams, rules: readonly MicroRule[] = []): Promise<MicroData> {
+  const d = source.dialect;
+  const unit = unitOf(p.count);
+  const r = inRange(source, p);
+  const units = `u AS (SELECT ${unit.keys}, MAX(CASE WHEN name = ? THEN 1 ELSE 0 END) AS bought FROM ${d.units} WHERE ${r.sql} AND ${unit.where} GROUP BY ${unit.keys})`;
+  const micro = `m AS (SELECT rule_id, ${unit.keys}, MIN(name) AS name FROM ${d.units} WHERE ${r.sql} AND ${unit.where} AND kind = 'micro' AND rule_id IS NOT NULL GROUP BY rule_id, ${unit.keys})`;
+  const [totals] = await source.all<{ units: unknown; bought: unknown }>(
+    `WITH ${units} SELECT ${d.num('COUNT(*)')} AS units, ${d.num('COALESCE(SUM(bought), 0)')} AS bought FROM u`,
+    [p.purchase, ...r.params],
+  );
+  const lines = await source.all<{ rule_id: string; name: string; n: unknown; bought: unknown }>(
+    `WITH ${units}, ${micro} SELECT m.rule_id, MIN(m.name) AS name, ${d.num('COUNT(*)')} AS n, ${d.num('SUM(u.bought)')} AS bought FROM m JOIN u ON ${unit.join('m', 'u')} GROUP BY m.rule_id`,
+    [p.purchase, ...r.params, ...r.params],
+  );
+  const all = Number(totals?.units ?? 0);
+  const bought = Number(totals?.bought ?? 0);
+  const seen = new Map(lines.map((l) => [l.rule_id, l]));
+  const ids = [...new Set([...rules.map((x) => x.id), ...lines.map((l) => l.rule_id)])];
+  return {
+    count: p.count,
+    purchase: p.purchase,
+    units: all,
+    purchasing_units: bought,
+    micro: ids.map((id) => {
+      const l = seen.get(id);
+      const withN = Number(l?.n ?? 0);
+      const withBought = Number(l?.bought ?? 0);
+      const rateWith = ratio(withBought, withN);
+      const rateWithout = ratio(bought - withBought, all - withN);
+      return {
+        rule_id: id,
+        name: rules.find((x) => x.id === id)?.name ?? l!.name,
+        with: withN,
+        rate: ratio(withN, all),
+        purchases_with: withBought,
+        purchases_without: bought - withBought,
+        purchase_rate_with: rateWith,
+        purchase_rate_without: rateWithout,
+        lift: rateWith === null || rateWithout === null || rateWithout === 0 ? null : rateWith / rateWithout,
+      };
+    }),
+  };
+}
