@@ -49,7 +49,7 @@ function record(at: number): EventRecord {
     consent_state: { purposes, region: 'DE', policy: 'opt_in', policy_version: '1', limited_data_use: false, notes: [] } as unknown as EventRecord['consent_state'],
     source: 'native',
     removed: { headers: true, cookies: false },
-    identity: { had_user_data: granted, dropped: { meta: [], google: [] }, pseudo: { client_id: 'x'.repeat(64) }, salt_id: 's', notes: [], hashed: granted ? { meta: { em: 'e'.repeat(64) } } : {} },
+    identity: { had_user_data: granted, hashed: granted ? { meta: { em: 'e'.repeat(64) } } : {}, dropped: {}, pseudo: { client_id: 'x'.repeat(64) }, salt_id: 's', notes: [] },
     notes: [],
     config_version: 'bench',
   };

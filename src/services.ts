@@ -22,13 +22,13 @@ import { createDeviceParser, type DeviceParser } from './enrich/device.js';
 import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js';
 import { usesDevSalt } from './privacy/config.js';
 import { createTally, type Tally } from './console/tally.js';
+import { createAlarms, type Alarms } from './alarms/alarms.js';
 import { createTagrelayMetrics, type TagrelayMetrics } from './metrics/tagrelay.js';
 import { registerCollectors } from './metrics/collect.js';
 import { createDebug } from './debug/setup.js';
 import type { DebugHub } from './debug/hub.js';
 import { combineObservers } from './delivery/observer.js';
 import { purgeWarehouses, type WarehouseContext, type WarehousePurgeCount } from './destinations/warehouse.js';
-import { createAlarms, type Alarms } from './alarms/alarms.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -52,12 +52,12 @@ export interface Services {
   counters: { accepted: number; rejected: number; duplicates: number; bots: number };
   /** Rejected, duplicate and bot counts per minute and reason, written to the store with the records (the console reads them). */
   tally: Tally;
+  /** Tracking alarms: `alarms.open()` for metrics and the console, `alarms.tick()` from a timer or cron. */
+  alarms: Alarms;
   /** Prometheus metrics (GET /metrics). */
   metrics: TagrelayMetrics;
   /** Live debug sessions (the debug stream). */
   debug: DebugHub;
-  /** Tracking alarms: `alarms.open()` for metrics and the console, `alarms.tick()` from a timer or cron. */
-  alarms: Alarms;
   /** Run the retention purge now; logs counts, never values. */
   purgeNow(): Promise<void>;
   /** Apply the retention rules to the external warehouses (PostgreSQL, ClickHouse, BigQuery); counts per rule. */

@@ -5,6 +5,7 @@
  */
 import type { SqlDb, SqlStatement } from '../ports.js';
 import { BUCKET_MS } from './schema.js';
+import { META_HASHING } from '../privacy/hashing.js';
 
 /** Records rolled up per statement: one statement holds the (synchronous) store for a few ms only. */
 const CHUNK = 500;
@@ -31,7 +32,7 @@ const RECORDS_CTE =
   `WITH r AS MATERIALIZED (SELECT received_at - received_at % ${BUCKET_MS} AS b, received_at AS at, json_extract(data, '$.name') AS name, ` +
   `json_extract(data, '$.consent_state.purposes.analytics_storage.value') = 'denied' AS denied, ` +
   `(json_extract(data, '$.consent_state.purposes.ad_storage.value') = 'granted' AND json_extract(data, '$.consent_state.purposes.ad_user_data.value') = 'granted') AS ads, ` +
-  `(json_extract(data, '$.identity.meta.em') IS NOT NULL OR json_extract(data, '$.identity.meta.ph') IS NOT NULL ` +
+  `(json_extract(data, '$.identity.hashed.${META_HASHING.id}.em') IS NOT NULL OR json_extract(data, '$.identity.hashed.${META_HASHING.id}.ph') IS NOT NULL ` +
   `OR json_extract(data, '$.client.fbc') IS NOT NULL OR json_extract(data, '$.client.fbp') IS NOT NULL) AS matched ` +
   `FROM records WHERE seq > ${CURSOR} AND seq <= ${BOUND}) `;
 

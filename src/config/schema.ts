@@ -16,9 +16,9 @@ import { parseCidr } from '../ingest/client-ip.js';
 import { trackingPlanSchema } from '../rules/plan-config.js';
 import { conversionsSchema } from '../rules/conversions-config.js';
 import { triggersSchema } from '../rules/triggers-config.js';
+import { alarmsConfigSchema } from '../alarms/config.js';
 import { metricsConfigSchema } from '../metrics/config.js';
 import { debugConfigSchema } from '../debug/config.js';
-import { alarmsConfigSchema } from '../alarms/config.js';
 
 export const configSchema = z
   .object({

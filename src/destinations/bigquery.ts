@@ -72,10 +72,20 @@ export function createTableDdl(config: Pick<BigQueryConfig, 'project_id' | 'data
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Map: the shared warehouse row with RFC 3339 times. */
+/** Map: the shared warehouse row's columns of the documented table, with RFC 3339 times. */
 export function bigqueryRow(event: Parameters<typeof warehouseRow>[0]): BigQueryRow {
   const r = warehouseRow(event);
-  return { ...r, time: iso(r.time), received_at: iso(r.received_at) };
+  return {
+    event_id: r.event_id,
+    name: r.name,
+    time: iso(r.time),
+    received_at: iso(r.received_at),
+    client_id: r.client_id,
+    session_id: r.session_id,
+    user_id: r.user_id,
+    page_url: r.page_url,
+    data: r.data,
+  };
 }
 
 /** Google's error body: `{ error: { code, message, errors: [{ reason, message }], status } }`. */

@@ -86,8 +86,7 @@ const GRANTED = granted('granted');
 const DENIED = granted('denied');
 
 function record(id: string, name: string, at: number, denied: boolean, matched: boolean): EventRecord {
-  const identity: PreparedIdentity = { had_user_data: matched, dropped: { meta: [], google: [] }, pseudo: { client_id: `p${id}` }, salt_id: 's1', notes: [], hashed: {} };
-  if (matched) identity.hashed.meta = { em: 'a'.repeat(64) };
+  const identity: PreparedIdentity = { had_user_data: matched, hashed: matched ? { meta: { em: 'a'.repeat(64) } } : {}, dropped: {}, pseudo: { client_id: `p${id}` }, salt_id: 's1', notes: [] };
   return {
     event_id: id,
     name,
