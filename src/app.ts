@@ -21,6 +21,9 @@ import { ACCEPT_CH } from './enrich/client-hints.js';
 import { consentChoiceSchema, explainEvents, recordConsent } from './consent/endpoints.js';
 import { scriptRoutes } from './scripts/routes.js';
 import { observeRequests, requestLog } from './metrics/request.js';
+import { tallyRequest } from './console/tally.js';
+import { consoleRoutes } from './console/routes.js';
+import { consoleExtensions } from './console/extensions.js';
 import { metricsAuth, metricsHandler } from './metrics/route.js';
 import { debugAdminRoutes, debugLinkRoute } from './debug/routes.js';
 import { traceRequest } from './debug/trace.js';
@@ -138,6 +141,7 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
     services.counters.rejected += rejected.length + accepted.rejected.length;
     services.counters.duplicates += accepted.duplicates;
     services.counters.bots += accepted.bots;
+    tallyRequest(services.tally, runtime.now(), rejected, accepted);
     services.metrics.accept(accepted.outcomes, rejected);
     trace?.accepted(accepted, rejected);
     for (const cookie of accepted.setCookies) c.header('set-cookie', cookie, { append: true });
@@ -178,6 +182,7 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
     if (parsed.events.length > 0) await accept(c, parsed.events, parsed.rejected);
     else {
       services.counters.rejected += parsed.rejected.length;
+      tallyRequest(services.tally, runtime.now(), parsed.rejected);
       services.metrics.rejected(parsed.rejected);
     }
     if (parsed.rejected.length > 0) {
@@ -219,6 +224,7 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
     app.get('/debug/link', debugLinkRoute(services.debug, runtime.now));
   }
   app.route('/admin/v1', adminRoutes(services, verifier));
+  app.route('/admin/ui', consoleRoutes(services, verifier, consoleExtensions(services)));
   // First-party scripts: /gtag/js, /gtm.js (cached from Google) and the tagrelay snippet /t.js.
   app.route('/', scriptRoutes(config.scripts, runtime));
 

@@ -21,6 +21,7 @@ import { purge } from './privacy/retention.js';
 import { createDeviceParser, type DeviceParser } from './enrich/device.js';
 import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js';
 import { usesDevSalt } from './privacy/config.js';
+import { createTally, type Tally } from './console/tally.js';
 import { createAlarms, type Alarms } from './alarms/alarms.js';
 import { createTagrelayMetrics, type TagrelayMetrics } from './metrics/tagrelay.js';
 import { registerCollectors } from './metrics/collect.js';
@@ -49,6 +50,8 @@ export interface Services {
   fault(): Promise<string | undefined>;
   /** Counters for /metrics and tests. */
   counters: { accepted: number; rejected: number; duplicates: number; bots: number };
+  /** Rejected, duplicate and bot counts per minute and reason, written to the store with the records (the console reads them). */
+  tally: Tally;
   /** Tracking alarms: `alarms.open()` for metrics and the console, `alarms.tick()` from a timer or cron. */
   alarms: Alarms;
   /** Prometheus metrics (GET /metrics). */
@@ -86,6 +89,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     .filter((d) => d.enabled)
     .map((d) => ({ config: d, kind: registry[d.type] }));
   const records = createRecordCache(4 * config.delivery.claim_batch);
+  const tally = createTally();
   const triggers = compileTriggers(config.triggers);
   const metrics = createTagrelayMetrics(destinations.map((d) => d.config.id));
   const debug = createDebug(config, runtime, destinations);
@@ -117,7 +121,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     },
     runtime.defer,
     // Tracking-plan counts ride along with the records' commit (nothing when there is no plan).
-    () => (pipeline.planCounter ? planCountStatements(pipeline.planCounter.drain(), runtime.now()) : []),
+    () => [...(pipeline.planCounter ? planCountStatements(pipeline.planCounter.drain(), runtime.now()) : []), ...tally.drain()],
   );
   const firer = createTriggerFirer({
     db: runtime.db,
@@ -235,6 +239,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
       return worker.fault === undefined ? undefined : `delivery: ${worker.fault.slice(0, 200)}`;
     },
     counters: { accepted: 0, rejected: 0, duplicates: 0, bots: 0 },
+    tally,
     metrics,
     debug: debug.hub,
     device,
@@ -246,6 +251,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
         if (alarmTimer) clearTimeout(alarmTimer);
         await ready.catch(() => undefined);
         await outbox.flush();
+        await tally.flush(runtime.db).catch(() => undefined);
         // Deliver what is due now, bounded: what remains stays in the durable outbox for the next start.
         let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([

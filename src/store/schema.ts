@@ -166,6 +166,14 @@ export const SCHEMA = [
     PRIMARY KEY (trigger_id, key)
   )`,
   "CREATE INDEX IF NOT EXISTS trigger_timers_due ON trigger_timers (fire_at) WHERE state IN ('armed', 'firing')",
+  // Events that left no record (rejected, duplicates, bots) per minute and reason code: counts only.
+  `CREATE TABLE IF NOT EXISTS traffic_counts (
+    minute INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (minute, outcome, reason)
+  )`,
   `CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL

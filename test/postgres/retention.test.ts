@@ -56,7 +56,7 @@ function row(id: string, daysAgo: number, over: Partial<EventRow> = {}, data: Re
     rule_id: null,
     data: JSON.stringify({ params: {}, ip: '192.0.2.0', page: { url: 'https://shop.example/', referrer: 'https://ref.example/', title: 'Shop' }, ...data }),
     ...over,
-  };
+  } as EventRow;
 }
 
 async function load(c: PostgresConfig, rows: EventRow[]): Promise<void> {

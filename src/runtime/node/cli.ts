@@ -40,7 +40,10 @@ const USAGE = `usage: tagrelay [command] [--config PATH] [--port N] [--host H]
                          what a new tracking plan would warn, drop or quarantine
                          among the stored events, per event name
   report <name> [--since 7d] [--by …] [--steps a,b,c] [--format table|json|csv]
-                         funnel, micro, abandonment, revenue, cohorts or delivery (tagrelay report --help)`;
+                         funnel, micro, abandonment, revenue, cohorts or delivery (tagrelay report --help)
+  admin token --scopes debug:read,dsr:read,dlq:read [--ttl 8h] [--sub NAME]
+                         mint an admin JWT (needs admin.jwt.secret) for the console
+                         (/admin/ui) and the admin API`;
 
 /** Open the configured store for an offline command. */
 async function openStore(config: Config) {
@@ -112,6 +115,9 @@ async function main(argv: string[]): Promise<number> {
       event: { type: 'string' },
       header: { type: 'string', multiple: true },
       json: { type: 'boolean' },
+      scopes: { type: 'string' },
+      ttl: { type: 'string' },
+      sub: { type: 'string' },
     },
   });
   const command = positionals[0] ?? 'serve';
@@ -176,6 +182,19 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     await db.close();
+    return 0;
+  }
+  if (command === 'admin' && positionals[1] === 'token') {
+    // jose is loaded for this command only, not at every start.
+    const { mintAdminToken } = await import('./admin-token.js');
+    const minted = await mintAdminToken(config, { scopes: values.scopes, ttl: values.ttl, sub: values.sub });
+    if ('problem' in minted) {
+      console.error(minted.problem);
+      return 2;
+    }
+    // The token alone on stdout (for `$(tagrelay admin token …)`); its expiry on stderr.
+    console.log(minted.token);
+    console.error(`expires ${new Date(minted.expiresAt).toISOString()}`);
     return 0;
   }
   if (command === 'explain') {
