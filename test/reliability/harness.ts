@@ -90,7 +90,9 @@ export function ga4EventIds(bodies: ({ events?: { params?: Record<string, unknow
 
 /** The Meta Conversions API destination entry for a fake at `url`. */
 export function metaDestination(id: string, url: string, extra: Record<string, unknown> = {}) {
-  return { id, type: 'meta_capi', pixel_id: META_PIXEL, access_token: META_TOKEN, endpoint: url, ...extra };
+  // The harness posts server events without a page URL: Meta takes them as action_source other (a
+  // website event without event_source_url would be skipped, as Meta requires).
+  return { id, type: 'meta_capi', pixel_id: META_PIXEL, access_token: META_TOKEN, endpoint: url, server_action_source: 'other', ...extra };
 }
 export const META_PIXEL = '123456789012345';
 export const META_TOKEN = 'reliability-meta-token';
