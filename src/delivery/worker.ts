@@ -4,12 +4,13 @@
  * outcomes in batched transactions together with the cursor.
  */
 import type { SqlDb, Logger, FetchLike, PostgresPort, SqlStatement } from '../ports.js';
+import { createSqlSource, type DeliverySource, type DestinationSettlement, type SourceRow } from './source.js';
 import type { OutboxItem, SendContext, SendResult } from '../destinations/types.js';
 import type { DeliveryConfig } from './config.js';
 import { classifySend, createBreaker, type Breaker, type BreakerSnapshot } from './breaker.js';
 import { decide, type ActiveDestination } from './decide.js';
-import { createRecordCache, type RecordCache, type EventRecord, type RecordRow } from './record.js';
-import { settleStatements, type DeliveryItem, type ItemOutcome, type SettleCounts } from './settle.js';
+import { createRecordCache, type RecordCache, type EventRecord } from './record.js';
+import type { DeliveryItem, ItemOutcome, SettleCounts } from './settle.js';
 import { createLimiter, type Limiter } from './limiter.js';
 import { checkEvent, decidePlan, type Plan } from '../rules/plan.js';
 import { recordEvent } from './record.js';
@@ -61,6 +62,8 @@ export interface WorkerDeps {
   plan?: () => Plan | undefined;
   /** Work that comes due with time (journey triggers): run on every poll and at the start of every drain. */
   due?: () => Promise<unknown>;
+  /** Where work is claimed and outcomes recorded (default: the embedded store, `createSqlSource(db)`). */
+  source?: DeliverySource;
 }
 
 interface DestState {
@@ -85,28 +88,7 @@ interface DestState {
   probing: boolean;
 }
 
-/**
- * Records past the cursor; `settled` marks those settled before a restart (skipped, never resent).
- * Only records accepted before this start can have been settled ahead of the cursor: past that
- * point the plain query is used.
- */
-const SELECT_RECORDS_AFTER_RESTART =
-  'SELECT r.seq, r.event_id, r.received_at, r.ip, r.user_agent, r.data, ' +
-  'EXISTS (SELECT 1 FROM delivery_log d WHERE d.event_id = r.event_id AND d.destination_id = ?) AS settled FROM records r WHERE r.seq > ? ORDER BY r.seq LIMIT ?';
-const SELECT_RECORDS = 'SELECT seq, event_id, received_at, ip, user_agent, data, ? IS NULL AS settled FROM records WHERE seq > ? ORDER BY seq LIMIT ?';
-const SELECT_DUE =
-  'SELECT t.seq, t.attempts, r.event_id, r.received_at, r.ip, r.user_agent, r.data FROM delivery_retry t JOIN records r ON r.seq = t.seq ' +
-  'WHERE t.destination_id = ? AND t.next_attempt_at <= ? ORDER BY t.next_attempt_at LIMIT ?';
-/**
- * IP and User-Agent are kept only until every destination has settled the record: nulled once all
- * cursors passed it and it waits in no retry or dead letter (which may still send it).
- */
-const SWEEP_NET =
-  'UPDATE records SET ip = NULL, user_agent = NULL WHERE (ip IS NOT NULL OR user_agent IS NOT NULL) AND seq <= ? ' +
-  'AND NOT EXISTS (SELECT 1 FROM delivery_retry t WHERE t.seq = records.seq) AND NOT EXISTS (SELECT 1 FROM dead_letter l WHERE l.seq = records.seq)';
-const SAVE_CURSOR = 'INSERT INTO delivery_cursor (destination_id, seq) VALUES (?, ?) ON CONFLICT (destination_id) DO UPDATE SET seq = excluded.seq';
-
-type Row = RecordRow & { event_id: string; received_at: number; attempts?: number; settled?: number };
+type Row = SourceRow;
 
 /**
  * @example
@@ -115,6 +97,7 @@ type Row = RecordRow & { event_id: string; received_at: number; attempts?: numbe
  */
 export function createWorker(deps: WorkerDeps): Worker {
   const { db, config, log } = deps;
+  const source = deps.source ?? createSqlSource(db);
   const defer = deps.defer ?? ((fn: () => void) => void setTimeout(fn, 0));
   const yieldToIo = () => new Promise<void>((done) => defer(done));
   const counts: SettleCounts = { delivered: 0, retried: 0, dead: 0, decided: 0 };
@@ -150,8 +133,6 @@ export function createWorker(deps: WorkerDeps): Worker {
   const cache = deps.records ?? createRecordCache(4 * config.claim_batch);
   const sends = new Set<Promise<void>>();
   let stopped = true;
-  /** The last record accepted before this start (records after it cannot have been settled yet). */
-  let restartSeq = 0;
   /** drain() runs even when the background loop is stopped (Workers: no timers outlive a request). */
   let draining = 0;
   let fault: string | undefined;
@@ -178,7 +159,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   async function settleNow(): Promise<void> {
     settleScheduled = false;
     const now = deps.now();
-    const statements: SqlStatement[] = [];
+    const batches: DestinationSettlement[] = [];
     const taken: { state: DestState; done: DestState['done'] }[] = [];
     const local = new Map<DestState, number>();
     for (const state of states) {
@@ -186,22 +167,22 @@ export function createWorker(deps: WorkerDeps): Worker {
       const done = state.done;
       state.done = [];
       taken.push({ state, done });
-      const batch = settleStatements(state.dest.config.id, done, { now, config, random: deps.random, resumeAt: state.breaker.state === 'open' ? state.breaker.openUntil : undefined, configVersion: deps.configVersion?.() }, counts);
       // The embedded warehouse: its rows commit with the outcome (exactly once).
+      const rows: SqlStatement[] = [];
       if (state.dest.kind.local) {
-        for (const { item, outcome } of done) if (outcome.kind === 'delivered') statements.push(...state.dest.kind.local(item.decision.payload, state.dest.config));
+        for (const { item, outcome } of done) if (outcome.kind === 'delivered') rows.push(...state.dest.kind.local(item.decision.payload, state.dest.config));
       }
-      for (const s of batch) statements.push(s);
       for (const { item } of done) {
         if (item.retrying) state.retrying.delete(item.seq);
         else state.open.delete(item.seq);
       }
       local.set(state, cursorOf(state));
-      statements.push({ sql: SAVE_CURSOR, params: [state.dest.config.id, cursorOf(state)] });
+      const resumeAt = state.breaker.state === 'open' ? state.breaker.openUntil : undefined;
+      batches.push({ destinationId: state.dest.config.id, done, cursor: cursorOf(state), local: rows, resumeAt });
     }
-    if (statements.length === 0) return;
+    if (batches.length === 0) return;
     try {
-      await db.batch(statements);
+      await source.settle(batches, { now, config, random: deps.random, configVersion: deps.configVersion?.() }, counts);
       for (const [state, cursor] of local) state.cursor = cursor;
       if (fault) log.info('delivery resumed: outcomes are recorded again', {});
       fault = undefined;
@@ -269,7 +250,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     const id = state.dest.config.id;
     const now = deps.now();
     const items: DeliveryItem[] = [];
-    const due = await db.all<Row>(SELECT_DUE, [id, now, room + state.retrying.size]);
+    const due = await source.due(id, now, room + state.retrying.size);
     for (const row of due) {
       if (state.retrying.has(row.seq) || room <= 0) continue;
       state.retrying.add(row.seq);
@@ -277,7 +258,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       room--;
     }
     if (room > 0) {
-      const rows = await db.all<Row>(state.claimed < restartSeq ? SELECT_RECORDS_AFTER_RESTART : SELECT_RECORDS, [id, state.claimed, room]);
+      const rows = await source.next(id, state.claimed, room);
       for (const row of rows) {
         if (row.settled) continue;
         state.open.add(row.seq);
@@ -406,7 +387,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   async function sweep(): Promise<void> {
     if (fault) return;
     const settled = states.length === 0 ? Number.MAX_SAFE_INTEGER : Math.min(...states.map((s) => s.cursor));
-    await db.run(SWEEP_NET, [settled]).catch((err: unknown) => log.warn('IP/User-Agent sweep failed', { error: String(err).slice(0, 200) }));
+    await source.sweep(settled).catch((err: unknown) => log.warn('IP/User-Agent sweep failed', { error: String(err).slice(0, 200) }));
   }
 
   /** The slow loop: retries that came due, replays, anything a wake-up missed, and the IP/User-Agent sweep. */
@@ -461,18 +442,11 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
     },
     async start() {
-      const saved = await db.all<{ destination_id: string; seq: number }>('SELECT destination_id, seq FROM delivery_cursor');
-      const max = (await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM records'))?.seq ?? 0;
-      restartSeq = max;
-      const fresh: SqlStatement[] = [];
+      const cursors = await source.start(states.map((s) => s.dest.config.id));
       for (const state of states) {
-        const row = saved.find((r) => r.destination_id === state.dest.config.id);
-        // A destination added to an existing store starts with the records accepted from now on.
-        state.cursor = row ? row.seq : max;
+        state.cursor = cursors.get(state.dest.config.id) ?? 0;
         state.claimed = state.cursor;
-        if (!row) fresh.push({ sql: SAVE_CURSOR, params: [state.dest.config.id, max] });
       }
-      if (fresh.length > 0) await db.batch(fresh);
       stopped = false;
       poll();
     },
