@@ -76,6 +76,8 @@ export interface PostgresPort {
   end(): Promise<void>;
 }
 
+import type { RedisPort } from './store/redis/port.js';
+
 /** What a runtime hands to `createApp`. */
 export interface Runtime {
   name: 'node' | 'bun' | 'workers' | 'deno' | 'test';
@@ -97,6 +99,8 @@ export interface Runtime {
   env: Record<string, string | undefined>;
   /** PostgreSQL client pools; absent on runtimes without TCP sockets (Workers, Deno deploy). */
   postgres?: PostgresPort;
+  /** Redis, for `store.kind: redis` (ioredis on Node, Bun and Deno); absent elsewhere. */
+  redis?: RedisPort;
 }
 
 /** A logger that drops everything (tests, tools). */

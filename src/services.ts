@@ -5,7 +5,7 @@ import type { Config } from './config/schema.js';
 import type { Runtime } from './ports.js';
 import { migrate } from './store/schema.js';
 import { createOutbox, type Outbox } from './delivery/outbox.js';
-import { createRecordCache } from './delivery/record.js';
+import { createRecordCache, type EventRecord } from './delivery/record.js';
 import { createConsentResolver } from './consent/resolve.js';
 import { compilePlan } from './rules/plan.js';
 import { createPlanCounter } from './rules/plan-counter.js';
@@ -21,6 +21,8 @@ import { purge } from './privacy/retention.js';
 import { createDeviceParser, type DeviceParser } from './enrich/device.js';
 import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js';
 import { usesDevSalt } from './privacy/config.js';
+import { createRedisStore } from './store/redis/store.js';
+import { TagrelayError } from './errors.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -59,6 +61,12 @@ export function createServices(config: Config, runtime: Runtime): Services {
     .map((d) => ({ config: d, kind: registry[d.type] }));
   const records = createRecordCache(4 * config.delivery.claim_batch);
   const triggers = compileTriggers(config.triggers);
+  // store.kind redis: records, dedupe, delivery state and timers live in Redis (docs/scale-out.md).
+  if (config.store.kind === 'redis' && !runtime.redis) throw new TagrelayError('ERR_CONFIG', `store.kind redis is not available on the ${runtime.name} runtime`);
+  const redis =
+    config.store.kind === 'redis'
+      ? createRedisStore({ redis: runtime.redis!, config: config.store, dedupeWindow: config.dedupe.window, db: runtime.db, log: runtime.log, now: runtime.now, randomHex: runtime.randomHex, defer: runtime.defer })
+      : undefined;
   const worker = createWorker({
     db: runtime.db,
     destinations,
@@ -74,25 +82,25 @@ export function createServices(config: Config, runtime: Runtime): Services {
     plan: () => pipeline.plan,
     // Journey timers fire from the delivery loop's poll and drain (Workers: the cron drain).
     due: triggers.length > 0 ? () => firer.fire() : undefined,
+    source: redis?.source,
   });
-  const outbox = createOutbox(
-    runtime.db,
-    (stored) => {
-      for (const r of stored) records.put(r);
-      worker.wake();
-    },
-    runtime.defer,
-    // Tracking-plan counts ride along with the records' commit (nothing when there is no plan).
-    () => (pipeline.planCounter ? planCountStatements(pipeline.planCounter.drain(), runtime.now()) : []),
-  );
-  const firer = createTriggerFirer({
-    db: runtime.db,
-    triggers,
-    append: (stored, extra) => outbox.append(stored, extra),
-    now: runtime.now,
-    log: runtime.log,
-    configVersion: () => pipeline.configVersion,
-  });
+  const onCommit = (stored: readonly EventRecord[]) => {
+    for (const r of stored) records.put(r);
+    worker.wake();
+  };
+  // Tracking-plan counts ride along with the records' commit (nothing when there is no plan).
+  const planCounts = () => (pipeline.planCounter ? planCountStatements(pipeline.planCounter.drain(), runtime.now()) : []);
+  const outbox = redis ? redis.outbox(onCommit, planCounts) : createOutbox(runtime.db, onCommit, runtime.defer, planCounts);
+  const firer = redis
+    ? redis.firer({ triggers, append: (stored, extra) => outbox.append(stored, extra), configVersion: () => pipeline.configVersion })
+    : createTriggerFirer({
+        db: runtime.db,
+        triggers,
+        append: (stored, extra) => outbox.append(stored, extra),
+        now: runtime.now,
+        log: runtime.log,
+        configVersion: () => pipeline.configVersion,
+      });
   const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });
   const device = createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints });
   const pipeline: PipelineDeps = {
@@ -128,6 +136,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     (purgeTimer as { unref?: () => void }).unref?.();
   }
   const ready = migrate(runtime.db)
+    .then(() => redis?.connect())
     .then(async () => {
       // Records say under which configuration they were accepted (secrets never leave the hash).
       pipeline.configVersion = (await runtime.hash.sha256Hex(JSON.stringify(config))).slice(0, 16);
@@ -150,6 +159,8 @@ export function createServices(config: Config, runtime: Runtime): Services {
       try {
         await ready;
         await runtime.db.run("INSERT INTO kv (key, value) VALUES ('readyz', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(runtime.now())]);
+        const down = await redis?.fault();
+        if (down) return down;
       } catch (err) {
         return `store: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`;
       }
@@ -173,6 +184,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
         clearTimeout(timer);
         await worker.stop();
         await runtime.postgres?.end().catch(() => undefined);
+        await redis?.close();
         await runtime.db.close();
       })();
       return closing;

@@ -16,6 +16,7 @@ import { parseCidr } from '../ingest/client-ip.js';
 import { trackingPlanSchema } from '../rules/plan-config.js';
 import { conversionsSchema } from '../rules/conversions-config.js';
 import { triggersSchema } from '../rules/triggers-config.js';
+import { storeConfigSchema } from '../store/config.js';
 
 export const configSchema = z
   .object({
@@ -69,6 +70,8 @@ export const configSchema = z
         max_future: duration.prefault('15m'),
       })
       .prefault({}),
+    /** Where records, dedupe and delivery state live: SQLite (one instance) or Redis (many). */
+    store: storeConfigSchema,
     consent: consentConfigSchema,
     privacy: privacyConfigSchema,
     delivery: deliveryConfigSchema,
@@ -97,6 +100,10 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    // Every instance must verify every other's receipts: a dev key generated per instance would not.
+    if (config.store.kind === 'redis' && !config.consent.receipts.signing_key) {
+      ctx.addIssue({ code: 'custom', path: ['consent', 'receipts', 'signing_key'], message: 'store.kind redis needs a configured signing_key: every instance must verify the same consent receipts' });
+    }
     // A trigger names the destinations of what it emits; its id is the emitted event's rule id.
     const destinations = new Set(config.destinations.map((d) => d.id));
     const rules = new Set(config.conversions.map((r) => r.id));

@@ -6,6 +6,7 @@
 //               registry here does not serve, which makes `npm ci` (npm 11) refuse the lockfile.
 //   chromium    Debian package: test/browser drives /usr/bin/chromium through playwright-core.
 //   postgresql  Debian package: test/postgres runs initdb/pg_ctl for a throwaway server.
+//   redis-server Debian package: test/redis starts a throwaway Redis (AOF in a temp dir) on 127.0.0.1.
 // apt-get runs only as root; otherwise this fails with the one command to run. bun and workerd
 // (wrangler) are devDependencies: they are only checked here.
 import { existsSync } from 'node:fs';
@@ -33,6 +34,7 @@ if (!existsSync(deno)) {
 const packages = [
   { name: 'chromium', why: `test/browser drives ${CHROMIUM}`, present: () => existsSync(CHROMIUM) },
   { name: 'postgresql', why: 'test/postgres runs initdb/pg_ctl', present: () => findPostgresBinDir().dir !== undefined },
+  { name: 'redis-server', why: 'test/redis starts /usr/bin/redis-server', present: () => existsSync('/usr/bin/redis-server') },
 ];
 const missing = packages.filter((p) => !p.present());
 if (missing.length > 0) {

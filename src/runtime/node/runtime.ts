@@ -5,6 +5,7 @@ import { jsonLineLogger, nodeCryptoHasher, randomHex } from '../shared/node-comp
 import { join } from 'node:path';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { FetchLike, Logger, PostgresPort, Runtime } from '../../ports.js';
+import type { RedisPort } from '../../store/redis/port.js';
 import { openSqlite } from './db.js';
 import { createPostgresPort } from './postgres.js';
 
@@ -38,6 +39,7 @@ export function nodeRuntime(opts: {
   now?: () => number;
   fetch?: FetchLike;
   postgres?: PostgresPort;
+  redis?: RedisPort;
 }): Runtime {
   const log = opts.log ?? jsonLogger();
   return {
@@ -60,5 +62,6 @@ export function nodeRuntime(opts: {
     },
     env: process.env,
     postgres: opts.postgres ?? createPostgresPort({ log }),
+    redis: opts.redis,
   };
 }
