@@ -45,6 +45,9 @@ interface Dest {
 
 type Entry = [sid: string, fields: string[]];
 
+/** A consumer idle this long with nothing pending is an instance that is gone. */
+const GONE_MS = 3_600_000;
+
 /** A stream entry's fields as a row. */
 function rowOf(seq: number, fields: readonly string[], attempts?: number): SourceRow {
   const f: Record<string, string> = {};
@@ -137,6 +140,15 @@ export function createRedisSource(deps: RedisSourceDeps): DeliverySource & { rea
       for (const sid of retries) keep(sid);
     }
     if (min !== undefined && min !== '0-0') await redis.call('XTRIM', keys.records, 'MINID', min);
+    // Every start is a new consumer: forget those of instances gone for an hour with nothing pending.
+    for (const d of dests.values()) {
+      const consumers = (await redis.call('XINFO', 'CONSUMERS', keys.records, d.id)) as unknown[][];
+      for (const c of consumers) {
+        const f: Record<string, unknown> = {};
+        for (let i = 0; i + 1 < c.length; i += 2) f[String(c[i])] = c[i + 1];
+        if (f.name !== consumer && Number(f.pending) === 0 && Number(f.idle) > GONE_MS) await redis.call('XGROUP', 'DELCONSUMER', keys.records, d.id, String(f.name));
+      }
+    }
   }
 
   return {
