@@ -152,6 +152,14 @@ export function createTriggerFirer(deps: TriggerFirerDeps): TriggerFirer {
     }
   }
 
+  return serialFirer(fireDue);
+}
+
+/**
+ * A firer that runs `fireDue` one round at a time: a call while a round runs queues one more round
+ * (shared by every caller meanwhile), so timers due during a round are not missed.
+ */
+export function serialFirer(fireDue: () => Promise<number>): TriggerFirer {
   let queued: Promise<number> | undefined;
   let tail: Promise<unknown> = Promise.resolve();
   return {

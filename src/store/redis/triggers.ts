@@ -7,7 +7,7 @@
 import type { Logger } from '../../ports.js';
 import type { EventRecord } from '../../delivery/record.js';
 import type { CompiledTrigger } from '../../rules/triggers.js';
-import { emittedRecord, type TriggerFirer } from '../../rules/triggers-fire.js';
+import { emittedRecord, serialFirer, type TriggerFirer } from '../../rules/triggers-fire.js';
 import type { RedisPort } from './port.js';
 import type { RedisKeys } from './keys.js';
 import { CLAIM_TIMERS, SETTLE_TIMER } from './scripts.js';
@@ -73,18 +73,5 @@ export function createRedisFirer(deps: RedisFirerDeps): TriggerFirer {
     }
   }
 
-  let queued: Promise<number> | undefined;
-  let tail: Promise<unknown> = Promise.resolve();
-  return {
-    fire() {
-      if (queued) return queued;
-      const run = tail.then(() => {
-        queued = undefined;
-        return fireDue();
-      });
-      queued = run;
-      tail = run.catch(() => 0);
-      return run;
-    },
-  };
+  return serialFirer(fireDue);
 }
