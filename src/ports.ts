@@ -4,6 +4,8 @@
  * The core never imports `node:*`, Bun or Workers APIs; it asks for these instead, so each
  * runtime can hand in its fastest implementation (createHash on Node, crypto.subtle on edge).
  */
+import type { Config } from './config/schema.js';
+import type { Worker } from './delivery/worker.js';
 
 /** SHA-256 and HMAC-SHA-256, hex-encoded. */
 export interface Hasher {
@@ -44,8 +46,23 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
 }
 
-/** The `fetch` shape destinations send through (an undici Pool on Node). */
-export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+/** What came back from one POST: a response, or a transport failure (network error, timeout). */
+export type HttpOutcome =
+  | { ok: true; status: number; text: string; retryAfter: string | null }
+  | { ok: false; error: string };
+
+/**
+ * POST a body and read the whole answer; never throws (transport failures and timeouts come back as
+ * `{ ok: false }`). `headers` are sent as given (content-type included).
+ */
+export type PostBody = (url: string, body: string, timeoutMs: number, headers: Record<string, string>) => Promise<HttpOutcome>;
+
+/**
+ * The `fetch` shape destinations send through. A runtime may attach `post`, a cheaper path for the
+ * POSTs destinations make (Node: undici's `request` on keep-alive pools, without WHATWG
+ * Request/Response/stream objects or an AbortSignal per request); without it they go through fetch.
+ */
+export type FetchLike = ((input: string | URL | Request, init?: RequestInit) => Promise<Response>) & { post?: PostBody };
 
 /** The peer address of a request, as the runtime's server knows it. */
 export type RemoteAddress = (request: Request, env: unknown) => string | undefined;
@@ -101,6 +118,11 @@ export interface Runtime {
   postgres?: PostgresPort;
   /** Redis, for `store.kind: redis` (ioredis on Node, Bun and Deno); absent elsewhere. */
   redis?: RedisPort;
+  /**
+   * Run delivery apart from the accepting event loop (Node: a worker thread over the same store);
+   * returns the worker the services drive. Absent: the worker runs in this event loop.
+   */
+  separateDelivery?: (config: Config) => Worker;
 }
 
 /** A logger that drops everything (tests, tools). */

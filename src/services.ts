@@ -13,7 +13,7 @@ import { compileConversions } from './rules/conversions.js';
 import { compileTriggers } from './rules/triggers.js';
 import { createTriggerFirer } from './rules/triggers-fire.js';
 import { planCountStatements } from './rules/plan-store.js';
-import { createWorker, type ActiveDestination, type Worker } from './delivery/worker.js';
+import { createWorker, openCursors, type ActiveDestination, type Worker } from './delivery/worker.js';
 import { createDeduper, type Deduper } from './rules/dedupe.js';
 import type { PipelineDeps } from './pipeline.js';
 import { destinations as registry } from './destinations/index.js';
@@ -50,9 +50,20 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/** Which part of an instance these services are. */
+export interface ServicesOptions {
+  /**
+   * `all` (default): accept and deliver. `delivery`: the delivery side only (a Node delivery thread
+   * over the accepting side's store): no retention schedule, no start-up warnings (the accepting
+   * side gives them).
+   */
+  role?: 'all' | 'delivery';
+}
+
 /** Wire the services; the store migration and worker start run in the background (`ready`). */
-export function createServices(config: Config, runtime: Runtime): Services {
-  if (!config.dev_mode && usesDevSalt(config.privacy)) {
+export function createServices(config: Config, runtime: Runtime, options: ServicesOptions = {}): Services {
+  const acceptSide = options.role !== 'delivery';
+  if (acceptSide && !config.dev_mode && usesDevSalt(config.privacy)) {
     // The dev salt is public: anyone can recompute the warehouse pseudonyms from guessed inputs.
     runtime.log.warn('privacy.pseudonymization.salt is the public development salt; set it from an environment secret', { reason: 'privacy.dev_salt' });
   }
@@ -67,7 +78,11 @@ export function createServices(config: Config, runtime: Runtime): Services {
     config.store.kind === 'redis'
       ? createRedisStore({ redis: runtime.redis!, config: config.store, dedupeWindow: config.dedupe.window, db: runtime.db, log: runtime.log, now: runtime.now, randomHex: runtime.randomHex, defer: runtime.defer })
       : undefined;
-  const worker = createWorker({
+  // With delivery elsewhere (a thread over the same store), that side reads the records it delivers
+  // from the store, fires the journey timers and runs its own trigger outbox. With Redis the worker
+  // stays here: it claims through the consumer groups.
+  const remote = acceptSide && runtime.separateDelivery && !redis ? runtime.separateDelivery(config) : undefined;
+  const worker = remote ?? createWorker({
     db: runtime.db,
     destinations,
     config: config.delivery,
@@ -85,7 +100,7 @@ export function createServices(config: Config, runtime: Runtime): Services {
     source: redis?.source,
   });
   const onCommit = (stored: readonly EventRecord[]) => {
-    for (const r of stored) records.put(r);
+    if (!remote) for (const r of stored) records.put(r);
     worker.wake();
   };
   // Tracking-plan counts ride along with the records' commit (nothing when there is no plan).
@@ -141,9 +156,12 @@ export function createServices(config: Config, runtime: Runtime): Services {
       // Records say under which configuration they were accepted (secrets never leave the hash).
       pipeline.configVersion = (await runtime.hash.sha256Hex(JSON.stringify(config))).slice(0, 16);
     })
-    .then(purgeNow)
+    .then(() => (acceptSide ? purgeNow() : undefined))
+    // Delivery elsewhere starts without holding up the first 202: the cursors it will read from are
+    // opened here first.
+    .then(() => (remote ? openCursors(runtime.db, destinations.map((d) => d.config.id)) : undefined))
     .then(() => worker.start())
-    .then(schedulePurge);
+    .then(() => (acceptSide ? schedulePurge() : undefined));
   let closing: Promise<void> | undefined;
   return {
     purgeNow,

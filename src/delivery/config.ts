@@ -15,6 +15,11 @@ export const deliveryConfigSchema = z
     poll_interval: duration.prefault('1s'),
     /** On shutdown, keep delivering due items for at most this long before closing the store. */
     shutdown_drain: duration.prefault('5s'),
+    /**
+     * Node server: deliver on a worker thread over the same store, so accepting and delivering use
+     * separate cores and delivery never stalls a request. Other runtimes deliver in their event loop.
+     */
+    thread: z.boolean().default(true),
     /** Items claimed per destination per round. */
     claim_batch: z.number().int().min(1).max(5000).default(500),
     /** Per-destination circuit breaker: after `failures` failed sends in a row, stop sending for a cooldown. */

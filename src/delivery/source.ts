@@ -67,6 +67,21 @@ const SWEEP_NET =
 const SAVE_CURSOR = 'INSERT INTO delivery_cursor (destination_id, seq) VALUES (?, ?) ON CONFLICT (destination_id) DO UPDATE SET seq = excluded.seq';
 
 /**
+ * The delivery cursor of each destination, created where missing: a destination added to an existing
+ * store starts with the records accepted from now on. Runs before the first accept (a delivery
+ * thread may start after it), so no record falls before a new cursor unseen. `max`: the last record.
+ */
+export async function openCursors(db: SqlDb, ids: readonly string[]): Promise<{ cursors: Map<string, number>; max: number }> {
+  const saved = await db.all<{ destination_id: string; seq: number }>('SELECT destination_id, seq FROM delivery_cursor');
+  const max = (await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM records'))?.seq ?? 0;
+  const cursors = new Map(saved.map((r) => [r.destination_id, r.seq]));
+  const fresh = ids.filter((id) => !cursors.has(id));
+  if (fresh.length > 0) await db.batch(fresh.map((id) => ({ sql: SAVE_CURSOR, params: [id, max] })));
+  for (const id of fresh) cursors.set(id, max);
+  return { cursors, max };
+}
+
+/**
  * The embedded store as delivery source: one transaction settles every destination's outcomes with
  * its cursor.
  *
@@ -78,18 +93,8 @@ export function createSqlSource(db: SqlDb): DeliverySource {
   let restartSeq = 0;
   return {
     async start(ids) {
-      const saved = await db.all<{ destination_id: string; seq: number }>('SELECT destination_id, seq FROM delivery_cursor');
-      const max = (await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM records'))?.seq ?? 0;
+      const { cursors, max } = await openCursors(db, ids);
       restartSeq = max;
-      const cursors = new Map<string, number>();
-      const fresh: SqlStatement[] = [];
-      for (const id of ids) {
-        const row = saved.find((r) => r.destination_id === id);
-        // A destination added to an existing store starts with the records accepted from now on.
-        cursors.set(id, row ? row.seq : max);
-        if (!row) fresh.push({ sql: SAVE_CURSOR, params: [id, max] });
-      }
-      if (fresh.length > 0) await db.batch(fresh);
       return cursors;
     },
     due(id, now, limit) {

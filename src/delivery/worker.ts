@@ -7,6 +7,7 @@ import type { SqlDb, Logger, FetchLike, PostgresPort, SqlStatement } from '../po
 import { createSqlSource, type DeliverySource, type DestinationSettlement, type SourceRow } from './source.js';
 import type { OutboxItem, SendContext, SendResult } from '../destinations/types.js';
 import type { DeliveryConfig } from './config.js';
+import { isRetryableStatus, parseRetryAfter, postJson } from '../destinations/http.js';
 import { classifySend, createBreaker, type Breaker, type BreakerSnapshot } from './breaker.js';
 import { decide, type ActiveDestination } from './decide.js';
 import { createRecordCache, type RecordCache, type EventRecord } from './record.js';
@@ -86,6 +87,33 @@ interface DestState {
   timer?: ReturnType<typeof setTimeout>;
   /** A half-open breaker lets one send through as the probe. */
   probing: boolean;
+  /** Until when the vendor asked us to wait (Retry-After on a refused request), real epoch ms. */
+  holdUntil: number;
+  /** The fetch this destination sends through: notes a Retry-After as soon as a request gets one. */
+  fetch: FetchLike;
+}
+
+export { openCursors } from './source.js';
+
+/** Most outcomes recorded in one settle transaction. */
+const SETTLE_MAX_ITEMS = 200;
+
+/**
+ * `fetch` for one destination whose POSTs report a refusal with Retry-After (429/503) to `hold` the
+ * moment the answer arrives, before the send that made the request has finished: the destination's
+ * other requests, queued under its in-flight limit, then wait instead of going out right after it.
+ */
+function holdingFetch(fetch: FetchLike, now: () => number, hold: (ms: number) => void): FetchLike {
+  const wrapped = ((input: string | URL | Request, init?: RequestInit) => fetch(input, init)) as FetchLike;
+  wrapped.post = async (url, body, timeoutMs, headers) => {
+    const res = await postJson(fetch, url, body, timeoutMs, headers);
+    if (res.ok && isRetryableStatus(res.status)) {
+      const after = parseRetryAfter(res.retryAfter, now());
+      if (after !== undefined && after > 0) hold(after);
+    }
+    return res;
+  };
+  return wrapped;
 }
 
 type Row = SourceRow;
@@ -101,18 +129,31 @@ export function createWorker(deps: WorkerDeps): Worker {
   const defer = deps.defer ?? ((fn: () => void) => void setTimeout(fn, 0));
   const yieldToIo = () => new Promise<void>((done) => defer(done));
   const counts: SettleCounts = { delivered: 0, retried: 0, dead: 0, decided: 0 };
-  const states: DestState[] = deps.destinations.map((dest) => ({
-    dest,
-    breaker: createBreaker(config.breaker),
-    limiter: createLimiter(dest.config.max_in_flight ?? dest.kind.maxInFlight),
-    cursor: 0,
-    claimed: 0,
-    open: new Set(),
-    retrying: new Set(),
-    done: [],
-    pumping: false,
-    probing: false,
-  }));
+  const states: DestState[] = deps.destinations.map((dest) => {
+    const breaker = createBreaker(config.breaker);
+    const state: DestState = {
+      dest,
+      breaker,
+      // A request queued behind a refusal with Retry-After waits that long (unless stopping) instead
+      // of going out right after it.
+      limiter: createLimiter(dest.config.max_in_flight ?? dest.kind.maxInFlight, () => {
+        const ms = stopping ? 0 : state.holdUntil - Date.now();
+        return ms > 0 ? new Promise<void>((done) => setTimeout(done, Math.min(ms, 1000))) : undefined;
+      }),
+      cursor: 0,
+      claimed: 0,
+      open: new Set(),
+      retrying: new Set(),
+      done: [],
+      pumping: false,
+      probing: false,
+      holdUntil: 0,
+      fetch: deps.fetch,
+    };
+    // Held in real time (timers are real even where a test injects the clock).
+    state.fetch = holdingFetch(deps.fetch, deps.now, (ms) => (state.holdUntil = Math.max(state.holdUntil, Date.now() + ms)));
+    return state;
+  });
   const stats: DeliveryStats = {
     get delivered() {
       return counts.delivered;
@@ -133,6 +174,8 @@ export function createWorker(deps: WorkerDeps): Worker {
   const cache = deps.records ?? createRecordCache(4 * config.claim_batch);
   const sends = new Set<Promise<void>>();
   let stopped = true;
+  /** stop() was called: requests waiting for a Retry-After go out now instead of holding up shutdown. */
+  let stopping = false;
   /** drain() runs even when the background loop is stopped (Workers: no timers outlive a request). */
   let draining = 0;
   let fault: string | undefined;
@@ -162,10 +205,14 @@ export function createWorker(deps: WorkerDeps): Worker {
     const batches: DestinationSettlement[] = [];
     const taken: { state: DestState; done: DestState['done'] }[] = [];
     const local = new Map<DestState, number>();
+    // Bounded transactions: the accepting side (another thread on Node) waits for the write lock
+    // while one commits, so a large settle would stall its requests; the rest goes in the next one.
+    let budget = SETTLE_MAX_ITEMS;
     for (const state of states) {
-      if (state.done.length === 0) continue;
-      const done = state.done;
-      state.done = [];
+      if (state.done.length === 0 || budget === 0) continue;
+      const done = state.done.length <= budget ? state.done : state.done.slice(0, budget);
+      state.done = done === state.done ? [] : state.done.slice(budget);
+      budget -= done.length;
       taken.push({ state, done });
       // The embedded warehouse: its rows commit with the outcome (exactly once).
       const rows: SqlStatement[] = [];
@@ -184,6 +231,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     try {
       await source.settle(batches, { now, config, random: deps.random, configVersion: deps.configVersion?.() }, counts);
       for (const [state, cursor] of local) state.cursor = cursor;
+      if (states.some((st) => st.done.length > 0)) scheduleSettle();
       if (fault) log.info('delivery resumed: outcomes are recorded again', {});
       fault = undefined;
       faultDelay = 0;
@@ -281,7 +329,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     if (dest.kind.local) {
       result = { delivered: outgoing.map((o) => o.id), retry: [], failed: [] };
     } else {
-      const ctx: SendContext = { fetch: deps.fetch, now: deps.now, log, db, postgres: deps.postgres, limit: state.limiter.run };
+      const ctx: SendContext = { fetch: state.fetch, now: deps.now, log, db, postgres: deps.postgres, limit: state.limiter.run };
       try {
         result = await dest.kind.send(outgoing, dest.config, ctx);
       } catch (err) {
@@ -452,6 +500,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     },
     async stop() {
       stopped = true;
+      stopping = true;
       if (pollTimer) clearTimeout(pollTimer);
       for (const state of states) {
         if (state.timer) clearTimeout(state.timer);
@@ -460,7 +509,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       await Promise.all(states.map((s) => (s.pumping ? s.running : undefined)));
       await Promise.all([...sends]);
       await settling;
-      if (states.some((s) => s.done.length > 0) && !fault) await settleNow();
+      while (states.some((s) => s.done.length > 0) && !fault) await settleNow();
       await sweep();
     },
   };

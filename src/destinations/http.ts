@@ -1,13 +1,8 @@
 /**
  * @module HTTP helpers shared by vendor destinations: timed POST, Retry-After, secret redaction.
  */
-import type { FetchLike } from '../ports.js';
+import type { FetchLike, HttpOutcome } from '../ports.js';
 import type { SendResult } from './types.js';
-
-/** What came back from one POST: a response, or a transport failure (network error, timeout). */
-export type HttpOutcome =
-  | { ok: true; status: number; text: string; retryAfter: string | null }
-  | { ok: false; error: string };
 
 /** Longest vendor response body kept in an error string. */
 export const MAX_ERROR_BODY = 500;
@@ -18,6 +13,7 @@ export const MAX_ERROR_BODY = 500;
  * signatures); they are never part of the outcome, so no error string can carry them.
  */
 export async function postJson(fetch: FetchLike, url: string, body: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<HttpOutcome> {
+  if (fetch.post) return fetch.post(url, body, timeoutMs, { ...headers, 'content-type': 'application/json' });
   try {
     const res = await fetch(url, {
       method: 'POST',

@@ -300,3 +300,42 @@ describe('the worker with a circuit breaker per destination', () => {
     release();
   });
 });
+
+describe('a Retry-After holds the requests queued behind it', () => {
+  it('the request queued under max_in_flight waits out the 429’s Retry-After instead of going out right after it', async () => {
+    const { createServer } = await import('node:http');
+    const { postJson } = await import('../../src/destinations/http.js');
+    const hits: { at: number; status: number }[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const status = hits.length === 0 ? 429 : 204;
+        hits.push({ at: Date.now(), status });
+        // Every answer after a realistic delay; the first one asks for 1 s of quiet.
+        setTimeout(() => res.writeHead(status, status === 429 ? { 'retry-after': '1' } : {}).end(), 25);
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/collect`;
+    try {
+      // One event per batch, one request per send, one request in flight: the second send's request
+      // is queued behind the first one's, which gets the 429.
+      const a = scripted('a', 1);
+      a.dest.kind.send = async (batch, _config, ctx) => {
+        const res = await ctx.limit(() => postJson(ctx.fetch, url, '{}', 5000));
+        return res.ok && res.status === 204 ? ok(batch) : unavailable(batch);
+      };
+      const realClock = Object.defineProperty(() => Date.now(), 'now', { get: () => Date.now() }) as unknown as ReturnType<typeof clock>;
+      const { worker } = await setup([a.dest], { failures: 5, cooldown: '100ms', max_cooldown: '1s' }, {}, realClock);
+      await accept(2);
+      await worker.drain();
+      await vi.waitFor(() => expect(hits.filter((h) => h.status === 204).length).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 20 });
+      const refused = hits[0]!;
+      expect(refused.status).toBe(429);
+      // The server answered ~25 ms after it logged the hit: the next request comes ≥ 1 s after that.
+      expect(hits[1]!.at - refused.at).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await new Promise((ok) => server.close(ok));
+    }
+  });
+});

@@ -46,7 +46,8 @@ export async function startServer(config: Config, opts: { port?: number; host?: 
   const dataDir = resolve(opts.dataDir ?? process.env.TAGRELAY_DATA_DIR ?? config.server.data_dir);
   // ioredis is loaded only for a clustered store.
   const redis = config.store.kind === 'redis' ? (await import('./redis.js')).createRedisPort(config.store, log) : undefined;
-  const app = createApp(config, nodeRuntime({ dataDir, log, redis }));
+  // With Redis, the worker claims through consumer groups in this event loop (no delivery thread).
+  const app = createApp(config, nodeRuntime({ dataDir, log, redis, deliveryThread: config.delivery.thread && !redis }));
   await app.services.ready;
   const host = opts.host ?? process.env.HOST ?? config.server.host;
   const wanted = opts.port ?? (process.env.PORT !== undefined ? Number(process.env.PORT) : config.server.port);

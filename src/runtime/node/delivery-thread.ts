@@ -1,0 +1,202 @@
+/**
+ * @module Delivery on its own thread (Node): the accepting thread commits records and answers; a
+ * worker thread runs the delivery worker over the same SQLite file (its own connection, its own
+ * keep-alive pools). Accept and delivery then use separate cores, and a slow delivery round (decide,
+ * map, send, settle) never stalls a request's event loop.
+ *
+ * The protocol is small because all delivery state is durable: the accepting side says "wake" after
+ * each commit (the thread reads the new records from the store), asks for "drain" and "stop", and
+ * receives the worker's fault and stats. A thread that dies is restarted after a pause; nothing is
+ * lost (its cursors and retries are rows), at most its in-flight batch is sent again.
+ *
+ * This file is both sides: {@link startDeliveryThread} runs on the accepting thread; imported in a
+ * worker thread (workerData set) it runs the delivery services.
+ */
+import { Worker as NodeWorker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { dirname } from 'node:path';
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../ports.js';
+import type { DeliveryStats, Worker } from '../../delivery/worker.js';
+
+/** What the thread is started with (structured clone of the parsed config). */
+interface ThreadData {
+  tagrelayDelivery: true;
+  config: Config;
+  file: string;
+}
+
+type ToThread = { op: 'wake' } | { op: 'drain' | 'stop'; id: number };
+type FromThread =
+  | { type: 'ready' }
+  | { type: 'state'; fault: string | undefined; stats: DeliveryStats }
+  | { type: 'done'; id: number; error?: string };
+
+/** How long a dead thread waits before it is started again. */
+const RESTART_MS = 1000;
+/** How often the thread reports its fault and stats. */
+const STATE_MS = 250;
+
+const emptyStats = (): DeliveryStats => ({ delivered: 0, retried: 0, dead: 0, decided: 0, breakers: {} });
+
+/** The accepting side's handle on the thread. */
+export interface DeliveryThread extends Worker {
+  /** End the thread as a crash would (tests): it is started again after a pause. */
+  crash(): Promise<void>;
+}
+
+/**
+ * The accepting side: a {@link Worker} whose work runs on a thread over `file`.
+ *
+ * @example
+ * const worker = startDeliveryThread({ config, file: 'data/tagrelay.db', log })
+ */
+export function startDeliveryThread(opts: { config: Config; file: string; log: Logger }): DeliveryThread {
+  const { log } = opts;
+  let thread: NodeWorker | undefined;
+  let fault: string | undefined;
+  let stats = emptyStats();
+  let stopped = false;
+  let nextId = 1;
+  const calls = new Map<number, { ok: () => void; fail: (err: Error) => void }>();
+  let started: Promise<void> | undefined;
+
+  // From source (tsx: tests, `node --import tsx`), a worker's entry module does not go through the
+  // parent's loader hooks on Node 20: the thread registers tsx itself, then imports this file.
+  const self = new URL(import.meta.url);
+  const entry = self.pathname.endsWith('.ts')
+    ? ([`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); })`, { eval: true }] as const)
+    : ([self, {}] as const);
+
+  function spawn(): Promise<void> {
+    const data: ThreadData = { tagrelayDelivery: true, config: opts.config, file: opts.file };
+    const t = new NodeWorker(entry[0], { ...entry[1], workerData: data });
+    thread = t;
+    return new Promise<void>((ready, failed) => {
+      t.on('message', (m: FromThread) => {
+        if (m.type === 'ready') ready();
+        else if (m.type === 'state') {
+          fault = m.fault;
+          stats = m.stats;
+        } else if (m.type === 'done') {
+          const call = calls.get(m.id);
+          calls.delete(m.id);
+          if (m.error === undefined) call?.ok();
+          else call?.fail(new Error(m.error));
+        }
+      });
+      t.on('error', (err) => {
+        log.error('delivery thread failed', { error: String(err).slice(0, 300) });
+        failed(err);
+      });
+      t.on('exit', (code) => {
+        if (thread === t) thread = undefined;
+        for (const [id, call] of calls) {
+          calls.delete(id);
+          // A stop that ended with the thread is done; anything else did not finish.
+          call.fail(new Error(`delivery thread exited with code ${code}`));
+        }
+        if (stopped) return;
+        fault = `delivery thread exited with code ${code}; restarting`;
+        log.error('delivery thread exited; restarting', { code, restart_ms: RESTART_MS });
+        setTimeout(() => {
+          if (stopped) return;
+          spawn().then(
+            () => (fault = undefined),
+            () => undefined,
+          );
+        }, RESTART_MS).unref();
+      });
+    });
+  }
+
+  function call(op: 'drain' | 'stop'): Promise<void> {
+    const t = thread;
+    if (!t) return Promise.resolve();
+    const id = nextId++;
+    return new Promise<void>((ok, fail) => {
+      calls.set(id, { ok, fail });
+      t.postMessage({ op, id } satisfies ToThread);
+    });
+  }
+
+  return {
+    start() {
+      // The first 202 does not wait for the thread's start-up (its module loading): wake-ups posted
+      // meanwhile queue on the port, and drain/stop wait for it.
+      started ??= spawn();
+      started.catch(() => undefined);
+      return Promise.resolve();
+    },
+    wake() {
+      thread?.postMessage({ op: 'wake' } satisfies ToThread);
+    },
+    async drain() {
+      await started?.catch(() => undefined);
+      await call('drain');
+    },
+    async stop() {
+      if (stopped) return;
+      await started?.catch(() => undefined);
+      const t = thread;
+      stopped = true;
+      if (!t) return;
+      const exited = new Promise<void>((done) => t.once('exit', () => done()));
+      await call('stop').catch(() => undefined);
+      await exited;
+    },
+    async crash() {
+      await thread?.terminate();
+    },
+    get fault() {
+      return fault;
+    },
+    get stats() {
+      return stats;
+    },
+  };
+}
+
+/** The thread's side: the delivery services over the same file; answers the accepting side. */
+async function runThread(data: ThreadData): Promise<void> {
+  const port = parentPort!;
+  const [{ createServices }, { nodeRuntime, jsonLogger }] = await Promise.all([import('../../services.js'), import('./runtime.js')]);
+  const runtime = nodeRuntime({ dataDir: dirname(data.file), file: data.file, log: jsonLogger() });
+  const services = createServices(data.config, runtime, { role: 'delivery' });
+  const post = (m: FromThread) => port.postMessage(m);
+  let last: string | undefined;
+  const report = () => {
+    const fault = services.worker.fault;
+    const stats = services.worker.stats;
+    post({ type: 'state', fault, stats: { delivered: stats.delivered, retried: stats.retried, dead: stats.dead, decided: stats.decided, breakers: { ...stats.breakers } } });
+    last = fault;
+  };
+  const timer = setInterval(report, STATE_MS);
+  port.on('message', (m: ToThread) => {
+    if (m.op === 'wake') {
+      services.worker.wake();
+      return;
+    }
+    const work = m.op === 'drain' ? services.worker.drain() : services.close();
+    work.then(
+      () => {
+        if (services.worker.fault !== last) report();
+        post({ type: 'done', id: m.id });
+        if (m.op === 'stop') {
+          clearInterval(timer);
+          port.close();
+        }
+      },
+      (err: unknown) => post({ type: 'done', id: m.id, error: String(err).slice(0, 300) }),
+    );
+  });
+  await services.ready;
+  report();
+  post({ type: 'ready' });
+}
+
+if (!isMainThread && (workerData as Partial<ThreadData> | null)?.tagrelayDelivery) {
+  runThread(workerData as ThreadData).catch((err: unknown) => {
+    console.error(JSON.stringify({ level: 'error', msg: 'delivery thread could not start', error: String(err).slice(0, 300) }));
+    process.exit(1);
+  });
+}
