@@ -103,6 +103,7 @@ export interface RuntimeStats {
   /** Memory in bytes: rss, heap_used, heap_total, external. */
   memory?: Record<string, number>;
 }
+import type { RedisPort } from './store/redis/port.js';
 
 /** What a runtime hands to `createApp`. */
 export interface Runtime {
@@ -125,6 +126,8 @@ export interface Runtime {
   env: Record<string, string | undefined>;
   /** PostgreSQL client pools; absent on runtimes without TCP sockets (Workers, Deno deploy). */
   postgres?: PostgresPort;
+  /** Redis, for `store.kind: redis` (ioredis on Node, Bun and Deno); absent elsewhere. */
+  redis?: RedisPort;
   /**
    * Run delivery apart from the accepting event loop (Node: a worker thread over the same store);
    * returns the worker the services drive. Absent: the worker runs in this event loop.

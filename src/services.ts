@@ -5,7 +5,7 @@ import type { Config } from './config/schema.js';
 import type { Runtime } from './ports.js';
 import { migrate } from './store/schema.js';
 import { createOutbox, type Outbox } from './delivery/outbox.js';
-import { createRecordCache } from './delivery/record.js';
+import { createRecordCache, type EventRecord } from './delivery/record.js';
 import { createConsentResolver } from './consent/resolve.js';
 import { compilePlan } from './rules/plan.js';
 import { createPlanCounter } from './rules/plan-counter.js';
@@ -29,6 +29,8 @@ import { createDebug } from './debug/setup.js';
 import type { DebugHub } from './debug/hub.js';
 import { combineObservers } from './delivery/observer.js';
 import { purgeWarehouses, type WarehouseContext, type WarehousePurgeCount } from './destinations/warehouse.js';
+import { createRedisStore } from './store/redis/store.js';
+import { TagrelayError } from './errors.js';
 
 /** Everything the routes use, created once per process. */
 export interface Services {
@@ -93,9 +95,16 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
   const triggers = compileTriggers(config.triggers);
   const metrics = createTagrelayMetrics(destinations.map((d) => d.config.id));
   const debug = createDebug(config, runtime, destinations);
+  // store.kind redis: records, dedupe, delivery state and timers live in Redis (docs/scale-out.md).
+  if (config.store.kind === 'redis' && !runtime.redis) throw new TagrelayError('ERR_CONFIG', `store.kind redis is not available on the ${runtime.name} runtime`);
+  const redis =
+    config.store.kind === 'redis'
+      ? createRedisStore({ redis: runtime.redis!, config: config.store, dedupeWindow: config.dedupe.window, db: runtime.db, log: runtime.log, now: runtime.now, randomHex: runtime.randomHex, defer: runtime.defer })
+      : undefined;
   // With delivery elsewhere (a thread over the same store), that side reads the records it delivers
-  // from the store, fires the journey timers and runs its own trigger outbox.
-  const remote = acceptSide && runtime.separateDelivery ? runtime.separateDelivery(config, { metrics, debug: debug.hub }) : undefined;
+  // from the store, fires the journey timers and runs its own trigger outbox. With Redis the worker
+  // stays here: it claims through the consumer groups.
+  const remote = acceptSide && runtime.separateDelivery && !redis ? runtime.separateDelivery(config, { metrics, debug: debug.hub }) : undefined;
   const worker = remote ?? createWorker({
     db: runtime.db,
     destinations,
@@ -112,25 +121,25 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     // Journey timers fire from the delivery loop's poll and drain (Workers: the cron drain).
     due: triggers.length > 0 ? () => firer.fire() : undefined,
     observer: combineObservers([metrics.delivery, debug.observer]),
+    source: redis?.source,
   });
-  const outbox = createOutbox(
-    runtime.db,
-    (stored) => {
-      if (!remote) for (const r of stored) records.put(r);
-      worker.wake();
-    },
-    runtime.defer,
-    // Tracking-plan counts ride along with the records' commit (nothing when there is no plan).
-    () => [...(pipeline.planCounter ? planCountStatements(pipeline.planCounter.drain(), runtime.now()) : []), ...tally.drain()],
-  );
-  const firer = createTriggerFirer({
-    db: runtime.db,
-    triggers,
-    append: (stored, extra) => outbox.append(stored, extra),
-    now: runtime.now,
-    log: runtime.log,
-    configVersion: () => pipeline.configVersion,
-  });
+  const onCommit = (stored: readonly EventRecord[]) => {
+    if (!remote) for (const r of stored) records.put(r);
+    worker.wake();
+  };
+  // Tracking-plan counts and the console's traffic counts ride along with the records' commit.
+  const planCounts = () => [...(pipeline.planCounter ? planCountStatements(pipeline.planCounter.drain(), runtime.now()) : []), ...tally.drain()];
+  const outbox = redis ? redis.outbox(onCommit, planCounts) : createOutbox(runtime.db, onCommit, runtime.defer, planCounts);
+  const firer = redis
+    ? redis.firer({ triggers, append: (stored, extra) => outbox.append(stored, extra), configVersion: () => pipeline.configVersion })
+    : createTriggerFirer({
+        db: runtime.db,
+        triggers,
+        append: (stored, extra) => outbox.append(stored, extra),
+        now: runtime.now,
+        log: runtime.log,
+        configVersion: () => pipeline.configVersion,
+      });
   const deduper = createDeduper({ windowMs: config.dedupe.window, maxIds: config.dedupe.max_ids, now: runtime.now });
   const device = createDeviceParser({ cacheSize: config.enrich.device.cache_size, clientHints: config.enrich.device.client_hints });
   registerCollectors(metrics.registry, {
@@ -201,6 +210,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     (alarmTimer as { unref?: () => void }).unref?.();
   }
   const ready = migrate(runtime.db)
+    .then(() => redis?.connect())
     .then(async () => {
       // Records say under which configuration they were accepted (secrets never leave the hash).
       pipeline.configVersion = (await runtime.hash.sha256Hex(JSON.stringify(config))).slice(0, 16);
@@ -233,6 +243,8 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
       try {
         await ready;
         await runtime.db.run("INSERT INTO kv (key, value) VALUES ('readyz', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(runtime.now())]);
+        const down = await redis?.fault();
+        if (down) return down;
       } catch (err) {
         return `store: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`;
       }
@@ -262,6 +274,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
         await worker.stop();
         await alarms.close();
         await runtime.postgres?.end().catch(() => undefined);
+        await redis?.close();
         await runtime.db.close();
       })();
       return closing;

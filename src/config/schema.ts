@@ -19,6 +19,7 @@ import { triggersSchema } from '../rules/triggers-config.js';
 import { alarmsConfigSchema } from '../alarms/config.js';
 import { metricsConfigSchema } from '../metrics/config.js';
 import { debugConfigSchema } from '../debug/config.js';
+import { storeConfigSchema } from '../store/config.js';
 
 export const configSchema = z
   .object({
@@ -72,6 +73,8 @@ export const configSchema = z
         max_future: duration.prefault('15m'),
       })
       .prefault({}),
+    /** Where records, dedupe and delivery state live: SQLite (one instance) or Redis (many). */
+    store: storeConfigSchema,
     consent: consentConfigSchema,
     privacy: privacyConfigSchema,
     delivery: deliveryConfigSchema,
@@ -106,6 +109,10 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    // Every instance must verify every other's receipts: a dev key generated per instance would not.
+    if (config.store.kind === 'redis' && !config.consent.receipts.signing_key) {
+      ctx.addIssue({ code: 'custom', path: ['consent', 'receipts', 'signing_key'], message: 'store.kind redis needs a configured signing_key: every instance must verify the same consent receipts' });
+    }
     // A trigger names the destinations of what it emits; its id is the emitted event's rule id.
     const destinations = new Set(config.destinations.map((d) => d.id));
     const rules = new Set(config.conversions.map((r) => r.id));

@@ -70,74 +70,118 @@ export interface SettleCounts {
   decided: number;
 }
 
+/** Zero counts. */
+export const noCounts = (): SettleCounts => ({ delivered: 0, retried: 0, dead: 0, decided: 0 });
+
+/** Add `part` into `total`. */
+export function addCounts(total: SettleCounts, part: SettleCounts): void {
+  total.delivered += part.delivered;
+  total.retried += part.retried;
+  total.dead += part.dead;
+  total.decided += part.decided;
+}
+
 const STATUS: Record<string, string> = { drop: 'dropped', skip: 'skipped' };
 
 /**
- * The statements that record outcomes for one destination. A retryable failure during an outage
+ * What one outcome changes, store-neutral: the decision record, and the item's retry or dead letter.
+ * `dropRetry`: the item leaves the retry state (it came from there and settled, or gave up).
+ */
+export interface SettleStep {
+  item: DeliveryItem;
+  /** The decision record: status, attempts so far, error. */
+  status: string;
+  attempts: number;
+  error: string | null;
+  dropRetry: boolean;
+  retry?: { attempts: number; next: number; error: string };
+  dead?: { reason: string; attempts: number; payload: unknown };
+}
+
+/**
+ * What outcomes change for one destination, without a store. A retryable failure during an outage
  * (the destination's breaker opened) does not use up an attempt: an outage of hours ends in
  * delivery, not in the dead-letter store; only `max_age` bounds it.
  */
+export function settlementSteps(
+  settled: readonly { item: DeliveryItem; outcome: ItemOutcome }[],
+  opts: { now: number; config: DeliveryConfig; random: () => number; resumeAt?: number },
+  counts: SettleCounts,
+): SettleStep[] {
+  const { now, config } = opts;
+  const out: SettleStep[] = [];
+  const dead = (item: DeliveryItem, reason: string, attempts: number): SettleStep => {
+    counts.dead++;
+    const payload = item.deadPayload ? item.deadPayload() : item.decision.payload;
+    return { item, status: 'dead', attempts, error: reason, dropRetry: item.retrying, dead: { reason, attempts, payload } };
+  };
+  for (const { item, outcome } of settled) {
+    switch (outcome.kind) {
+      case 'delivered':
+        out.push({ item, status: 'delivered', attempts: item.attempts + 1, error: null, dropRetry: item.retrying });
+        counts.delivered++;
+        break;
+      case 'decided':
+        out.push({ item, status: STATUS[item.decision.action] ?? item.decision.action, attempts: item.attempts, error: null, dropRetry: item.retrying });
+        counts.decided++;
+        break;
+      case 'failed':
+        out.push(dead(item, outcome.error, item.attempts + 1));
+        break;
+      case 'retry': {
+        const attempts = outcome.outage ? item.attempts : item.attempts + 1;
+        if (attempts >= config.max_attempts || now - item.received_at >= config.max_age) {
+          out.push(dead(item, `${outcome.error} (gave up after ${Math.max(attempts, 1)} attempts)`, Math.max(attempts, 1)));
+          break;
+        }
+        const delay = backoffDelay(Math.max(attempts, 1), { base: config.backoff_base, max: config.backoff_max, random: opts.random, retryAfterMs: outcome.retry_after_ms });
+        const next = Math.max(now + delay, opts.resumeAt ?? 0);
+        out.push({ item, status: 'retrying', attempts, error: outcome.error, dropRetry: false, retry: { attempts, next, error: outcome.error.slice(0, 2000) } });
+        counts.retried++;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The decision record of one step (`DELIVERY_LOG_SQL`). */
+export function deliveryLogStatement(destinationId: string, step: SettleStep, now: number, configVersion?: string): SqlStatement {
+  const { item } = step;
+  return {
+    sql: DELIVERY_LOG_SQL,
+    params: [
+      item.event_id,
+      destinationId,
+      step.status,
+      step.attempts,
+      JSON.stringify(item.decision.reasons),
+      step.error === null ? null : step.error.slice(0, 2000),
+      now,
+      configVersion ?? null,
+      item.decision.action,
+      item.name ?? null,
+      item.received_at,
+      consentCodes(item.decision),
+    ],
+  };
+}
+
+/** The statements that record outcomes for one destination in the embedded store (see {@link settlementSteps}). */
 export function settleStatements(
   destinationId: string,
   settled: readonly { item: DeliveryItem; outcome: ItemOutcome }[],
   opts: { now: number; config: DeliveryConfig; random: () => number; resumeAt?: number; configVersion?: string },
   counts: SettleCounts,
 ): SqlStatement[] {
-  const { now, config } = opts;
+  const { now } = opts;
   const out: SqlStatement[] = [];
-  const log = (item: DeliveryItem, status: string, attempts: number, error: string | null) =>
-    out.push({
-      sql: DELIVERY_LOG_SQL,
-      params: [
-        item.event_id,
-        destinationId,
-        status,
-        attempts,
-        JSON.stringify(item.decision.reasons),
-        error === null ? null : error.slice(0, 2000),
-        now,
-        opts.configVersion ?? null,
-        item.decision.action,
-        item.name ?? null,
-        item.received_at,
-        consentCodes(item.decision),
-      ],
-    });
-  const dead = (item: DeliveryItem, reason: string, attempts: number) => {
-    const payload = item.deadPayload ? item.deadPayload() : item.decision.payload;
-    out.push({ sql: DEAD_LETTER_SQL, params: [destinationId, item.event_id, JSON.stringify(payload ?? null), reason, attempts, item.received_at, now, item.seq] });
-    log(item, 'dead', attempts, reason);
-    counts.dead++;
-  };
-  for (const { item, outcome } of settled) {
-    if (item.retrying && outcome.kind !== 'retry') out.push({ sql: DELETE_RETRY, params: [destinationId, item.seq] });
-    switch (outcome.kind) {
-      case 'delivered':
-        log(item, 'delivered', item.attempts + 1, null);
-        counts.delivered++;
-        break;
-      case 'decided':
-        log(item, STATUS[item.decision.action] ?? item.decision.action, item.attempts, null);
-        counts.decided++;
-        break;
-      case 'failed':
-        dead(item, outcome.error, item.attempts + 1);
-        break;
-      case 'retry': {
-        const attempts = outcome.outage ? item.attempts : item.attempts + 1;
-        if (attempts >= config.max_attempts || now - item.received_at >= config.max_age) {
-          if (item.retrying) out.push({ sql: DELETE_RETRY, params: [destinationId, item.seq] });
-          dead(item, `${outcome.error} (gave up after ${Math.max(attempts, 1)} attempts)`, Math.max(attempts, 1));
-          break;
-        }
-        const delay = backoffDelay(Math.max(attempts, 1), { base: config.backoff_base, max: config.backoff_max, random: opts.random, retryAfterMs: outcome.retry_after_ms });
-        const next = Math.max(now + delay, opts.resumeAt ?? 0);
-        out.push({ sql: UPSERT_RETRY, params: [destinationId, item.seq, item.event_id, attempts, next, now, outcome.error.slice(0, 2000)] });
-        log(item, 'retrying', attempts, outcome.error);
-        counts.retried++;
-        break;
-      }
-    }
+  for (const step of settlementSteps(settled, opts, counts)) {
+    const { item } = step;
+    if (step.dropRetry) out.push({ sql: DELETE_RETRY, params: [destinationId, item.seq] });
+    if (step.dead) out.push({ sql: DEAD_LETTER_SQL, params: [destinationId, item.event_id, JSON.stringify(step.dead.payload ?? null), step.dead.reason, step.dead.attempts, item.received_at, now, item.seq] });
+    if (step.retry) out.push({ sql: UPSERT_RETRY, params: [destinationId, item.seq, item.event_id, step.retry.attempts, step.retry.next, now, step.retry.error] });
+    out.push(deliveryLogStatement(destinationId, step, now, opts.configVersion));
   }
   return out;
 }

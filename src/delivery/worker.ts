@@ -4,17 +4,18 @@
  * outcomes in batched transactions together with the cursor.
  */
 import type { SqlDb, Logger, FetchLike, PostgresPort, SqlStatement } from '../ports.js';
+import { createSqlSource, type DeliverySource, type DestinationSettlement, type SourceRow } from './source.js';
 import type { OutboxItem, SendContext, SendResult } from '../destinations/types.js';
 import type { DeliveryConfig } from './config.js';
 import { isRetryableStatus, parseRetryAfter, postJson } from '../destinations/http.js';
 import { classifySend, createBreaker, type Breaker, type BreakerSnapshot } from './breaker.js';
 import { decide, type ActiveDestination } from './decide.js';
-import { createRecordCache, type RecordCache, type EventRecord, type RecordRow } from './record.js';
-import { settleStatements, type DeliveryItem, type ItemOutcome, type SettleCounts } from './settle.js';
+import { createRecordCache, type RecordCache, type EventRecord } from './record.js';
+import { noCounts, type DeliveryItem, type ItemOutcome, type SettleCounts } from './settle.js';
+import type { DeliveryObserver } from './observer.js';
 import { createLimiter, type Limiter } from './limiter.js';
 import { checkEvent, decidePlan, type Plan } from '../rules/plan.js';
 import { recordEvent } from './record.js';
-import { settledSince, type DeliveryObserver, type Settled } from './observer.js';
 
 export type { ActiveDestination } from './decide.js';
 
@@ -63,6 +64,8 @@ export interface WorkerDeps {
   plan?: () => Plan | undefined;
   /** Work that comes due with time (journey triggers): run on every poll and at the start of every drain. */
   due?: () => Promise<unknown>;
+  /** Where work is claimed and outcomes recorded (default: the embedded store, `createSqlSource(db)`). */
+  source?: DeliverySource;
   /** Told of each decision, vendor call and settlement (metrics, the live debug stream). */
   observer?: DeliveryObserver;
 }
@@ -93,20 +96,7 @@ interface DestState {
   fetch: FetchLike;
 }
 
-/**
- * The delivery cursor of each destination, created where missing: a destination added to an existing
- * store starts with the records accepted from now on. Runs before the first accept (a delivery
- * thread may start after it), so no record falls before a new cursor unseen. `max`: the last record.
- */
-export async function openCursors(db: SqlDb, ids: readonly string[]): Promise<{ cursors: Map<string, number>; max: number }> {
-  const saved = await db.all<{ destination_id: string; seq: number }>('SELECT destination_id, seq FROM delivery_cursor');
-  const max = (await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM records'))?.seq ?? 0;
-  const cursors = new Map(saved.map((r) => [r.destination_id, r.seq]));
-  const fresh = ids.filter((id) => !cursors.has(id));
-  if (fresh.length > 0) await db.batch(fresh.map((id) => ({ sql: SAVE_CURSOR, params: [id, max] })));
-  for (const id of fresh) cursors.set(id, max);
-  return { cursors, max };
-}
+export { openCursors } from './source.js';
 
 /** Most outcomes recorded in one settle transaction. */
 const SETTLE_MAX_ITEMS = 200;
@@ -129,28 +119,7 @@ function holdingFetch(fetch: FetchLike, now: () => number, hold: (ms: number) =>
   return wrapped;
 }
 
-/**
- * Records past the cursor; `settled` marks those settled before a restart (skipped, never resent).
- * Only records accepted before this start can have been settled ahead of the cursor: past that
- * point the plain query is used.
- */
-const SELECT_RECORDS_AFTER_RESTART =
-  'SELECT r.seq, r.event_id, r.received_at, r.ip, r.user_agent, r.data, ' +
-  'EXISTS (SELECT 1 FROM delivery_log d WHERE d.event_id = r.event_id AND d.destination_id = ?) AS settled FROM records r WHERE r.seq > ? ORDER BY r.seq LIMIT ?';
-const SELECT_RECORDS = 'SELECT seq, event_id, received_at, ip, user_agent, data, ? IS NULL AS settled FROM records WHERE seq > ? ORDER BY seq LIMIT ?';
-const SELECT_DUE =
-  'SELECT t.seq, t.attempts, r.event_id, r.received_at, r.ip, r.user_agent, r.data FROM delivery_retry t JOIN records r ON r.seq = t.seq ' +
-  'WHERE t.destination_id = ? AND t.next_attempt_at <= ? ORDER BY t.next_attempt_at LIMIT ?';
-/**
- * IP and User-Agent are kept only until every destination has settled the record: nulled once all
- * cursors passed it and it waits in no retry or dead letter (which may still send it).
- */
-const SWEEP_NET =
-  'UPDATE records SET ip = NULL, user_agent = NULL WHERE (ip IS NOT NULL OR user_agent IS NOT NULL) AND seq <= ? ' +
-  'AND NOT EXISTS (SELECT 1 FROM delivery_retry t WHERE t.seq = records.seq) AND NOT EXISTS (SELECT 1 FROM dead_letter l WHERE l.seq = records.seq)';
-const SAVE_CURSOR = 'INSERT INTO delivery_cursor (destination_id, seq) VALUES (?, ?) ON CONFLICT (destination_id) DO UPDATE SET seq = excluded.seq';
-
-type Row = RecordRow & { event_id: string; received_at: number; attempts?: number; settled?: number };
+type Row = SourceRow;
 
 /**
  * @example
@@ -159,6 +128,7 @@ type Row = RecordRow & { event_id: string; received_at: number; attempts?: numbe
  */
 export function createWorker(deps: WorkerDeps): Worker {
   const { db, config, log } = deps;
+  const source = deps.source ?? createSqlSource(db);
   const defer = deps.defer ?? ((fn: () => void) => void setTimeout(fn, 0));
   const yieldToIo = () => new Promise<void>((done) => defer(done));
   const counts: SettleCounts = { delivered: 0, retried: 0, dead: 0, decided: 0 };
@@ -209,8 +179,6 @@ export function createWorker(deps: WorkerDeps): Worker {
   let stopped = true;
   /** stop() was called: requests waiting for a Retry-After go out now instead of holding up shutdown. */
   let stopping = false;
-  /** The last record accepted before this start (records after it cannot have been settled yet). */
-  let restartSeq = 0;
   /** drain() runs even when the background loop is stopped (Workers: no timers outlive a request). */
   let draining = 0;
   let fault: string | undefined;
@@ -237,40 +205,37 @@ export function createWorker(deps: WorkerDeps): Worker {
   async function settleNow(): Promise<void> {
     settleScheduled = false;
     const now = deps.now();
-    const statements: SqlStatement[] = [];
+    const batches: DestinationSettlement[] = [];
     const taken: { state: DestState; done: DestState['done'] }[] = [];
     const local = new Map<DestState, number>();
     // Bounded transactions: the accepting side (another thread on Node) waits for the write lock
     // while one commits, so a large settle would stall its requests; the rest goes in the next one.
     let budget = SETTLE_MAX_ITEMS;
-    const observed: { id: string; delta: SettleCounts; done: Settled[] }[] = [];
     for (const state of states) {
       if (state.done.length === 0 || budget === 0) continue;
       const done = state.done.length <= budget ? state.done : state.done.slice(0, budget);
       state.done = done === state.done ? [] : state.done.slice(budget);
       budget -= done.length;
       taken.push({ state, done });
-      const before = deps.observer ? { ...counts } : undefined;
-      const batch = settleStatements(state.dest.config.id, done, { now, config, random: deps.random, resumeAt: state.breaker.state === 'open' ? state.breaker.openUntil : undefined, configVersion: deps.configVersion?.() }, counts);
-      if (before) observed.push({ id: state.dest.config.id, delta: settledSince(before, counts), done });
       // The embedded warehouse: its rows commit with the outcome (exactly once).
+      const rows: SqlStatement[] = [];
       if (state.dest.kind.local) {
-        for (const { item, outcome } of done) if (outcome.kind === 'delivered') statements.push(...state.dest.kind.local(item.decision.payload, state.dest.config));
+        for (const { item, outcome } of done) if (outcome.kind === 'delivered') rows.push(...state.dest.kind.local(item.decision.payload, state.dest.config));
       }
-      for (const s of batch) statements.push(s);
       for (const { item } of done) {
         if (item.retrying) state.retrying.delete(item.seq);
         else state.open.delete(item.seq);
       }
       local.set(state, cursorOf(state));
-      statements.push({ sql: SAVE_CURSOR, params: [state.dest.config.id, cursorOf(state)] });
+      const resumeAt = state.breaker.state === 'open' ? state.breaker.openUntil : undefined;
+      batches.push({ destinationId: state.dest.config.id, done, cursor: cursorOf(state), local: rows, resumeAt, counted: noCounts() });
     }
-    if (statements.length === 0) return;
+    if (batches.length === 0) return;
     try {
-      await db.batch(statements);
+      await source.settle(batches, { now, config, random: deps.random, configVersion: deps.configVersion?.() }, counts);
       for (const [state, cursor] of local) state.cursor = cursor;
       if (states.some((st) => st.done.length > 0)) scheduleSettle();
-      for (const o of observed) deps.observer!.settled(o.id, o.delta, o.done, now);
+      if (deps.observer) for (const b of batches) deps.observer.settled(b.destinationId, b.counted, b.done, now);
       if (fault) log.info('delivery resumed: outcomes are recorded again', {});
       fault = undefined;
       faultDelay = 0;
@@ -340,7 +305,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     const id = state.dest.config.id;
     const now = deps.now();
     const items: DeliveryItem[] = [];
-    const due = await db.all<Row>(SELECT_DUE, [id, now, room + state.retrying.size]);
+    const due = await source.due(id, now, room + state.retrying.size);
     for (const row of due) {
       if (state.retrying.has(row.seq) || room <= 0) continue;
       state.retrying.add(row.seq);
@@ -348,7 +313,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       room--;
     }
     if (room > 0) {
-      const rows = await db.all<Row>(state.claimed < restartSeq ? SELECT_RECORDS_AFTER_RESTART : SELECT_RECORDS, [id, state.claimed, room]);
+      const rows = await source.next(id, state.claimed, room);
       for (const row of rows) {
         if (row.settled) continue;
         state.open.add(row.seq);
@@ -479,7 +444,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   async function sweep(): Promise<void> {
     if (fault) return;
     const settled = states.length === 0 ? Number.MAX_SAFE_INTEGER : Math.min(...states.map((s) => s.cursor));
-    await db.run(SWEEP_NET, [settled]).catch((err: unknown) => log.warn('IP/User-Agent sweep failed', { error: String(err).slice(0, 200) }));
+    await source.sweep(settled).catch((err: unknown) => log.warn('IP/User-Agent sweep failed', { error: String(err).slice(0, 200) }));
   }
 
   /** The slow loop: retries that came due, replays, anything a wake-up missed, and the IP/User-Agent sweep. */
@@ -534,10 +499,9 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
     },
     async start() {
-      const { cursors, max } = await openCursors(db, states.map((s) => s.dest.config.id));
-      restartSeq = max;
+      const cursors = await source.start(states.map((s) => s.dest.config.id));
       for (const state of states) {
-        state.cursor = cursors.get(state.dest.config.id) ?? max;
+        state.cursor = cursors.get(state.dest.config.id) ?? 0;
         state.claimed = state.cursor;
       }
       stopped = false;

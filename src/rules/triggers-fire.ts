@@ -26,7 +26,8 @@ export interface TriggerFirer {
   fire(): Promise<number>;
 }
 
-interface TimerRow {
+/** A claimed timer as firing reads it. */
+export interface TimerRow {
   trigger_id: string;
   key: string;
   armed_at: number;
@@ -35,6 +36,34 @@ interface TimerRow {
   source_event_id: string;
   client_key: string | null;
   snapshot: string;
+}
+
+/** The emitted event: the source record's identity, consent and context; the params as they stood at the last start. */
+export function emittedRecord(t: CompiledTrigger, row: Pick<TimerRow, 'key' | 'armed_at' | 'snapshot'>, source: EventRecord, now: number, configVersion: string): EventRecord {
+  const snapshot = JSON.parse(row.snapshot) as TriggerSnapshot;
+  const record: EventRecord = {
+    event_id: triggerEventId(t.id, row.key, row.armed_at),
+    name: t.emit.name,
+    time: now,
+    received_at: now,
+    params: { ...snapshot.params, ...t.emit.params?.set },
+    page: source.page,
+    client: source.client,
+    consent_state: source.consent_state,
+    source: source.source,
+    removed: { headers: false, cookies: false },
+    identity: source.identity,
+    notes: [`trigger.fired:${t.id}`],
+    config_version: configVersion,
+    derived_from: { event_id: source.event_id, rule_id: t.id },
+    only_destinations: [...t.destinations],
+  };
+  if (snapshot.items) record.items = snapshot.items;
+  if (source.device) record.device = source.device;
+  if (source.geo) record.geo = source.geo;
+  if (source.campaign) record.campaign = source.campaign;
+  if (source.accept_language !== undefined) record.accept_language = source.accept_language;
+  return record;
 }
 
 /** A claim older than this is taken over (its instance died between claim and commit). */
@@ -83,34 +112,6 @@ export function createTriggerFirer(deps: TriggerFirerDeps): TriggerFirer {
     return t.requires.every((p) => now[p] !== 'denied');
   }
 
-  /** The emitted event: the source record's identity, consent and context; the params as they stood at the last start. */
-  function emitted(t: CompiledTrigger, row: TimerRow, source: EventRecord, now: number): EventRecord {
-    const snapshot = JSON.parse(row.snapshot) as TriggerSnapshot;
-    const record: EventRecord = {
-      event_id: triggerEventId(t.id, row.key, row.armed_at),
-      name: t.emit.name,
-      time: now,
-      received_at: now,
-      params: { ...snapshot.params, ...t.emit.params?.set },
-      page: source.page,
-      client: source.client,
-      consent_state: source.consent_state,
-      source: source.source,
-      removed: { headers: false, cookies: false },
-      identity: source.identity,
-      notes: [`trigger.fired:${t.id}`],
-      config_version: deps.configVersion(),
-      derived_from: { event_id: source.event_id, rule_id: t.id },
-      only_destinations: [...t.destinations],
-    };
-    if (snapshot.items) record.items = snapshot.items;
-    if (source.device) record.device = source.device;
-    if (source.geo) record.geo = source.geo;
-    if (source.campaign) record.campaign = source.campaign;
-    if (source.accept_language !== undefined) record.accept_language = source.accept_language;
-    return record;
-  }
-
   /** One claimed timer: emitted, or settled without an event and with the reason. */
   async function fireOne(row: TimerRow, now: number): Promise<boolean> {
     const t = byId.get(row.trigger_id);
@@ -126,7 +127,7 @@ export function createTriggerFirer(deps: TriggerFirerDeps): TriggerFirer {
       log.info('trigger settled without firing', { trigger: row.trigger_id, reason });
       return false;
     }
-    const record = emitted(t, row, readRecord(source), now);
+    const record = emittedRecord(t, row, readRecord(source), now, deps.configVersion());
     await deps.append([record], [settle(row, 'fired', null, now)]);
     log.info('trigger fired', { trigger: t.id, event_id: record.event_id });
     return true;
@@ -151,6 +152,14 @@ export function createTriggerFirer(deps: TriggerFirerDeps): TriggerFirer {
     }
   }
 
+  return serialFirer(fireDue);
+}
+
+/**
+ * A firer that runs `fireDue` one round at a time: a call while a round runs queues one more round
+ * (shared by every caller meanwhile), so timers due during a round are not missed.
+ */
+export function serialFirer(fireDue: () => Promise<number>): TriggerFirer {
   let queued: Promise<number> | undefined;
   let tail: Promise<unknown> = Promise.resolve();
   return {

@@ -98,6 +98,32 @@ const ARM_COUNT =
 const CANCEL =
   "UPDATE trigger_timers SET state = 'cancelled', reason = ?, last_time = ?, updated_at = ? WHERE trigger_id = ? AND key = ? AND state = 'armed' AND last_time <= ?";
 
+/** A timer statement's operation, for a store that is not SQL (src/store/redis): the same semantics as the statement. */
+export type TimerOp =
+  | { op: 'arm'; form: 'timed' | 'count'; trigger_id: string; key: string; now: number; time: number; fire_at: number; source_event_id: string; client_key: string | null; snapshot: string }
+  | { op: 'cancel'; trigger_id: string; key: string; now: number; time: number; reason: string };
+
+/** The operation of a statement {@link triggerStatements} made, or undefined for any other statement. */
+export function timerOpOf(s: SqlStatement): TimerOp | undefined {
+  const p = s.params ?? [];
+  if (s.sql === ARM_TIMED || s.sql === ARM_COUNT) {
+    return {
+      op: 'arm',
+      form: s.sql === ARM_TIMED ? 'timed' : 'count',
+      trigger_id: p[0] as string,
+      key: p[1] as string,
+      now: p[2] as number,
+      time: p[4] as number,
+      fire_at: p[5] as number,
+      source_event_id: p[6] as string,
+      client_key: p[7] as string | null,
+      snapshot: p[8] as string,
+    };
+  }
+  if (s.sql === CANCEL) return { op: 'cancel', reason: p[0] as string, time: p[1] as number, now: p[2] as number, trigger_id: p[3] as string, key: p[4] as string };
+  return undefined;
+}
+
 /**
  * The timer statements one accepted record produces, for the group commit that stores it (durable
  * together): per trigger whose key the record has, a start arms, a cancel event cancels, and an event

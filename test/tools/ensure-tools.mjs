@@ -8,6 +8,7 @@
 //   postgresql  Debian package: test/postgres runs initdb/pg_ctl for a throwaway server.
 //   clickhouse-server  Debian package (18.16 on bookworm): test/clickhouse and test/integration/warehouses
 //               start a throwaway server (HTTP interface) on 127.0.0.1.
+//   redis-server Debian package: test/redis starts a throwaway Redis (AOF in a temp dir) on 127.0.0.1.
 // apt-get runs only as root; otherwise this fails with the one command to run. bun and workerd
 // (wrangler) are devDependencies: they are only checked here.
 import { existsSync } from 'node:fs';
@@ -36,6 +37,7 @@ const packages = [
   { name: 'chromium', why: `test/browser drives ${CHROMIUM}`, present: () => existsSync(CHROMIUM) },
   { name: 'postgresql', why: 'test/postgres runs initdb/pg_ctl', present: () => findPostgresBinDir().dir !== undefined },
   { name: 'clickhouse-server', why: 'test/clickhouse starts a real ClickHouse server', present: () => findClickHouseServer().path !== undefined },
+  { name: 'redis-server', why: 'test/redis starts /usr/bin/redis-server', present: () => existsSync('/usr/bin/redis-server') },
 ];
 const missing = packages.filter((p) => !p.present());
 if (missing.length > 0) {

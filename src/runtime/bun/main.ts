@@ -15,7 +15,9 @@ const env = process.env;
 const log = bunLogger(env.TAGRELAY_LOG_LEVEL);
 const config = loadConfigFile(configPath(undefined, env), env);
 const dataDir = resolve(env.TAGRELAY_DATA_DIR ?? config.server.data_dir);
-const app = createApp(config, bunRuntime({ file: join(dataDir, 'tagrelay.db'), env, log }));
+// store.kind redis: the same ioredis port as Node (loaded only then).
+const redis = config.store.kind === 'redis' ? (await import('../node/redis.js')).createRedisPort(config.store, log) : undefined;
+const app = createApp(config, { ...bunRuntime({ file: join(dataDir, 'tagrelay.db'), env, log }), redis });
 await app.services.ready;
 
 const host = env.HOST ?? config.server.host;

@@ -23,6 +23,7 @@ import { purgeWarehouses } from '../../destinations/warehouse.js';
 import { destinations as registry } from '../../destinations/index.js';
 import { createPostgresPort } from './postgres.js';
 import { reportCommand } from './report-command.js';
+import { clusterWarnings } from '../../store/redis/check.js';
 
 const USAGE = `usage: tagrelay [command] [--config PATH] [--port N] [--host H]
 
@@ -67,7 +68,8 @@ async function explainOffline(config: Config, body: unknown, headerArgs: string[
   const request: RequestContext = { source: 'native', ip: headers['x-forwarded-for']?.split(',')[0]?.trim(), user_agent: headers['user-agent'], headers, cookies: parseCookies(headers.cookie) };
   delete headers.cookie;
   const runtime = nodeRuntime({ dataDir: '', file: ':memory:', log: jsonLogger(process.env.TAGRELAY_LOG_LEVEL ?? 'warn') });
-  const services = createServices(config, runtime);
+  // Nothing is stored: a clustered store is not needed (nor touched) to explain.
+  const services = createServices({ ...config, store: { kind: 'sqlite' } }, runtime);
   try {
     await services.ready;
     const input = Array.isArray(body) ? { events: body } : body;
@@ -147,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`  consent: ${Object.entries(config.consent.regions).map(([r, p]) => `${r}=${p}`).join(', ')} (policy v${config.consent.policy_version})`);
     console.log(`  destinations (${config.destinations.length}):`);
     for (const d of config.destinations) console.log(`    - ${d.id} (${d.type})${d.enabled ? '' : ' disabled'}`);
+    for (const w of clusterWarnings(config)) console.log(`  warning: ${w}`);
     return 0;
   }
   if (command === 'purge') {

@@ -5,6 +5,7 @@ import { jsonLineLogger, nodeCryptoHasher, randomHex } from '../shared/node-comp
 import { join } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { DeliveryBridge, FetchLike, Logger, PostgresPort, Runtime, RuntimeStats } from '../../ports.js';
+import type { RedisPort } from '../../store/redis/port.js';
 import { openSqlite } from './db.js';
 import { createPostgresPort } from './postgres.js';
 import { startDeliveryThread } from './delivery-thread.js';
@@ -82,6 +83,7 @@ export function nodeRuntime(opts: {
   now?: () => number;
   fetch?: FetchLike;
   postgres?: PostgresPort;
+  redis?: RedisPort;
   /** Deliver on a worker thread over the same store file (the server does; in-process apps do not). */
   deliveryThread?: boolean;
 }): Runtime {
@@ -107,6 +109,7 @@ export function nodeRuntime(opts: {
     },
     env: process.env,
     postgres: opts.postgres ?? createPostgresPort({ log }),
+    redis: opts.redis,
     ...(opts.deliveryThread ? { separateDelivery: (config: Config, bridge: DeliveryBridge) => startDeliveryThread({ config, file, log, bridge }) } : {}),
     stats: nodeStats,
   };

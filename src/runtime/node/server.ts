@@ -44,7 +44,10 @@ export interface RunningServer {
 export async function startServer(config: Config, opts: { port?: number; host?: string; dataDir?: string } = {}): Promise<RunningServer> {
   const log = jsonLogger();
   const dataDir = resolve(opts.dataDir ?? process.env.TAGRELAY_DATA_DIR ?? config.server.data_dir);
-  const app = createApp(config, nodeRuntime({ dataDir, log, deliveryThread: config.delivery.thread }));
+  // ioredis is loaded only for a clustered store.
+  const redis = config.store.kind === 'redis' ? (await import('./redis.js')).createRedisPort(config.store, log) : undefined;
+  // With Redis, the worker claims through consumer groups in this event loop (no delivery thread).
+  const app = createApp(config, nodeRuntime({ dataDir, log, redis, deliveryThread: config.delivery.thread && !redis }));
   await app.services.ready;
   const host = opts.host ?? process.env.HOST ?? config.server.host;
   const wanted = opts.port ?? (process.env.PORT !== undefined ? Number(process.env.PORT) : config.server.port);
