@@ -32,7 +32,7 @@ export function queueNoticeSql(tokenColumn: 'fire_token' | 'resolve_token'): str
   );
 }
 
-async function post(hook: Webhook, body: string, fetch: FetchLike): Promise<{ ok: boolean; permanent: boolean; error?: string }> {
+async function post(hook: Webhook, body: string, fetch: FetchLike): Promise<{ ok: boolean; permanent: boolean; failure?: string }> {
   try {
     const res = await fetch(hook.url, {
       method: 'POST',
@@ -44,10 +44,10 @@ async function post(hook: Webhook, body: string, fetch: FetchLike): Promise<{ ok
     if (res.ok) return { ok: true, permanent: false };
     // 408 and 429 and 5xx may pass later; any other 4xx will not (a revoked Slack URL answers 404/410).
     const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
-    return { ok: false, permanent, error: `HTTP ${res.status}` };
+    return { ok: false, permanent, failure: `HTTP ${res.status}` };
   } catch (err) {
     const name = err instanceof Error ? err.name : 'Error';
-    return { ok: false, permanent: false, error: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network error' };
+    return { ok: false, permanent: false, failure: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network error' };
   }
 }
 
@@ -81,13 +81,13 @@ export async function sendNotices(db: SqlDb, hooks: readonly Webhook[], opts: { 
       }
       if (result.permanent) {
         await db.run('DELETE FROM alarm_notices WHERE id = ?', [row.id]);
-        opts.log.error('alarm notice refused', { webhook: hostOf(hook.url), alarm_notice: row.id, error: result.error, reason: 'alarms.notice_refused' });
+        opts.log.error('alarm notice refused', { webhook: hostOf(hook.url), alarm_notice: row.id, error: result.failure, reason: 'alarms.notice_refused' });
         counts.dropped++;
         continue;
       }
       const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** row.attempts);
-      await db.run('UPDATE alarm_notices SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?', [opts.now() + delay, result.error ?? null, row.id]);
-      opts.log.warn('alarm notice failed; will retry', { webhook: hostOf(hook.url), alarm_notice: row.id, attempts: row.attempts + 1, error: result.error, retry_in_ms: delay });
+      await db.run('UPDATE alarm_notices SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?', [opts.now() + delay, result.failure ?? null, row.id]);
+      opts.log.warn('alarm notice failed; will retry', { webhook: hostOf(hook.url), alarm_notice: row.id, attempts: row.attempts + 1, error: result.failure, retry_in_ms: delay });
       counts.failed++;
       break;
     }

@@ -266,7 +266,7 @@ function fieldsOf(payload: unknown, reasons: string[], identity: PreparedIdentit
   add('request.ip', 'network', classify(found, [
     { value: PROBE.ip, form: 'clear', rule: 'full address' },
     { value: PROBE.ip_truncated, form: 'truncated', rule: 'IPv4 /24, IPv6 /48' },
-  ], false), mentions('privacy.ip'));
+  ], false), mentions('.ip_'));
   add('request.user_agent', 'network', classify(found, [
     { value: PROBE.user_agent, form: 'clear', rule: 'full User-Agent' },
     { value: 'Chrome/140 (Windows)', form: 'reduced', rule: 'browser/major (OS) only' },
@@ -275,7 +275,7 @@ function fieldsOf(payload: unknown, reasons: string[], identity: PreparedIdentit
   add('page.url', 'page', classify(found, [
     { value: `${PROBE.page_url}?step=2&gclid=${PROBE.url_gclid}`, form: 'clear', rule: 'as received' },
     { value: PROBE.page_url, form: 'redacted', rule: 'query parameters carrying personal data or click ids removed or masked' },
-  ], false), mentions('privacy.url', 'redact'));
+  ], false), mentions('.url_', 'redact'));
   add('page.referrer', 'page', classify(found, [{ value: PROBE.referrer, form: 'clear', rule: 'redacted like the page URL' }], false), []);
   add('page.title', 'page', classify(found, [{ value: PROBE.title, form: 'clear', rule: 'emails removed' }], false), mentions('title'));
   add('geo.city', 'context', classify(found, [{ value: PROBE.geo_city, form: 'clear', rule: 'from the trusted CDN header' }], true), mentions('geo_city'));

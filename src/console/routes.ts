@@ -71,15 +71,15 @@ export function consoleRoutes(services: Services, verifier: Verifier | undefined
     const body = await c.req.parseBody();
     const token = typeof body.token === 'string' ? body.token.trim() : '';
     const next = safeNext(typeof body.next === 'string' ? body.next : undefined);
-    if (!verifier) return c.html(loginPage({ error: 'Admin authentication is not configured (admin.jwt.secret or admin.jwt.jwks).' }), 401);
+    if (!verifier) return c.html(loginPage({ problem: 'Admin authentication is not configured (admin.jwt.secret or admin.jwt.jwks).' }), 401);
     let claims;
     try {
       claims = await verifier(token);
     } catch (err) {
-      return c.html(loginPage({ error: err instanceof TagrelayError ? err.message : 'invalid token', next }), 401);
+      return c.html(loginPage({ problem: err instanceof TagrelayError ? err.message : 'invalid token', next }), 401);
     }
     const scopes = [...scopesOf(claims)].filter((s) => (CONSOLE_SCOPES as readonly string[]).includes(s));
-    if (scopes.length === 0) return c.html(loginPage({ error: `The token grants no console scope (${CONSOLE_SCOPES.join(', ')}).`, next }), 403);
+    if (scopes.length === 0) return c.html(loginPage({ problem: `The token grants no console scope (${CONSOLE_SCOPES.join(', ')}).`, next }), 403);
     const now = runtime.now();
     const exp = Math.min(now + SESSION_MAX_MS, typeof claims.exp === 'number' ? claims.exp * 1000 : now);
     const session: ConsoleSession = { sub: typeof claims.sub === 'string' ? claims.sub.slice(0, 80) : 'admin', scopes, exp, sid: runtime.randomHex(16) };

@@ -91,7 +91,7 @@ interface DestState {
   /** A half-open breaker lets one send through as the probe. */
   probing: boolean;
   /** Until when the vendor asked us to wait (Retry-After on a refused request), real epoch ms. */
-  holdUntil: number;
+  hold: { until: number };
   /** The fetch this destination sends through: notes a Retry-After as soon as a request gets one. */
   fetch: FetchLike;
 }
@@ -102,17 +102,21 @@ export { openCursors } from './source.js';
 const SETTLE_MAX_ITEMS = 200;
 
 /**
- * `fetch` for one destination whose POSTs report a refusal with Retry-After (429/503) to `hold` the
- * moment the answer arrives, before the send that made the request has finished: the destination's
- * other requests, queued under its in-flight limit, then wait instead of going out right after it.
+ * `fetch` for one destination that honours a vendor's Retry-After at once: after a refusal with
+ * Retry-After (429/503), its POSTs until then are not sent but answered here as that refusal, so the
+ * destination retries them after the hint. A request queued under `max_in_flight` behind the refused
+ * one does not go out right after it, and nothing waits in the meantime.
  */
-function holdingFetch(fetch: FetchLike, now: () => number, hold: (ms: number) => void): FetchLike {
+function holdingFetch(fetch: FetchLike, now: () => number, hold: { until: number }): FetchLike {
   const wrapped = ((input: string | URL | Request, init?: RequestInit) => fetch(input, init)) as FetchLike;
   wrapped.post = async (url, body, timeoutMs, headers) => {
+    // Held in real time (timers are real even where a test injects the clock).
+    const wait = hold.until - Date.now();
+    if (wait > 0) return { ok: true, status: 429, text: 'not sent: the vendor asked to wait (Retry-After)', retryAfter: String(Math.ceil(wait / 1000)) };
     const res = await postJson(fetch, url, body, timeoutMs, headers);
     if (res.ok && isRetryableStatus(res.status)) {
       const after = parseRetryAfter(res.retryAfter, now());
-      if (after !== undefined && after > 0) hold(after);
+      if (after !== undefined && after > 0) hold.until = Math.max(hold.until, Date.now() + after);
     }
     return res;
   };
@@ -137,12 +141,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     const state: DestState = {
       dest,
       breaker,
-      // A request queued behind a refusal with Retry-After waits that long (unless stopping) instead
-      // of going out right after it.
-      limiter: createLimiter(dest.config.max_in_flight ?? dest.kind.maxInFlight, () => {
-        const ms = stopping ? 0 : state.holdUntil - Date.now();
-        return ms > 0 ? new Promise<void>((done) => setTimeout(done, Math.min(ms, 1000))) : undefined;
-      }),
+      limiter: createLimiter(dest.config.max_in_flight ?? dest.kind.maxInFlight),
       cursor: 0,
       claimed: 0,
       open: new Set(),
@@ -150,11 +149,10 @@ export function createWorker(deps: WorkerDeps): Worker {
       done: [],
       pumping: false,
       probing: false,
-      holdUntil: 0,
+      hold: { until: 0 },
       fetch: deps.fetch,
     };
-    // Held in real time (timers are real even where a test injects the clock).
-    state.fetch = holdingFetch(deps.fetch, deps.now, (ms) => (state.holdUntil = Math.max(state.holdUntil, Date.now() + ms)));
+    state.fetch = holdingFetch(deps.fetch, deps.now, state.hold);
     return state;
   });
   const stats: DeliveryStats = {
@@ -177,8 +175,6 @@ export function createWorker(deps: WorkerDeps): Worker {
   const cache = deps.records ?? createRecordCache(4 * config.claim_batch);
   const sends = new Set<Promise<void>>();
   let stopped = true;
-  /** stop() was called: requests waiting for a Retry-After go out now instead of holding up shutdown. */
-  let stopping = false;
   /** drain() runs even when the background loop is stopped (Workers: no timers outlive a request). */
   let draining = 0;
   let fault: string | undefined;
@@ -509,7 +505,6 @@ export function createWorker(deps: WorkerDeps): Worker {
     },
     async stop() {
       stopped = true;
-      stopping = true;
       if (pollTimer) clearTimeout(pollTimer);
       for (const state of states) {
         if (state.timer) clearTimeout(state.timer);

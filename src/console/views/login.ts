@@ -11,11 +11,11 @@ const REASONS: Record<string, string> = {
   logged_out: 'You are logged out.',
 };
 
-export function loginPage(opts: { reason?: string; error?: string; next?: string }): Html {
+export function loginPage(opts: { reason?: string; problem?: string; next?: string }): Html {
   return page({
     title: 'Log in',
     body: html`<div class="login">
-  ${opts.error ? html`<p class="notice bad" data-login-error>${opts.error}</p>` : opts.reason && REASONS[opts.reason] ? html`<p class="notice" data-login-reason="${opts.reason}">${REASONS[opts.reason]}</p>` : ''}
+  ${opts.problem ? html`<p class="notice bad" data-login-error>${opts.problem}</p>` : opts.reason && REASONS[opts.reason] ? html`<p class="notice" data-login-reason="${opts.reason}">${REASONS[opts.reason]}</p>` : ''}
   <form method="post" action="${CONSOLE_PATH}/login">
     <p><label for="token">Admin token (JWT)</label></p>
     <textarea id="token" name="token" required autocomplete="off" spellcheck="false" placeholder="eyJ…"></textarea>
