@@ -90,7 +90,7 @@ interface DestState {
   timer?: ReturnType<typeof setTimeout>;
   /** A half-open breaker lets one send through as the probe. */
   probing: boolean;
-  /** Until when the vendor asked us to wait (Retry-After on a refused request), real epoch ms. */
+  /** Until when the vendor asked us to wait (Retry-After on a refused request), epoch ms. */
   hold: { until: number };
   /** The fetch this destination sends through: notes a Retry-After as soon as a request gets one. */
   fetch: FetchLike;
@@ -110,13 +110,12 @@ const SETTLE_MAX_ITEMS = 200;
 function holdingFetch(fetch: FetchLike, now: () => number, hold: { until: number }): FetchLike {
   const wrapped = ((input: string | URL | Request, init?: RequestInit) => fetch(input, init)) as FetchLike;
   wrapped.post = async (url, body, timeoutMs, headers) => {
-    // Held in real time (timers are real even where a test injects the clock).
-    const wait = hold.until - Date.now();
+    const wait = hold.until - now();
     if (wait > 0) return { ok: true, status: 429, text: 'not sent: the vendor asked to wait (Retry-After)', retryAfter: String(Math.ceil(wait / 1000)) };
     const res = await postJson(fetch, url, body, timeoutMs, headers);
     if (res.ok && isRetryableStatus(res.status)) {
       const after = parseRetryAfter(res.retryAfter, now());
-      if (after !== undefined && after > 0) hold.until = Math.max(hold.until, Date.now() + after);
+      if (after !== undefined && after > 0) hold.until = Math.max(hold.until, now() + after);
     }
     return res;
   };
