@@ -123,7 +123,8 @@ export function createTagrelayMetrics(destinationIds: readonly string[]): Tagrel
       if (item.retrying) return;
       const d = dest(id);
       const { action, reasons } = item.decision;
-      let reason = 'consent.granted';
+      // `granted`: no consent rule limited the decision (not a reason code: nothing was withheld).
+      let reason = 'granted';
       for (const r of reasons) {
         if (r.startsWith('consent.') || r === 'trigger.not_a_target') {
           reason = r;

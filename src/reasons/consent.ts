@@ -61,7 +61,6 @@ export const CONSENT_REASONS: ReasonTable = {
     `The Global Privacy Platform section ${GPP_SECTIONS[id] ?? id} uses a version we cannot read; it is treated as an opt-out of sale and sharing.`,
   'consent.gpp_section_ignored': (id) => `The Global Privacy Platform section ${GPP_SECTIONS[id] ?? id} is not evaluated by tagrelay; it was ignored.`,
   'consent.gpp_sid_missing': (id) => `gpp_sid names section ${GPP_SECTIONS[id] ?? id}, but the Global Privacy Platform string does not contain it.`,
-  'consent.granted': () => 'Every purpose the destination needs was granted: the event was sent in full (the label metrics give a decision no consent rule limited).',
   'consent.region_default_opt_in': () => "No consent signal decided this purpose, and the visitor's region requires opt-in consent: denied (GDPR Art. 6(1)(a), ePrivacy Art. 5(3)).",
   'consent.region_default_opt_out': () => "No consent signal decided this purpose, and the visitor's region allows processing until they opt out: granted.",
   'consent.region_default_notice': () =>

@@ -130,9 +130,9 @@ describe('GET /metrics after known traffic', () => {
   it('counts consent decisions per destination and reason, matching the decision records', async () => {
     const cd = (destination: string, action: string, reason?: string) =>
       valueOf(samples, 'tagrelay_consent_decisions_total', reason ? { destination, action, reason } : { destination, action }) ?? 0;
-    expect(cd('ga4', 'send', 'consent.granted')).toBe(3);
+    expect(cd('ga4', 'send', 'granted')).toBe(3);
     expect(cd('ga4', 'drop', 'consent.purpose_denied:analytics_storage')).toBe(1);
-    expect(cd('meta', 'send', 'consent.granted')).toBe(3);
+    expect(cd('meta', 'send', 'granted')).toBe(3);
     expect(cd('meta', 'drop')).toBe(1);
     expect(cd('lake', 'send')).toBe(3);
     expect(cd('lake', 'anonymize', 'consent.purpose_denied:analytics_storage')).toBe(1);

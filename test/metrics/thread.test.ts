@@ -92,7 +92,7 @@ describe('metrics and the debug stream with delivery on a worker thread', () => 
     }
     expect(delivered).toBe(3);
     expect(ga4.collected().length).toBe(3);
-    expect(valueOf(samples, 'tagrelay_consent_decisions_total', { destination: 'ga4', action: 'send', reason: 'consent.granted' })).toBe(3);
+    expect(valueOf(samples, 'tagrelay_consent_decisions_total', { destination: 'ga4', action: 'send', reason: 'granted' })).toBe(3);
     // Sends are batches (here one or more, as the thread claimed them), each timed once.
     const sends = valueOf(samples, 'tagrelay_vendor_requests_total', { destination: 'ga4', result: 'ok' })!;
     expect(sends).toBeGreaterThanOrEqual(1);
