@@ -9,6 +9,7 @@
 import type { SqlValue } from '../ports.js';
 import { inRange, placeholders, unitOf } from './common.js';
 import type { ReportSource } from './source.js';
+import { hasName, trailsWith, unitEvents, unitsSql } from './summary.js';
 import { DIMENSIONS, median, ratio, type ReportParams } from './types.js';
 
 /** One step of a funnel. */
@@ -99,20 +100,51 @@ export function walkUnit(steps: readonly string[], events: readonly { name: stri
   return times;
 }
 
+/** A unit's step events in time order, its visitor and its `by` value. */
+interface StepEvents {
+  client: string;
+  events: readonly { name: string; t: number }[];
+  dim: string | null;
+}
+
+/** Step events per unit: SQL on PostgreSQL, the report summary on the embedded warehouse. */
+async function stepEvents(source: ReportSource, p: ReportParams, names: string[]): Promise<StepEvents[]> {
+  if (source.dialect.name === 'sqlite') {
+    // The units with a first-step event, with their trails (the report summary); only step events are parsed.
+    const u = unitsSql({
+      since: p.since,
+      until: p.until,
+      unit: p.count === 'users' && p.within.kind === 'days' ? 'users' : 'sessions',
+      ...(p.by ? { by: p.by } : {}),
+      aggs: [trailsWith(names)],
+      having: { sql: 'SUM(instr(trail, ?) > 0) > 0', params: [hasName(p.steps[0]!)] },
+    });
+    const keep = new Set(names);
+    // The visitor only matters when users count by their deepest session.
+    const client = p.count === 'users' && p.within.kind === 'session' ? 'client_id' : "'' AS client_id";
+    const rows = await source.all<{ client_id: string; dim: string | null; trails: string }>(`WITH ${u.sql} SELECT ${client}, dim, trails FROM u`, u.params);
+    return rows.map((r) => ({ client: r.client_id, dim: r.dim, events: unitEvents(r.trails, keep) }));
+  }
+  const q = funnelSql(source, p, names);
+  const rows = await source.all<{ client_id: unknown; ev: string; dim?: unknown }>(q.sql, q.params);
+  return rows.map((row) => ({
+    client: String(row.client_id),
+    dim: row.dim === undefined || row.dim === null ? null : String(row.dim),
+    events: row.ev.split(',').map((e) => {
+      const at = e.indexOf(':');
+      return { name: names[Number(e.slice(0, at))]!, t: Number(e.slice(at + 1)) };
+    }),
+  }));
+}
+
 /** Compute the funnel. */
 export async function funnelReport(source: ReportSource, p: ReportParams): Promise<FunnelData> {
   const names = [...new Set(p.steps)];
-  const q = funnelSql(source, p, names);
-  const rows = await source.all<{ client_id: unknown; ev: string; dim?: unknown }>(q.sql, q.params);
   const windowMs = p.within.kind === 'days' ? p.within.days * 86_400_000 : undefined;
   let units: (FunnelUnit & { client: string })[] = [];
-  for (const row of rows) {
-    const events = row.ev.split(',').map((e) => {
-      const at = e.indexOf(':');
-      return { name: names[Number(e.slice(0, at))]!, t: Number(e.slice(at + 1)) };
-    });
-    const times = walkUnit(p.steps, events, windowMs);
-    if (times[0] !== null) units.push({ client: String(row.client_id), key: row.dim === undefined || row.dim === null ? null : String(row.dim), times });
+  for (const row of await stepEvents(source, p, names)) {
+    const times = walkUnit(p.steps, row.events, windowMs);
+    if (times[0] !== null) units.push({ client: row.client, key: row.dim, times });
   }
   if (p.count === 'users' && p.within.kind === 'session') {
     // A user counts once: by the session that went deepest (the earliest of equals).

@@ -5,6 +5,7 @@
  */
 import { FULL, inRange, unitOf } from './common.js';
 import type { ReportSource } from './source.js';
+import { hasName, piecesWith, readCounts, trailsWith, unitEvents, unitsSql } from './summary.js';
 import { DIMENSIONS, dayString, median, ratio, type Dimension, type ReportParams } from './types.js';
 
 /** The metrics of one day or one group. */
@@ -48,31 +49,8 @@ function finish<L extends RevenueLine>(l: L): L {
 
 /** Compute revenue. */
 export async function revenueReport(source: ReportSource, p: ReportParams): Promise<RevenueData> {
-  const d = source.dialect;
-  const r = inRange(source, p);
   const by: Dimension = p.by ?? 'channel';
-  const col = DIMENSIONS[by];
-  const sess = unitOf('sessions');
-
-  const orders = await source.all<{ day: unknown; orders: unknown; revenue: unknown; anon: unknown; currency: string | null }>(
-    `SELECT ${d.day} AS day, currency, ${d.num('COUNT(*)')} AS orders, COALESCE(SUM(value), 0) AS revenue, ` +
-      `${d.num("SUM(CASE WHEN consent_mode = 'send' THEN 0 ELSE 1 END)")} AS anon FROM ${d.table} WHERE ${r.sql} AND name = ? GROUP BY ${d.day}, currency`,
-    [...r.params, p.purchase],
-  );
-  // One pass over the sessions seen in full: start day and dimension (from the first event), orders, revenue.
-  const perSession =
-    `SELECT MIN(time) AS first_time, ${d.first(d.day)} AS day, ${d.first(col)} AS dim, SUM(CASE WHEN name = ? THEN 1 ELSE 0 END) AS orders, ` +
-    `SUM(CASE WHEN name = ? THEN COALESCE(value, 0) ELSE 0 END) AS revenue FROM ${d.units} WHERE ${r.sql} AND ${sess.where} GROUP BY ${sess.keys}`;
-  const sessions = await source.all<{ day: unknown; dim: string | null; sessions: unknown; converting: unknown; orders: unknown; revenue: unknown }>(
-    `SELECT day, dim, ${d.num('COUNT(*)')} AS sessions, ${d.num('SUM(CASE WHEN orders > 0 THEN 1 ELSE 0 END)')} AS converting, ${d.num('SUM(orders)')} AS orders, ` +
-      `SUM(revenue) AS revenue FROM (${perSession}) s GROUP BY day, dim`,
-    [p.purchase, p.purchase, ...r.params],
-  );
-  const purchasers = await source.all<{ first_seen: unknown; first_purchase: unknown; purchases: unknown }>(
-    `SELECT MIN(${d.t}) AS first_seen, MIN(CASE WHEN name = ? THEN ${d.t} END) AS first_purchase, ${d.num('SUM(CASE WHEN name = ? THEN 1 ELSE 0 END)')} AS purchases ` +
-      `FROM ${d.units} WHERE ${r.sql} AND ${FULL} GROUP BY client_id HAVING SUM(CASE WHEN name = ? THEN 1 ELSE 0 END) > 0`,
-    [p.purchase, p.purchase, ...r.params, p.purchase],
-  );
+  const { orders, sessions, purchasers } = source.dialect.name === 'sqlite' ? await fromSummary(source, p, by) : await fromSql(source, p, by);
 
   const total = { ...line(null), orders_anonymized: 0, currencies: [] as string[] };
   const days = new Map<number, RevenueLine>();
@@ -123,4 +101,84 @@ export async function revenueReport(source: ReportSource, p: ReportParams): Prom
     repeat_purchase_rate: ratio(repeat, purchasers.length),
     median_ms_to_first_purchase: median(purchasers.map((u) => Number(u.first_purchase) - Number(u.first_seen))),
   };
+}
+
+/** Orders per day and currency; full sessions per start day and `by` value; purchasers seen in full. */
+interface RevenueRows {
+  orders: { day: unknown; orders: unknown; revenue: unknown; anon: unknown; currency: string | null }[];
+  sessions: { day: unknown; dim: string | null; sessions: unknown; converting: unknown; orders: unknown; revenue: unknown }[];
+  purchasers: { first_seen: unknown; first_purchase: unknown; purchases: unknown }[];
+}
+
+/** PostgreSQL: the rows in SQL. */
+async function fromSql(source: ReportSource, p: ReportParams, by: Dimension): Promise<RevenueRows> {
+  const d = source.dialect;
+  const r = inRange(source, p);
+  const col = DIMENSIONS[by];
+  const sess = unitOf('sessions');
+  const orders = await source.all<{ day: unknown; orders: unknown; revenue: unknown; anon: unknown; currency: string | null }>(
+    `SELECT ${d.day} AS day, currency, ${d.num('COUNT(*)')} AS orders, COALESCE(SUM(value), 0) AS revenue, ` +
+      `${d.num("SUM(CASE WHEN consent_mode = 'send' THEN 0 ELSE 1 END)")} AS anon FROM ${d.table} WHERE ${r.sql} AND name = ? GROUP BY ${d.day}, currency`,
+    [...r.params, p.purchase],
+  );
+  // One pass over the sessions seen in full: start day and dimension (from the first event), orders, revenue.
+  const perSession =
+    `SELECT MIN(time) AS first_time, ${d.first(d.day)} AS day, ${d.first(col)} AS dim, SUM(CASE WHEN name = ? THEN 1 ELSE 0 END) AS orders, ` +
+    `SUM(CASE WHEN name = ? THEN COALESCE(value, 0) ELSE 0 END) AS revenue FROM ${d.units} WHERE ${r.sql} AND ${sess.where} GROUP BY ${sess.keys}`;
+  const sessions = await source.all<{ day: unknown; dim: string | null; sessions: unknown; converting: unknown; orders: unknown; revenue: unknown }>(
+    `SELECT day, dim, ${d.num('COUNT(*)')} AS sessions, ${d.num('SUM(CASE WHEN orders > 0 THEN 1 ELSE 0 END)')} AS converting, ${d.num('SUM(orders)')} AS orders, ` +
+      `SUM(revenue) AS revenue FROM (${perSession}) s GROUP BY day, dim`,
+    [p.purchase, p.purchase, ...r.params],
+  );
+  const purchasers = await source.all<{ first_seen: unknown; first_purchase: unknown; purchases: unknown }>(
+    `SELECT MIN(${d.t}) AS first_seen, MIN(CASE WHEN name = ? THEN ${d.t} END) AS first_purchase, ${d.num('SUM(CASE WHEN name = ? THEN 1 ELSE 0 END)')} AS purchases ` +
+      `FROM ${d.units} WHERE ${r.sql} AND ${FULL} GROUP BY client_id HAVING SUM(CASE WHEN name = ? THEN 1 ELSE 0 END) > 0`,
+    [p.purchase, p.purchase, ...r.params, p.purchase],
+  );
+
+  return { orders, sessions, purchasers };
+}
+
+/**
+ * The embedded warehouse: orders from the summary's hours; sessions counted in SQL over the summary,
+ * the orders and revenue of converting sessions and the purchasers from their trails.
+ */
+async function fromSummary(source: ReportSource, p: ReportParams, by: Dimension): Promise<RevenueRows> {
+  const orders = new Map<string, { day: number; currency: string | null; orders: number; revenue: number; anon: number }>();
+  for (const c of await readCounts(source, p.since, p.until, p.purchase)) {
+    const key = JSON.stringify([c.day, c.currency]);
+    let o = orders.get(key);
+    if (!o) orders.set(key, (o = { day: c.day, currency: c.currency, orders: 0, revenue: 0, anon: 0 }));
+    o.orders += c.n;
+    o.revenue += c.value;
+    if (c.mode !== 'send') o.anon += c.n;
+  }
+  const buys = new Set([p.purchase]);
+  const sessions = new Map<string, { day: number; dim: string | null; sessions: number; converting: number; orders: number; revenue: number }>();
+  const s = unitsSql({ since: p.since, until: p.until, unit: 'sessions', by, aggs: [piecesWith(p.purchase, 'o'), trailsWith([p.purchase])] });
+  // Sessions without an order are counted per day and dim in SQL; converting ones come with their trails.
+  const rows = await source.all<{ day: number; dim: string | null; n: number; trails: string | null }>(
+    `WITH ${s.sql} SELECT first_time / 86400000 AS day, dim, COUNT(*) AS n, CASE WHEN o > 0 THEN trails END AS trails FROM uf ` +
+      'GROUP BY first_time / 86400000, dim, CASE WHEN o > 0 THEN k END',
+    s.params,
+  );
+  for (const r of rows) {
+    const key = JSON.stringify([r.day, r.dim]);
+    let line = sessions.get(key);
+    if (!line) sessions.set(key, (line = { day: r.day, dim: r.dim, sessions: 0, converting: 0, orders: 0, revenue: 0 }));
+    line.sessions += r.n;
+    if (r.trails === null) continue;
+    line.converting++;
+    for (const e of unitEvents(r.trails, buys)) {
+      line.orders++;
+      line.revenue += e.value ?? 0;
+    }
+  }
+  const v = unitsSql({ since: p.since, until: p.until, unit: 'users', aggs: [trailsWith([p.purchase])], having: { sql: 'SUM(instr(trail, ?) > 0) > 0', params: [hasName(p.purchase)] } });
+  const purchasers: RevenueRows['purchasers'] = [];
+  for (const r of await source.all<{ first_time: number; trails: string }>(`WITH ${v.sql} SELECT first_time, trails FROM uf`, v.params)) {
+    const events = unitEvents(r.trails, buys);
+    purchasers.push({ first_seen: r.first_time, first_purchase: events[0]!.t, purchases: events.length });
+  }
+  return { orders: [...orders.values()], sessions: [...sessions.values()], purchasers };
 }

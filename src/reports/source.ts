@@ -1,7 +1,8 @@
 /**
  * @module Where reports read: the embedded warehouse (SQLite, through the SqlDb port) or a PostgreSQL
  * warehouse (through the PgPool port). The report definitions are shared; each dialect supplies the
- * SQL fragments that differ (time arithmetic, first row per group, parameter binding).
+ * SQL fragments that differ (time arithmetic, first row per group, parameter binding). On the
+ * embedded warehouse the reports read its report summary (summary.ts), not these SQL queries.
  */
 import type { PgPool, SqlDb, SqlValue } from '../ports.js';
 
@@ -10,9 +11,9 @@ export interface Dialect {
   name: 'sqlite' | 'postgres';
   /** The quoted events table. */
   table: string;
-  /** The events table for queries over visitors and sessions (SQLite: pinned to its covering report index). */
+  /** The events table for queries over visitors and sessions. */
   units: string;
-  /** The events table for counts per consent mode (SQLite: pinned to its narrow (consent_mode, time) index). */
+  /** The events table for counts per consent mode. */
   modes: string;
   /** The event time as epoch ms (a number). */
   t: string;
@@ -49,14 +50,14 @@ export interface ReportSource {
 const sqliteDialect = (table: string): Dialect => ({
   name: 'sqlite',
   table,
-  units: `${table} INDEXED BY events_report`,
-  modes: `${table} INDEXED BY events_mode_time`,
+  units: table,
+  modes: table,
   t: 'time',
   range: (since, until) => ({ sql: 'time >= ? AND time < ?', params: [since, until] }),
   day: '(time / 86400000)',
   week: '((time / 86400000 + 3) / 7)',
   // SQLite: a bare column next to MIN() comes from the row that holds the minimum.
-  firstPerGroup: (keys, cols, where) => `SELECT ${keys}, MIN(time) AS first_time, ${cols} FROM ${table} INDEXED BY events_report WHERE ${where} GROUP BY ${keys}`,
+  firstPerGroup: (keys, cols, where) => `SELECT ${keys}, MIN(time) AS first_time, ${cols} FROM ${table} WHERE ${where} GROUP BY ${keys}`,
   first: (expr) => expr,
   concat: (expr) => `group_concat(${expr}, ',' ORDER BY time)`,
   tText: 'time',

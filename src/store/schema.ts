@@ -2,6 +2,7 @@
  * @module The embedded store's tables (SQLite dialect), created idempotently at start.
  */
 import type { SqlDb } from '../ports.js';
+import { REPORT_SUMMARY_BACKFILL, REPORT_SUMMARY_SCHEMA } from './report-summary.js';
 
 /** Every table tagrelay keeps locally. Times are epoch ms. */
 export const SCHEMA = [
@@ -28,12 +29,10 @@ export const SCHEMA = [
     rule_id TEXT
   )`,
   'CREATE INDEX IF NOT EXISTS events_received ON events (received_at)',
-  // Reports (src/reports/): events by name and time (orders), and one covering index of the report
-  // columns per visitor and session in time order, so reports never read the wide JSON rows.
-  'CREATE INDEX IF NOT EXISTS events_name_time ON events (name, time)',
-  // Every report states its consent coverage: per consent mode, a count over a time range.
-  'CREATE INDEX IF NOT EXISTS events_mode_time ON events (consent_mode, time)',
-  'CREATE INDEX IF NOT EXISTS events_report ON events (consent_mode, client_id, session_id, time, name, kind, rule_id, value, currency, channel, source, medium, campaign, device_type, country)',
+  // Reports (src/reports/) read the summary the triggers keep (store/report-summary.ts), and the
+  // rows of a range's partial edge hours by time.
+  'CREATE INDEX IF NOT EXISTS events_time ON events (time)',
+  ...REPORT_SUMMARY_SCHEMA,
   'CREATE INDEX IF NOT EXISTS events_client ON events (client_id)',
   'CREATE INDEX IF NOT EXISTS events_user ON events (user_id)',
   // The record log: one row per accepted event, written in the accepting commit. `event_id` is
@@ -202,5 +201,11 @@ export async function migrate(db: SqlDb): Promise<void> {
     const cols = await db.all<{ name: string }>(`PRAGMA table_info(${table})`);
     if (cols.length > 0 && !cols.some((c) => c.name === column)) await db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
   }
+  // The report indexes the summary replaced (each cost a write per event).
+  for (const index of ['events_report', 'events_name_time', 'events_mode_time']) await db.exec(`DROP INDEX IF EXISTS ${index}`);
   for (const sql of SCHEMA) await db.exec(sql);
+  // A store whose events predate the report summary: fill it once (one transaction; seconds per million rows).
+  if (!(await db.get("SELECT 1 AS x FROM kv WHERE key = 'report_summary'"))) {
+    await db.batch([...REPORT_SUMMARY_BACKFILL.map((sql) => ({ sql })), { sql: "INSERT OR REPLACE INTO kv (key, value) VALUES ('report_summary', '1')" }]);
+  }
 }

@@ -105,3 +105,11 @@ export function reportSuite(get: () => { source: ReportSource; ds: Dataset }): v
     for (const c of data.cohorts) expect(c.retention[0]).toBe(1);
   });
 }
+
+/**
+ * The same data set over a range that starts and ends inside an hour (and inside sessions): the
+ * embedded warehouse reads its summary for the whole hours and the rows of the two partial hours.
+ */
+export function cutRange(ds: Dataset): Dataset {
+  return { ...ds, since: ds.since + 3.5 * 86_400_000 + 17 * 60_000 + 3_001, until: ds.until - 2 * 86_400_000 - 41 * 60_000 - 999 };
+}

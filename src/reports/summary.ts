@@ -1,0 +1,251 @@
+/**
+ * @module How reports read the embedded warehouse: its report summary (store/report-summary.ts) for
+ * the whole UTC hours of a range, and the `events` rows of the partial hours at its two edges, merged
+ * into units (a visitor's session, or a visitor) with their events in time order. Only rows sent in
+ * full with a visitor id are in the summary: an anonymized or cookieless event is never a unit.
+ *
+ * The reports' SQLite definitions (each report's `…FromUnits`) compute from these units in plain
+ * code; the PostgreSQL warehouse runs the same definitions as SQL.
+ */
+import type { SqlValue } from '../ports.js';
+import type { ReportSource } from './source.js';
+import { DIMENSIONS, type Coverage, type Dimension } from './types.js';
+import { trailEntry } from '../store/report-summary.js';
+
+const HOUR_MS = 3_600_000;
+
+/** One event of a unit. */
+export interface UnitEvent {
+  t: number;
+  name: string;
+  /** The micro-conversion rule id (rows with kind `micro`), else null. */
+  rule: string | null;
+  value: number | null;
+  currency: string | null;
+}
+
+
+/** Whole hours [h1, h2) inside the range, and the edge spans before and after them (possibly empty). */
+function split(since: number, until: number): { h1: number; h2: number; edges: [number, number][] } {
+  const h1 = Math.ceil(since / HOUR_MS);
+  const h2 = Math.floor(until / HOUR_MS);
+  if (h1 >= h2) return { h1: 0, h2: 0, edges: [[since, until]] };
+  return { h1, h2, edges: [[since, h1 * HOUR_MS], [h2 * HOUR_MS, until]].filter(([a, b]) => a! < b!) as [number, number][] };
+}
+
+const decoder = new TextDecoder();
+const currencies = new Map<string, string>();
+/** A hex-encoded currency (SQLite `hex()`: the UTF-8 bytes). */
+function unhex(hex: string): string {
+  let c = currencies.get(hex);
+  if (c === undefined) {
+    const bytes = new Uint8Array(hex.length / 2);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+    currencies.set(hex, (c = decoder.decode(bytes)));
+  }
+  return c;
+}
+
+/** Parse the trail entries in `text` [from, to) of the hour `hour` into `out`; `keep` filters by name. */
+function parseTrail(text: string, from: number, to: number, hour: number, out: UnitEvent[], keep?: ReadonlySet<string>): void {
+  const base = hour * HOUR_MS;
+  let i = from;
+  while (i < to) {
+    let end = text.indexOf(',', i);
+    if (end < 0 || end > to) end = to;
+    const a = text.indexOf(':', i);
+    const b = text.indexOf('|', a + 1);
+    const name = text.slice(a + 1, b);
+    if (!keep || keep.has(name)) {
+      const c = text.indexOf('|', b + 1);
+      const d = text.indexOf('|', c + 1);
+      out.push({
+        t: base + Number(text.slice(i, a)),
+        name,
+        rule: c > b + 1 ? text.slice(b + 1, c) : null,
+        value: d > c + 1 ? Number(text.slice(c + 1, d)) : null,
+        currency: end > d + 1 ? unhex(text.slice(d + 1, end)) : null,
+      });
+    }
+    i = end + 1;
+  }
+}
+
+/**
+ * A unit's events (only `keep` names when given) in time order, from the `trails` column of
+ * {@link unitsSql} (`<hour>@<trail>` joined by `;`).
+ */
+export function unitEvents(trails: string, keep?: ReadonlySet<string>): UnitEvent[] {
+  const out: UnitEvent[] = [];
+  let i = 0;
+  while (i < trails.length) {
+    let end = trails.indexOf(';', i);
+    if (end < 0) end = trails.length;
+    const at = trails.indexOf('@', i);
+    parseTrail(trails, at + 1, end, Number(trails.slice(i, at)), out, keep);
+    i = end + 1;
+  }
+  if (out.length > 1) out.sort((x, y) => x.t - y.t);
+  return out;
+}
+
+/** SQL that finds a unit with an event of a name in its trail (a piece's, or a unit's `trails`). */
+export const hasName = (name: string): SqlValue => `:${name}|`;
+/** SQL that finds a unit with an event of a micro-conversion rule. */
+export const hasRule = (rule: string): SqlValue => `|${rule}|`;
+
+/** The SQL of a summary query and its parameters, in text order. */
+export interface Sql {
+  sql: string;
+  params: SqlValue[];
+}
+
+/**
+ * The rows a range's units are built from: the summary pieces of its whole hours and, as one-event
+ * pieces, the `events` rows of its edge hours (columns hour, client_id, s, first_time, first_id, dim, trail).
+ */
+function piecesSql(since: number, until: number, unit: 'sessions' | 'users', dim: string): Sql {
+  const { h1, h2, edges } = split(since, until);
+  const parts: string[] = [];
+  const params: SqlValue[] = [];
+  if (h1 < h2) {
+    parts.push(`SELECT hour, client_id, s, first_time, first_id, ${dim} AS dim, trail FROM report_pieces WHERE hour >= ? AND hour < ?${unit === 'sessions' ? " AND s <> 'n'" : ''}`);
+    params.push(h1, h2);
+  }
+  for (const [a, b] of edges) {
+    parts.push(
+      `SELECT time / 3600000, client_id, COALESCE('s' || session_id, 'n'), time, event_id, ${dim}, ${trailEntry('')} FROM events ` +
+        `WHERE time >= ? AND time < ? AND consent_mode = 'send' AND client_id IS NOT NULL${unit === 'sessions' ? ' AND session_id IS NOT NULL' : ''}`,
+    );
+    params.push(a, b);
+  }
+  return { sql: parts.join(' UNION ALL '), params };
+}
+
+/** What a units CTE computes per unit besides its key, first event and `by` value. */
+export interface UnitsQuery {
+  since: number;
+  until: number;
+  unit: 'sessions' | 'users';
+  by?: Dimension;
+  /** Aggregates over the unit's pieces (`trail` is a piece's trail; no MIN or MAX), e.g. `SUM(instr(trail, ?) > 0) AS bought`. */
+  aggs: Sql[];
+  /** Keep only units with this condition (aggregates over pieces). */
+  having?: Sql;
+  materialized?: boolean;
+}
+
+/**
+ * `u AS (…)`: one row per unit (a visitor's session, or a visitor) of a range, with `client_id`,
+ * `k` (its earliest event: 15-digit time then event id), `first_time`, `dim` (the `by` value of that
+ * event, else null) and the aggregates asked for. Aggregate {@link trailsWith} gives the unit's
+ * events for {@link unitEvents}.
+ */
+export function unitsSql(q: UnitsQuery): Sql {
+  const src = piecesSql(q.since, q.until, q.unit, q.by ? DIMENSIONS[q.by] : 'NULL');
+  const keys = q.unit === 'sessions' ? 'client_id, s' : 'client_id';
+  const aggs = q.aggs.map((a) => `, ${a.sql}`).join('');
+  const having = q.having ? ` HAVING ${q.having.sql}` : '';
+  return {
+    // SQLite: the bare `dim` comes from the row holding the one MIN() (the unit's earliest piece).
+    sql:
+      `u AS ${q.materialized ? 'MATERIALIZED ' : ''}(SELECT ${keys}, MIN(printf('%015d', first_time) || first_id) AS k, dim${aggs} FROM (${src.sql}) GROUP BY ${keys}${having}), ` +
+      "uf AS (SELECT *, CAST(substr(k, 1, 15) AS INTEGER) AS first_time FROM u)",
+    params: [...q.aggs.flatMap((a) => a.params), ...src.params, ...(q.having?.params ?? [])],
+  };
+}
+
+/** Aggregate `trails`: the unit's pieces that hold an event of one of `names`, for {@link unitEvents}. */
+export const trailsWith = (names: readonly string[]): Sql => ({
+  sql: `group_concat(CASE WHEN ${names.map(() => 'instr(trail, ?) > 0').join(' OR ')} THEN hour || '@' || trail END, ';') AS trails`,
+  params: names.map(hasName),
+});
+
+/** Aggregate: how many pieces of the unit hold an event of `name` (> 0: the unit has one). */
+export const piecesWith = (name: string, as: string): Sql => ({ sql: `SUM(instr(trail, ?) > 0) AS ${as}`, params: [hasName(name)] });
+
+/** Aggregate: how many events of `name` the unit has. */
+export const eventsOf = (name: string, as: string): Sql => ({ sql: `SUM((length(trail) - length(replace(trail, ?, ''))) / ?) AS ${as}`, params: [hasName(name), String(hasName(name)).length] });
+
+/**
+ * Per visitor of a range: the Monday-based weeks it was active in (a CTE `a (client_id, w)`).
+ * A piece lies in one hour, so its hour gives the week.
+ */
+export function weeksSql(since: number, until: number): Sql {
+  const { h1, h2, edges } = split(since, until);
+  const parts: string[] = [];
+  const params: SqlValue[] = [];
+  if (h1 < h2) {
+    parts.push('SELECT client_id, (hour / 24 + 3) / 7 AS w FROM report_pieces WHERE hour >= ? AND hour < ?');
+    params.push(h1, h2);
+  }
+  for (const [a, b] of edges) {
+    parts.push("SELECT client_id, (time / 86400000 + 3) / 7 FROM events WHERE time >= ? AND time < ? AND consent_mode = 'send' AND client_id IS NOT NULL");
+    params.push(a, b);
+  }
+  return { sql: `a AS (SELECT client_id, w FROM (${parts.join(' UNION ALL ')}) GROUP BY client_id, w)`, params };
+}
+
+/** Per UTC hour or edge row: events of a name, consent mode and currency, and their summed value. */
+export interface HourCount {
+  /** The UTC day index of the events. */
+  day: number;
+  name: string;
+  /** null: rows before the warehouse recorded the mode. */
+  mode: string | null;
+  currency: string | null;
+  n: number;
+  value: number;
+}
+
+/** Event counts of a range by day, name, consent mode and currency (`name`: only that event). */
+export async function readCounts(source: ReportSource, since: number, until: number, name?: string): Promise<HourCount[]> {
+  const { h1, h2, edges } = split(since, until);
+  const out: HourCount[] = [];
+  const nameSql = name === undefined ? '' : ' AND name = ?';
+  const nameParam: SqlValue[] = name === undefined ? [] : [name];
+  if (h1 < h2) {
+    const rows = await source.all<{ day: number; name: string; mode: string; currency: string; n: number; value: number }>(
+      `SELECT hour / 24 AS day, name, mode, currency, SUM(n) AS n, SUM(value) AS value FROM report_hours WHERE hour >= ? AND hour < ?${nameSql} GROUP BY 1, 2, 3, 4`,
+      [h1, h2, ...nameParam],
+    );
+    for (const r of rows) out.push({ day: r.day, name: r.name, mode: r.mode === '' ? null : r.mode, currency: r.currency === '' ? null : r.currency, n: r.n, value: r.value });
+  }
+  for (const [a, b] of edges) {
+    const rows = await source.all<HourCount>(
+      `SELECT time / 86400000 AS day, name, consent_mode AS mode, currency, COUNT(*) AS n, COALESCE(SUM(value), 0) AS value FROM events WHERE time >= ? AND time < ?${nameSql} GROUP BY 1, 2, 3, 4`,
+      [a, b, ...nameParam],
+    );
+    out.push(...rows);
+  }
+  return out;
+}
+
+/** The consent coverage of a range from the summary. */
+export async function summaryCoverage(source: ReportSource, since: number, until: number): Promise<Coverage> {
+  const out: Coverage = { events: 0, full: 0, anonymized: 0, cookieless: 0, unknown: 0 };
+  for (const r of await readCounts(source, since, until)) {
+    out.events += r.n;
+    if (r.mode === 'send') out.full += r.n;
+    else if (r.mode === 'anonymize') out.anonymized += r.n;
+    else if (r.mode === 'cookieless') out.cookieless += r.n;
+    else out.unknown += r.n;
+  }
+  return out;
+}
+
+/** The micro-conversion rules seen in full in a range, each with the least event name it emitted. */
+export async function readRules(source: ReportSource, since: number, until: number): Promise<{ rule: string; name: string }[]> {
+  const { h1, h2, edges } = split(since, until);
+  const parts: string[] = [];
+  const params: SqlValue[] = [];
+  if (h1 < h2) {
+    parts.push("SELECT rule, name FROM report_hours WHERE hour >= ? AND hour < ? AND mode = 'send' AND rule <> '' AND n > 0");
+    params.push(h1, h2);
+  }
+  for (const [a, b] of edges) {
+    parts.push("SELECT rule_id, name FROM events WHERE time >= ? AND time < ? AND consent_mode = 'send' AND kind = 'micro' AND rule_id IS NOT NULL AND rule_id <> ''");
+    params.push(a, b);
+  }
+  return source.all(`SELECT rule, MIN(name) AS name FROM (${parts.join(' UNION ALL ')}) GROUP BY rule ORDER BY rule`, params);
+}
