@@ -5,7 +5,7 @@
  */
 import { FULL, inRange, unitOf } from './common.js';
 import type { ReportSource } from './source.js';
-import { hasName, piecesWith, readCounts, trailsWith, unitEvents, unitsSql } from './summary.js';
+import { hasName, piecesWith, readOrders, trailsWith, unitEvents, unitsSql } from './summary.js';
 import { DIMENSIONS, dayString, median, ratio, type Dimension, type ReportParams } from './types.js';
 
 /** The metrics of one day or one group. */
@@ -140,19 +140,11 @@ async function fromSql(source: ReportSource, p: ReportParams, by: Dimension): Pr
 }
 
 /**
- * The embedded warehouse: orders from the summary's hours; sessions counted in SQL over the summary,
+ * The embedded warehouse: orders by the time index; sessions counted in SQL over the summary,
  * the orders and revenue of converting sessions and the purchasers from their trails.
  */
 async function fromSummary(source: ReportSource, p: ReportParams, by: Dimension): Promise<RevenueRows> {
-  const orders = new Map<string, { day: number; currency: string | null; orders: number; revenue: number; anon: number }>();
-  for (const c of await readCounts(source, p.since, p.until, p.purchase)) {
-    const key = JSON.stringify([c.day, c.currency]);
-    let o = orders.get(key);
-    if (!o) orders.set(key, (o = { day: c.day, currency: c.currency, orders: 0, revenue: 0, anon: 0 }));
-    o.orders += c.n;
-    o.revenue += c.value;
-    if (c.mode !== 'send') o.anon += c.n;
-  }
+  const orders = await readOrders(source, p.since, p.until, p.purchase);
   const buys = new Set([p.purchase]);
   const sessions = new Map<string, { day: number; dim: string | null; sessions: number; converting: number; orders: number; revenue: number }>();
   const s = unitsSql({ since: p.since, until: p.until, unit: 'sessions', by, aggs: [piecesWith(p.purchase, 'o'), trailsWith([p.purchase])] });
@@ -180,5 +172,5 @@ async function fromSummary(source: ReportSource, p: ReportParams, by: Dimension)
     const events = unitEvents(r.trails, buys);
     purchasers.push({ first_seen: r.first_time, first_purchase: events[0]!.t, purchases: events.length });
   }
-  return { orders: [...orders.values()], sessions: [...sessions.values()], purchasers };
+  return { orders, sessions: [...sessions.values()], purchasers };
 }

@@ -1,19 +1,18 @@
 /**
- * @module The embedded warehouse's report summary (SQLite): two small tables the reports read
- * instead of the `events` rows, kept exact by triggers on `events` (so every writer — the sqlite
+ * @module The embedded warehouse's report summary (SQLite): a small table the reports read instead
+ * of the `events` rows, kept exact by triggers on `events` (so every writer — the sqlite
  * destination in the delivery settle transaction, a bulk load, an erasure, a retention purge —
  * maintains them in its own transaction, and an `INSERT OR IGNORE` that ignores a duplicate changes
  * nothing).
  *
- * - `report_hours`: per UTC hour, event name, consent mode, currency and micro-conversion rule id:
- *   events and summed value (consent coverage, orders and revenue by day, the rules seen).
- * - `report_pieces`: per UTC hour and visitor session (only rows sent in full with a visitor id: an
+ * `report_pieces`: per UTC hour and visitor session (only rows sent in full with a visitor id: an
  *   anonymized or cookieless event is never a user), its events as one short text (`trail`) plus
  *   the earliest event's dimensions. A piece holds at most {@link PIECE_EVENTS} events: the hot
  *   piece is part 0; a full part 0 moves to the next free part before the next event is added.
  *
- * A report over [since, until) reads the pieces and hours of the whole hours inside the range and the
- * `events` rows of the two partial hours at its edges (src/reports/summary.ts), so any range is exact.
+ * A report over [since, until) reads the pieces of the whole hours inside the range and the `events`
+ * rows of the two partial hours at its edges (src/reports/summary.ts), so any range is exact. Counts
+ * over every row (consent coverage, orders) read the narrow `events_time` index.
  *
  * Trail entry (entries joined by `,`): `<ms after the hour>:<name>|<micro rule id>|<value>|<hex currency>`
  * (empty fields where null; the rule id only for `kind = 'micro'`). Only a name follows a `:`, and
@@ -21,8 +20,8 @@
  * (`instr(trail, ':purchase|')`) or a rule (`instr(trail, '|pricing|')`) without parsing.
  */
 
-/** Events per piece at most (the hot piece is rewritten per event: this bounds that row's size). */
-export const PIECE_EVENTS = 64;
+/** Events per piece at most (the hot piece is rewritten per event: this keeps that row within its page, under ~1 KB). */
+export const PIECE_EVENTS = 32;
 
 const HOUR = 'time / 3600000';
 /** The piece's session key: `s<session_id>`, or `n` for rows without a session. */
@@ -57,15 +56,6 @@ const refreshPiece = (r: string) => [
   ) + ';',
 ];
 
-/** A row's micro-conversion rule id ('' for none). */
-const ruleOf = (r: string) => `CASE WHEN ${r}kind = 'micro' THEN COALESCE(${r}rule_id, '') ELSE '' END`;
-const addHour = (r: string) =>
-  `INSERT INTO report_hours (hour, name, mode, currency, rule, n, value) VALUES (${r}time / 3600000, ${r}name, COALESCE(${r}consent_mode, ''), COALESCE(${r}currency, ''), ${ruleOf(r)}, 1, COALESCE(${r}value, 0)) ` +
-  'ON CONFLICT (hour, name, mode, currency, rule) DO UPDATE SET n = n + 1, value = value + excluded.value;';
-const subHour = (r: string) =>
-  `UPDATE report_hours SET n = n - 1, value = value - COALESCE(${r}value, 0) WHERE hour = ${r}time / 3600000 AND name = ${r}name AND mode = COALESCE(${r}consent_mode, '') ` +
-  `AND currency = COALESCE(${r}currency, '') AND rule = ${ruleOf(r)};`;
-
 /** The columns a report reads: an update of any of them refreshes the summary. */
 const WATCHED = ['name', 'time', 'client_id', 'session_id', 'consent_mode', ...DIMS, 'value', 'currency', 'kind', 'rule_id'];
 
@@ -73,16 +63,6 @@ const newer = '(excluded.first_time, excluded.first_id) < (first_time, first_id)
 
 /** Tables and triggers (idempotent), after the `events` table. */
 export const REPORT_SUMMARY_SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS report_hours (
-    hour INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    mode TEXT NOT NULL,
-    currency TEXT NOT NULL,
-    rule TEXT NOT NULL,
-    n INTEGER NOT NULL,
-    value REAL NOT NULL,
-    PRIMARY KEY (hour, name, mode, currency, rule)
-  ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS report_pieces (
     hour INTEGER NOT NULL,
     client_id TEXT NOT NULL,
@@ -96,7 +76,6 @@ export const REPORT_SUMMARY_SCHEMA = [
     PRIMARY KEY (hour, client_id, s, part)
   ) WITHOUT ROWID`,
   `CREATE TRIGGER IF NOT EXISTS events_summary_insert AFTER INSERT ON events BEGIN
-    ${addHour('NEW.')}
     UPDATE report_pieces SET part = (SELECT MAX(part) + 1 FROM report_pieces WHERE hour = NEW.time / 3600000 AND client_id = NEW.client_id AND s = ${sKey('NEW.')})
       WHERE NEW.consent_mode = 'send' AND hour = NEW.time / 3600000 AND client_id = NEW.client_id AND s = ${sKey('NEW.')} AND part = 0 AND n >= ${PIECE_EVENTS};
     INSERT INTO report_pieces (hour, client_id, s, part, n, first_time, first_id, ${DIMS.join(', ')}, trail)
@@ -107,12 +86,9 @@ export const REPORT_SUMMARY_SCHEMA = [
         first_id = CASE WHEN ${newer} THEN excluded.first_id ELSE first_id END, first_time = MIN(first_time, excluded.first_time);
   END`,
   `CREATE TRIGGER IF NOT EXISTS events_summary_delete AFTER DELETE ON events BEGIN
-    ${subHour('OLD.')}
     ${refreshPiece('OLD.').join('\n    ')}
   END`,
   `CREATE TRIGGER IF NOT EXISTS events_summary_update AFTER UPDATE OF ${WATCHED.join(', ')} ON events BEGIN
-    ${subHour('OLD.')}
-    ${addHour('NEW.')}
     ${refreshPiece('OLD.').join('\n    ')}
     ${refreshPiece('NEW.').join('\n    ')}
   END`,
@@ -120,8 +96,6 @@ export const REPORT_SUMMARY_SCHEMA = [
 
 /** Fill the summary from the `events` rows (a store created before it): run once, when it is empty. */
 export const REPORT_SUMMARY_BACKFILL = [
-  'DELETE FROM report_hours',
   'DELETE FROM report_pieces',
-  `INSERT INTO report_hours (hour, name, mode, currency, rule, n, value) SELECT ${HOUR}, name, COALESCE(consent_mode, ''), COALESCE(currency, ''), ${ruleOf('')}, COUNT(*), COALESCE(SUM(value), 0) FROM events GROUP BY 1, 2, 3, 4, 5`,
   rebuildSql('1'),
 ];
