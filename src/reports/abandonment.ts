@@ -109,7 +109,8 @@ async function fromSummary(source: ReportSource, p: ReportParams): Promise<Aband
     since: p.since,
     until: p.until,
     unit: p.count,
-    ...(p.by ? { by: p.by } : {}),
+    // Without a split, only the pieces with these events matter.
+    ...(p.by ? { by: p.by } : { only: ['add_to_cart', 'begin_checkout', p.purchase] }),
     aggs: [piecesWith('add_to_cart', 'cart'), piecesWith('begin_checkout', 'checkout'), piecesWith(p.purchase, 'bought'), trailsWith(['add_to_cart'])],
     having: { sql: 'SUM(instr(trail, ?) > 0 OR instr(trail, ?) > 0) > 0', params: [hasName('add_to_cart'), hasName('begin_checkout')] },
   });

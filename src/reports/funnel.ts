@@ -9,7 +9,7 @@
 import type { SqlValue } from '../ports.js';
 import { inRange, placeholders, unitOf } from './common.js';
 import type { ReportSource } from './source.js';
-import { hasName, trailsWith, unitEvents, unitsSql } from './summary.js';
+import { hasName, trailsWith, unitSteps, unitsSql } from './summary.js';
 import { DIMENSIONS, median, ratio, type ReportParams } from './types.js';
 
 /** One step of a funnel. */
@@ -117,13 +117,15 @@ async function stepEvents(source: ReportSource, p: ReportParams, names: string[]
       unit: p.count === 'users' && p.within.kind === 'days' ? 'users' : 'sessions',
       ...(p.by ? { by: p.by } : {}),
       aggs: [trailsWith(names)],
+      // Without a split, only the pieces with step events matter.
+      ...(p.by ? {} : { only: names }),
       having: { sql: 'SUM(instr(trail, ?) > 0) > 0', params: [hasName(p.steps[0]!)] },
     });
     const keep = new Set(names);
     // The visitor only matters when users count by their deepest session.
     const client = p.count === 'users' && p.within.kind === 'session' ? 'client_id' : "'' AS client_id";
     const rows = await source.all<{ client_id: string; dim: string | null; trails: string }>(`WITH ${u.sql} SELECT ${client}, dim, trails FROM u`, u.params);
-    return rows.map((r) => ({ client: r.client_id, dim: r.dim, events: unitEvents(r.trails, keep) }));
+    return rows.map((r) => ({ client: r.client_id, dim: r.dim, events: unitSteps(r.trails, keep) }));
   }
   const q = funnelSql(source, p, names);
   const rows = await source.all<{ client_id: unknown; ev: string; dim?: unknown }>(q.sql, q.params);
