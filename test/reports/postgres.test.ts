@@ -5,7 +5,7 @@ import { postgresSource, type ReportSource } from '../../src/reports/index.js';
 import { usePostgres } from '../postgres/server.js';
 import { generate, type Dataset } from './generator.js';
 import { loadPostgres } from './load.js';
-import { reportSuite } from './suite.js';
+import { cutRange, reportSuite } from './suite.js';
 
 // A real, throwaway PostgreSQL server (initdb + pg_ctl): the suite fails, never skips, without one.
 const pg = usePostgres();
@@ -23,4 +23,8 @@ afterAll(() => port.end());
 
 describe('reports on a PostgreSQL warehouse equal the generator truth (same definitions, PostgreSQL SQL)', () => {
   reportSuite(() => state);
+});
+
+describe('reports on a PostgreSQL warehouse over a range cut inside hours and sessions', () => {
+  reportSuite(() => ({ source: state.source, ds: cutRange(state.ds) }));
 });
