@@ -4,7 +4,7 @@
  */
 import { inRange, unitOf } from './common.js';
 import type { ReportSource } from './source.js';
-import { hasName, piecesWith, trailsWith, unitEvents, unitsSql } from './summary.js';
+import { piecesWith, trailsWith, unitEvents, unitsSql } from './summary.js';
 import { DIMENSIONS, ratio, type ReportParams } from './types.js';
 
 /** Abandonment of one group. */
@@ -112,7 +112,7 @@ async function fromSummary(source: ReportSource, p: ReportParams): Promise<Aband
     // Without a split, only the pieces with these events matter.
     ...(p.by ? { by: p.by } : { only: ['add_to_cart', 'begin_checkout', p.purchase] }),
     aggs: [piecesWith('add_to_cart', 'cart'), piecesWith('begin_checkout', 'checkout'), piecesWith(p.purchase, 'bought'), trailsWith(['add_to_cart'])],
-    having: { sql: 'SUM(instr(trail, ?) > 0 OR instr(trail, ?) > 0) > 0', params: [hasName('add_to_cart'), hasName('begin_checkout')] },
+    having: ['add_to_cart', 'begin_checkout'],
   });
   const rows = await source.all<{ dim: string | null; cart: number; checkout: number; bought: number; trails: string | null }>(
     `WITH ${u.sql} SELECT dim, cart > 0 AS cart, checkout > 0 AS checkout, bought > 0 AS bought, CASE WHEN cart > 0 AND bought = 0 THEN trails END AS trails FROM u`,

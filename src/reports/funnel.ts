@@ -9,7 +9,7 @@
 import type { SqlValue } from '../ports.js';
 import { inRange, placeholders, unitOf } from './common.js';
 import type { ReportSource } from './source.js';
-import { hasName, trailsWith, unitSteps, unitsSql } from './summary.js';
+import { trailsWith, unitSteps, unitsSql } from './summary.js';
 import { DIMENSIONS, median, ratio, type ReportParams } from './types.js';
 
 /** One step of a funnel. */
@@ -119,7 +119,7 @@ async function stepEvents(source: ReportSource, p: ReportParams, names: string[]
       aggs: [trailsWith(names)],
       // Without a split, only the pieces with step events matter.
       ...(p.by ? {} : { only: names }),
-      having: { sql: 'SUM(instr(trail, ?) > 0) > 0', params: [hasName(p.steps[0]!)] },
+      having: [p.steps[0]!],
     });
     const keep = new Set(names);
     // The visitor only matters when users count by their deepest session.

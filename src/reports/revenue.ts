@@ -5,7 +5,7 @@
  */
 import { FULL, inRange, unitOf } from './common.js';
 import type { ReportSource } from './source.js';
-import { hasName, piecesWith, readOrders, trailsWith, unitEvents, unitsSql } from './summary.js';
+import { piecesWith, readOrders, trailsWith, unitEvents, unitsSql } from './summary.js';
 import { DIMENSIONS, dayString, median, ratio, type Dimension, type ReportParams } from './types.js';
 
 /** The metrics of one day or one group. */
@@ -166,7 +166,7 @@ async function fromSummary(source: ReportSource, p: ReportParams, by: Dimension)
       line.revenue += e.value ?? 0;
     }
   }
-  const v = unitsSql({ since: p.since, until: p.until, unit: 'users', aggs: [trailsWith([p.purchase])], having: { sql: 'SUM(instr(trail, ?) > 0) > 0', params: [hasName(p.purchase)] } });
+  const v = unitsSql({ since: p.since, until: p.until, unit: 'users', aggs: [trailsWith([p.purchase])], having: [p.purchase] });
   const purchasers: RevenueRows['purchasers'] = [];
   for (const r of await source.all<{ first_time: number; trails: string }>(`WITH ${v.sql} SELECT first_time, trails FROM uf`, v.params)) {
     const events = unitEvents(r.trails, buys);

@@ -166,14 +166,14 @@ export interface UnitsQuery {
   by?: Dimension;
   /** Aggregates over the unit's pieces (`trail` is a piece's trail; no MIN or MAX), e.g. `SUM(instr(trail, ?) > 0) AS bought`. */
   aggs: Sql[];
-  /** Keep only units with this condition (aggregates over pieces). */
-  having?: Sql;
   materialized?: boolean;
   /**
    * Read only the pieces holding an event of one of these names: for a query that needs neither the
    * unit's first event (its `by` value, its start) nor units without these events.
    */
   only?: readonly string[];
+  /** Keep only the units with an event of one of these names (found before grouping: fewer rows to sort). */
+  having?: readonly string[];
 }
 
 /**
@@ -186,13 +186,19 @@ export function unitsSql(q: UnitsQuery): Sql {
   const src = piecesSql(q.since, q.until, q.unit, q.by ? DIMENSIONS[q.by] : 'NULL', q.only);
   const keys = q.unit === 'sessions' ? 'client_id, s' : 'client_id';
   const aggs = q.aggs.map((a) => `, ${a.sql}`).join('');
-  const having = q.having ? ` HAVING ${q.having.sql}` : '';
+  let where = '';
+  const whereParams: SqlValue[] = [];
+  if (q.having) {
+    const any = q.having.map(() => 'instr(trail, ?) > 0').join(' OR ');
+    where = ` WHERE (${keys}) IN (SELECT ${keys} FROM (${src.sql}) WHERE ${any})`;
+    whereParams.push(...src.params, ...q.having.map(hasName));
+  }
   return {
     // SQLite: the bare `dim` comes from the row holding the one MIN() (the unit's earliest piece).
     sql:
-      `u AS ${q.materialized ? 'MATERIALIZED ' : ''}(SELECT ${keys}, MIN(printf('%015d', first_time) || first_id) AS k, dim${aggs} FROM (${src.sql}) GROUP BY ${keys}${having}), ` +
+      `u AS ${q.materialized ? 'MATERIALIZED ' : ''}(SELECT ${keys}, MIN(printf('%015d', first_time) || first_id) AS k, dim${aggs} FROM (${src.sql})${where} GROUP BY ${keys}), ` +
       "uf AS (SELECT *, CAST(substr(k, 1, 15) AS INTEGER) AS first_time FROM u)",
-    params: [...q.aggs.flatMap((a) => a.params), ...src.params, ...(q.having?.params ?? [])],
+    params: [...q.aggs.flatMap((a) => a.params), ...src.params, ...whereParams],
   };
 }
 
