@@ -112,7 +112,7 @@ async function fromSummary(source: ReportSource, p: ReportParams): Promise<Aband
     // Without a split, only the pieces with these events matter.
     ...(p.by ? { by: p.by } : { only: ['add_to_cart', 'begin_checkout', p.purchase] }),
     aggs: [piecesWith('add_to_cart', 'cart'), piecesWith('begin_checkout', 'checkout'), piecesWith(p.purchase, 'bought'), trailsWith(['add_to_cart'])],
-    having: ['add_to_cart', 'begin_checkout'],
+    having: { names: ['add_to_cart', 'begin_checkout'] },
   });
   const rows = await source.all<{ dim: string | null; cart: number; checkout: number; bought: number; trails: string | null }>(
     `WITH ${u.sql} SELECT dim, cart > 0 AS cart, checkout > 0 AS checkout, bought > 0 AS bought, CASE WHEN cart > 0 AND bought = 0 THEN trails END AS trails FROM u`,

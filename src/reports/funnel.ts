@@ -119,7 +119,7 @@ async function stepEvents(source: ReportSource, p: ReportParams, names: string[]
       aggs: [trailsWith(names)],
       // Without a split, only the pieces with step events matter.
       ...(p.by ? {} : { only: names }),
-      having: [p.steps[0]!],
+      having: { names: [p.steps[0]!] },
     });
     const keep = new Set(names);
     // The visitor only matters when users count by their deepest session.

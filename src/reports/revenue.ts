@@ -166,7 +166,7 @@ async function fromSummary(source: ReportSource, p: ReportParams, by: Dimension)
       line.revenue += e.value ?? 0;
     }
   }
-  const v = unitsSql({ since: p.since, until: p.until, unit: 'users', aggs: [trailsWith([p.purchase])], having: [p.purchase] });
+  const v = unitsSql({ since: p.since, until: p.until, unit: 'users', aggs: [trailsWith([p.purchase])], having: { names: [p.purchase], before: true } });
   const purchasers: RevenueRows['purchasers'] = [];
   for (const r of await source.all<{ first_time: number; trails: string }>(`WITH ${v.sql} SELECT first_time, trails FROM uf`, v.params)) {
     const events = unitEvents(r.trails, buys);

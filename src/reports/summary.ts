@@ -172,8 +172,11 @@ export interface UnitsQuery {
    * unit's first event (its `by` value, its start) nor units without these events.
    */
   only?: readonly string[];
-  /** Keep only the units with an event of one of these names (found before grouping: fewer rows to sort). */
-  having?: readonly string[];
+  /**
+   * Keep only the units with an event of one of these names: `before` grouping (a second scan, fewer
+   * rows to sort: worth it when few units qualify) or after it.
+   */
+  having?: { names: readonly string[]; before?: boolean };
 }
 
 /**
@@ -187,18 +190,25 @@ export function unitsSql(q: UnitsQuery): Sql {
   const keys = q.unit === 'sessions' ? 'client_id, s' : 'client_id';
   const aggs = q.aggs.map((a) => `, ${a.sql}`).join('');
   let where = '';
+  let having = '';
   const whereParams: SqlValue[] = [];
+  const havingParams: SqlValue[] = [];
   if (q.having) {
-    const any = q.having.map(() => 'instr(trail, ?) > 0').join(' OR ');
-    where = ` WHERE (${keys}) IN (SELECT ${keys} FROM (${src.sql}) WHERE ${any})`;
-    whereParams.push(...src.params, ...q.having.map(hasName));
+    const any = q.having.names.map(() => 'instr(trail, ?) > 0').join(' OR ');
+    if (q.having.before) {
+      where = ` WHERE (${keys}) IN (SELECT ${keys} FROM (${src.sql}) WHERE ${any})`;
+      whereParams.push(...src.params, ...q.having.names.map(hasName));
+    } else {
+      having = ` HAVING SUM(${any}) > 0`;
+      havingParams.push(...q.having.names.map(hasName));
+    }
   }
   return {
     // SQLite: the bare `dim` comes from the row holding the one MIN() (the unit's earliest piece).
     sql:
-      `u AS ${q.materialized ? 'MATERIALIZED ' : ''}(SELECT ${keys}, MIN(printf('%015d', first_time) || first_id) AS k, dim${aggs} FROM (${src.sql})${where} GROUP BY ${keys}), ` +
+      `u AS ${q.materialized ? 'MATERIALIZED ' : ''}(SELECT ${keys}, MIN(printf('%015d', first_time) || first_id) AS k, dim${aggs} FROM (${src.sql})${where} GROUP BY ${keys}${having}), ` +
       "uf AS (SELECT *, CAST(substr(k, 1, 15) AS INTEGER) AS first_time FROM u)",
-    params: [...q.aggs.flatMap((a) => a.params), ...src.params, ...whereParams],
+    params: [...q.aggs.flatMap((a) => a.params), ...src.params, ...whereParams, ...havingParams],
   };
 }
 
