@@ -149,7 +149,7 @@ function piecesSql(since: number, until: number, unit: 'sessions' | 'users', dim
   }
   for (const [a, b] of edges) {
     parts.push(
-      `SELECT time / 3600000, client_id, COALESCE('s' || session_id, 'n'), time, event_id, ${dim}, ${trailEntry('')} FROM events INDEXED BY events_time ` +
+      `SELECT time / 3600000, client_id, COALESCE('s' || session_id, 'n'), time, event_id, ${dim}, ${trailEntry('')} FROM events INDEXED BY events_report_time ` +
         `WHERE time >= ? AND time < ? AND consent_mode = 'send' AND client_id IS NOT NULL${unit === 'sessions' ? ' AND session_id IS NOT NULL' : ''}`,
     );
     params.push(a, b);
@@ -237,7 +237,7 @@ export function weeksSql(since: number, until: number): Sql {
     params.push(h1, h2);
   }
   for (const [a, b] of edges) {
-    parts.push("SELECT client_id, (time / 86400000 + 3) / 7 FROM events INDEXED BY events_time WHERE time >= ? AND time < ? AND consent_mode = 'send' AND client_id IS NOT NULL");
+    parts.push("SELECT client_id, (time / 86400000 + 3) / 7 FROM events INDEXED BY events_report_time WHERE time >= ? AND time < ? AND consent_mode = 'send' AND client_id IS NOT NULL");
     params.push(a, b);
   }
   return { sql: `a AS (SELECT client_id, w FROM (${parts.join(' UNION ALL ')}) GROUP BY client_id, w)`, params };
@@ -247,7 +247,7 @@ export function weeksSql(since: number, until: number): Sql {
 export async function readOrders(source: ReportSource, since: number, until: number, purchase: string): Promise<{ day: number; currency: string | null; orders: number; revenue: number; anon: number }[]> {
   return source.all(
     "SELECT time / 86400000 AS day, currency, COUNT(*) AS orders, COALESCE(SUM(value), 0) AS revenue, SUM(CASE WHEN consent_mode = 'send' THEN 0 ELSE 1 END) AS anon " +
-      'FROM events INDEXED BY events_time WHERE time >= ? AND time < ? AND name = ? GROUP BY time / 86400000, currency',
+      'FROM events INDEXED BY events_report_time WHERE time >= ? AND time < ? AND name = ? GROUP BY time / 86400000, currency',
     [since, until, purchase],
   );
 }
@@ -256,7 +256,7 @@ export async function readOrders(source: ReportSource, since: number, until: num
 export async function summaryCoverage(source: ReportSource, since: number, until: number): Promise<Coverage> {
   const [r] = await source.all<{ events: number; full: number | null; anonymized: number | null; cookieless: number | null; unknown: number | null }>(
     "SELECT COUNT(*) AS events, SUM(consent_mode = 'send') AS full, SUM(consent_mode = 'anonymize') AS anonymized, SUM(consent_mode = 'cookieless') AS cookieless, " +
-      'SUM(consent_mode IS NULL) AS unknown FROM events INDEXED BY events_time WHERE time >= ? AND time < ?',
+      'SUM(consent_mode IS NULL) AS unknown FROM events INDEXED BY events_report_time WHERE time >= ? AND time < ?',
     [since, until],
   );
   const events = r?.events ?? 0;
@@ -270,7 +270,7 @@ export async function summaryCoverage(source: ReportSource, since: number, until
 /** The micro-conversion rules seen in full in a range, each with the least event name it emitted. */
 export async function readRules(source: ReportSource, since: number, until: number): Promise<{ rule: string; name: string }[]> {
   return source.all(
-    "SELECT rule_id AS rule, MIN(name) AS name FROM events INDEXED BY events_time WHERE time >= ? AND time < ? AND consent_mode = 'send' AND kind = 'micro' AND rule_id IS NOT NULL GROUP BY rule_id ORDER BY rule_id",
+    "SELECT rule_id AS rule, MIN(name) AS name FROM events INDEXED BY events_report_time WHERE time >= ? AND time < ? AND consent_mode = 'send' AND kind = 'micro' AND rule_id IS NOT NULL GROUP BY rule_id ORDER BY rule_id",
     [since, until],
   );
 }

@@ -12,7 +12,7 @@
  *
  * A report over [since, until) reads the pieces of the whole hours inside the range and the `events`
  * rows of the two partial hours at its edges (src/reports/summary.ts), so any range is exact. Counts
- * over every row (consent coverage, orders) read the narrow `events_time` index.
+ * over every row (consent coverage, orders) read the narrow `events_report_time` index.
  *
  * Trail entry (entries joined by `,`): `<ms after the hour>:<name>|<micro rule id>|<value>|<hex currency>`
  * (empty fields where null; the rule id only for `kind = 'micro'`). Only a name follows a `:`, and

@@ -30,9 +30,9 @@ export const SCHEMA = [
   )`,
   'CREATE INDEX IF NOT EXISTS events_received ON events (received_at)',
   // Reports (src/reports/) read the summary the triggers keep (store/report-summary.ts); counts over
-  // every row of a range (consent coverage, orders, rules seen) and the rows of its partial edge hours
-  // read this narrow index by time.
-  'CREATE INDEX IF NOT EXISTS events_time ON events (time, consent_mode, name, kind, rule_id)',
+  // every row of a range (consent coverage, orders with their value, rules seen) read only this narrow
+  // index by time, and the rows of a range's partial edge hours are found through it.
+  'CREATE INDEX IF NOT EXISTS events_report_time ON events (time, consent_mode, name, kind, rule_id, value, currency)',
   ...REPORT_SUMMARY_SCHEMA,
   // Erasure finds a visitor's or user's rows; rows without the id need no index entry (a write saved).
   'CREATE INDEX IF NOT EXISTS events_client_id ON events (client_id) WHERE client_id IS NOT NULL',
@@ -203,7 +203,7 @@ export async function migrate(db: SqlDb): Promise<void> {
     const cols = await db.all<{ name: string }>(`PRAGMA table_info(${table})`);
     if (cols.length > 0 && !cols.some((c) => c.name === column)) await db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
   }
-  // Indexes replaced (each cost a write per event): the report indexes by the summary and events_time;
+  // Indexes replaced (each cost a write per event): the report indexes by the summary and events_report_time;
   // the erasure indexes by partial ones.
   for (const index of ['events_report', 'events_name_time', 'events_mode_time', 'events_client', 'events_user']) await db.exec(`DROP INDEX IF EXISTS ${index}`);
   for (const sql of SCHEMA) await db.exec(sql);
