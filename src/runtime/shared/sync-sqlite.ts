@@ -26,6 +26,12 @@ export interface SyncSqliteOptions {
    * connection, where SQLite would keep writing into the unlinked inode and lose it all at restart.
    */
   check?: () => void;
+  /**
+   * WAL pages after which a commit on this connection checkpoints (SQLite's default: 1000). The
+   * accepting connection of a server that delivers on a thread raises it, so the delivery thread's
+   * commits do the checkpoints (copying the WAL into the file) instead of stalling requests.
+   */
+  autoCheckpoint?: number;
 }
 
 /**
@@ -43,6 +49,7 @@ export function wrapSyncSqlite(db: SyncSqlite, options: SyncSqliteOptions = {}):
   // Deleted rows (purged, erased on a data-subject request) are overwritten with zeros instead of
   // staying readable in free page space and on the freelist of the file and its backups.
   db.exec('PRAGMA secure_delete = ON');
+  if (options.autoCheckpoint !== undefined) db.exec(`PRAGMA wal_autocheckpoint = ${Math.max(0, Math.floor(options.autoCheckpoint))}`);
   const cache = new Map<string, SyncStatement>();
   const prepare = (sql: string) => {
     let stmt = cache.get(sql);
