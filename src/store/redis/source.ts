@@ -6,7 +6,7 @@
  */
 import type { Logger, SqlDb, SqlStatement } from '../../ports.js';
 import type { DeliverySource, SourceRow } from '../../delivery/source.js';
-import { addCounts, deliveryLogStatement, settlementSteps } from '../../delivery/settle.js';
+import { addCounts, decisionStatements, settlementSteps } from '../../delivery/settle.js';
 import type { RedisCommand, RedisPort } from './port.js';
 import type { RedisKeys } from './keys.js';
 import { CLAIM_RETRIES } from './scripts.js';
@@ -204,10 +204,11 @@ export function createRedisSource(deps: RedisSourceDeps): DeliverySource & { rea
         const d = dest(b.destinationId);
         for (const s of b.local) local.push(s);
         const tally: Record<string, number> = {};
-        for (const step of settlementSteps(b.done, { ...opts, resumeAt: b.resumeAt }, b.counted)) {
+        const steps = settlementSteps(b.done, { ...opts, resumeAt: b.resumeAt }, b.counted);
+        for (const s of decisionStatements(d.id, steps, opts.now, opts.configVersion)) local.push(s);
+        for (const step of steps) {
           const { item } = step;
           const c = d.claimed.get(item.seq);
-          local.push(deliveryLogStatement(d.id, step, opts.now, opts.configVersion));
           tally[step.status] = (tally[step.status] ?? 0) + 1;
           done.push([d, item.seq]);
           if (!c) continue;
