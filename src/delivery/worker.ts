@@ -99,7 +99,7 @@ interface DestState {
 export { openCursors } from './source.js';
 
 /** Most outcomes recorded in one settle transaction. */
-const SETTLE_MAX_ITEMS = 200;
+const SETTLE_MAX_ITEMS = 100;
 
 /** How long an outcome may wait for others to share its settle transaction. */
 const SETTLE_WAIT_MS = 20;
