@@ -11,6 +11,7 @@ import { timerOpOf, type TimerOp } from '../../rules/triggers.js';
 import type { RedisArg, RedisPort } from './port.js';
 import type { RedisKeys } from './keys.js';
 import { COMMIT } from './scripts.js';
+import { recordCounterFields } from './alarms.js';
 
 /** What the Redis outbox needs. */
 export interface RedisOutboxDeps {
@@ -25,6 +26,8 @@ export interface RedisOutboxDeps {
   alongside?: () => SqlStatement[];
   db: SqlDb;
   log: Logger;
+  /** How long the alarm counters of a bucket live (0: not counted; src/store/redis/alarms.ts). */
+  alarmKeepMs?: number;
 }
 
 interface Pending {
@@ -47,6 +50,7 @@ export function recordData(record: EventRecord): string {
  */
 export function createRedisOutbox(deps: RedisOutboxDeps): Outbox {
   const { redis, keys } = deps;
+  const keep = deps.alarmKeepMs ?? 0;
   let pending: Pending[] = [];
   let scheduled = false;
   let committing: Promise<void> = Promise.resolve();
@@ -63,7 +67,7 @@ export function createRedisOutbox(deps: RedisOutboxDeps): Outbox {
       for (const r of g.records) {
         const d = recordData(r);
         data.set(r.event_id, d);
-        args.push(r.event_id, r.received_at, d, r.ip ?? '', r.user_agent ?? '');
+        args.push(r.event_id, r.received_at, d, r.ip ?? '', r.user_agent ?? '', keep > 0 ? recordCounterFields(r) : '');
         n++;
       }
     }
@@ -79,7 +83,7 @@ export function createRedisOutbox(deps: RedisOutboxDeps): Outbox {
     for (const s of deps.alongside?.() ?? []) local.push(s);
     let flags: number[];
     try {
-      flags = (await redis.eval(COMMIT, [keys.records, keys.timers], [keys.prefix, deps.windowMs, n, m, ...args])) as number[];
+      flags = (await redis.eval(COMMIT, [keys.records, keys.timers], [keys.prefix, deps.windowMs, n, m, keep, ...args])) as number[];
     } catch (err) {
       for (const g of group) g.reject(err);
       return;
