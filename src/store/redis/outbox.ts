@@ -11,6 +11,7 @@ import { timerOpOf, type TimerOp } from '../../rules/triggers.js';
 import type { RedisArg, RedisPort } from './port.js';
 import type { RedisKeys } from './keys.js';
 import { COMMIT } from './scripts.js';
+import { createGroupCommit } from '../../delivery/group-commit.js';
 import { recordCounterFields } from './alarms.js';
 
 /** What the Redis outbox needs. */
@@ -51,15 +52,7 @@ export function recordData(record: EventRecord): string {
 export function createRedisOutbox(deps: RedisOutboxDeps): Outbox {
   const { redis, keys } = deps;
   const keep = deps.alarmKeepMs ?? 0;
-  let pending: Pending[] = [];
-  let scheduled = false;
-  let committing: Promise<void> = Promise.resolve();
-
-  async function commit(): Promise<void> {
-    scheduled = false;
-    const group = pending;
-    pending = [];
-    if (group.length === 0) return;
+  async function commit(group: Pending[]): Promise<void> {
     const args: RedisArg[] = [];
     const data = new Map<string, string>();
     let n = 0;
@@ -101,6 +94,7 @@ export function createRedisOutbox(deps: RedisOutboxDeps): Outbox {
     }
     deps.onCommit(stored);
   }
+  const groups = createGroupCommit(commit, deps.schedule);
 
   return {
     append(records, extra = []) {
@@ -112,19 +106,8 @@ export function createRedisOutbox(deps: RedisOutboxDeps): Outbox {
         else local.push(s);
       }
       if (records.length === 0 && ops.length === 0 && local.length === 0) return Promise.resolve([]);
-      return new Promise<boolean[]>((resolve, reject) => {
-        pending.push({ records, ops, local, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          deps.schedule(() => {
-            committing = committing.then(commit);
-          });
-        }
-      });
+      return new Promise<boolean[]>((resolve, reject) => groups.add({ records, ops, local, resolve, reject }));
     },
-    flush() {
-      committing = committing.then(commit);
-      return committing;
-    },
+    flush: () => groups.flush(),
   };
 }
