@@ -4,7 +4,8 @@
  * one failed outcome per event) and a receiver for the alarm notices. The traffic is split so that
  * neither instance alone reaches `destination_failing.min_outcomes`: 15 events accepted and delivered
  * by instance A while B is stopped (SIGSTOP), then 15 by B while A is stopped. The alarm fires once,
- * judged on the 30 outcomes of both, and stays fired once after both run again. The accept-side
+ * judged on the 30 outcomes of both, and stays fired once after both run again; once the receiver
+ * accepts again, it resolves once. The accept-side
  * counters (events per name per bucket) count each new event once, duplicates not at all.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -37,10 +38,13 @@ describe('alarms on Redis see every instance and fire once', () => {
   let notices: VendorFake<{ text?: string; alarm?: { key?: string; status?: string; detail?: string } }>;
   let a: ProxyProcess | undefined;
   let b: ProxyProcess | undefined;
+  /** The webhook receiver refuses every event (400: dead-lettered) while this is set. */
+  let refusing = true;
   const stats = async () => Number((await redis.client().call('HGET', 'tagrelay:stats:hook', 'dead')) ?? 0);
   const deadIn = (data: string) =>
     readStore(join(dir, data), (db) => (db.prepare("SELECT COUNT(*) AS n FROM delivery_log WHERE destination_id = 'hook' AND status = 'dead'").get() as { n: number }).n);
   const firing = () => notices.received.filter((r) => r.body?.alarm?.status === 'firing');
+  const resolvedNotices = () => notices.received.filter((r) => r.body?.alarm?.status === 'resolved');
   const firingLines = (p: ProxyProcess) => p.stderr().split('\n').filter((l) => l.includes('"reason":"alarms.destination_failing"') && l.includes('"level":"warn"'));
   /** Sum of one counter field over every alarm bucket in Redis. */
   const counted = async (field: string) => {
@@ -52,7 +56,7 @@ describe('alarms on Redis see every instance and fire once', () => {
 
   beforeAll(async () => {
     redis = await startRedis({ appendfsync: 'always' });
-    hook = await startWebhookReceiver({ secret: SECRET, refuse: () => true });
+    hook = await startWebhookReceiver({ secret: SECRET, refuse: () => refusing });
     notices = await startFake((req) => (req.method === 'POST' && req.path === '/alarms' ? { status: 200, body: '{"ok":true}' } : { status: 404 }));
     const configFile = writeConfig(dir, {
       dev_mode: false,
@@ -64,7 +68,7 @@ describe('alarms on Redis see every instance and fire once', () => {
       alarms: {
         interval: '300ms',
         event_stopped: { enabled: false },
-        destination_failing: { enabled: true, window: '15m', min_outcomes: MIN_OUTCOMES, error_rate: 0.2 },
+        destination_failing: { enabled: true, window: '15m', min_outcomes: MIN_OUTCOMES, error_rate: 0.2, dead_letter_rate: 0.5 },
         channels: { log: true, webhooks: [{ url: `${notices.url}/alarms` }] },
       },
     });
@@ -82,7 +86,7 @@ describe('alarms on Redis see every instance and fire once', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a destination failing on traffic split across two instances fires one alarm, once', async ({ annotate }) => {
+  it('a destination failing on traffic split across two instances fires one alarm, once, and resolves it once', async ({ annotate }) => {
     // Stage 1: only A runs (B frozen: it claims nothing and its evaluator lease, if it had it, runs out).
     b!.child.kill('SIGSTOP');
     const first = await Promise.all(Array.from({ length: PER_INSTANCE }, (_, i) => post(a!.base, `fail-a-${i}`)));
@@ -130,11 +134,26 @@ describe('alarms on Redis see every instance and fire once', () => {
     expect(await counted('ads\t')).toBe(2 * PER_INSTANCE);
     expect(Number(await redis.client().hget('tagrelay:alarm:last', 'purchase'))).toBeGreaterThan(ticksFrom - 60_000);
     expect(await counted('dest\thook\tdead')).toBe(2 * PER_INSTANCE);
+
+    // Stage 4: the receiver accepts again; 300 events over both instances (270+ delivered outcomes
+    // bring the failed share under half of both rates) → the alarm resolves, once.
+    refusing = false;
+    const recovery = await Promise.all(Array.from({ length: 300 }, (_, i) => post((i % 2 === 0 ? a : b)!.base, `ok-${i}`)));
+    expect(recovery.filter((r) => r.status !== 202)).toEqual([]);
+    await vi.waitFor(() => expect(hook.accepted().length).toBe(300), { timeout: 30_000, interval: 100 });
+    await vi.waitFor(() => expect(resolvedNotices().length).toBeGreaterThan(0), { timeout: 20_000, interval: 50 });
+    const resolvedAt = Date.now();
+    await vi.waitFor(() => expect(Date.now() - resolvedAt).toBeGreaterThan(3000), { timeout: 10_000, interval: 200 });
+    expect(resolvedNotices()).toHaveLength(1);
+    expect(resolvedNotices()[0]!.body?.alarm?.key).toBe('destination_failing:hook');
+    expect(firing()).toHaveLength(1);
+    expect(await redis.client().hlen('tagrelay:alarm:open')).toBe(0);
     await report(annotate, 'redis: destination_failing alarm across two instances', {
-      accepted: 2 * PER_INSTANCE,
+      accepted: 2 * PER_INSTANCE + 300,
       dead_by_a: deadIn('data-a'),
       dead_by_b: deadIn('data-b'),
       firing_notices: fired.length,
+      resolved_notices: resolvedNotices().length,
       fired_by_a: firingLines(a!).length,
       fired_by_b: firingLines(b!).length,
     });

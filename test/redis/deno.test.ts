@@ -3,7 +3,8 @@
  * tagrelay process on Deno (`deno run -A src/runtime/deno/main.ts`, ioredis through Deno's npm
  * compatibility) and one on Node, sharing the store, with a GA4 fake answering in 20–50 ms. Events
  * accepted (202) by the Deno instance alone are delivered by it; then, with both running, an event id
- * sent to Node and to Deno (at once and one after the other) is accepted once and delivered once.
+ * sent to Node and to Deno (at once and one after the other) is accepted once and delivered once; a
+ * Bun instance (`bun src/runtime/bun/main.ts`) joins and shares the dedupe and delivery with Deno.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,9 +26,10 @@ interface DenoProcess {
   exited: Promise<void>;
 }
 
-/** Start tagrelay on Deno with `configFile`, its embedded store in `dataDir`; resolves once it listens. */
-async function startDeno(configFile: string, dataDir: string): Promise<DenoProcess> {
-  const child = spawn(BIN('deno'), ['run', '-A', 'src/runtime/deno/main.ts'], {
+/** Start tagrelay on Deno (or Bun) with `configFile`, its embedded store in `dataDir`; resolves once it listens. */
+async function startDeno(configFile: string, dataDir: string, runtime: 'deno' | 'bun' = 'deno'): Promise<DenoProcess> {
+  const [cmd, args] = runtime === 'deno' ? [BIN('deno'), ['run', '-A', 'src/runtime/deno/main.ts']] : [BIN('bun'), ['src/runtime/bun/main.ts']];
+  const child = spawn(cmd, args, {
     cwd: ROOT,
     detached: true,
     env: { ...process.env, TAGRELAY_CONFIG: configFile, TAGRELAY_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', TAGRELAY_LOG_LEVEL: 'info', DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
@@ -46,7 +48,7 @@ async function startDeno(configFile: string, dataDir: string): Promise<DenoProce
     } catch {
       // gone already
     }
-    throw new Error(`tagrelay on Deno did not start:\n${out.slice(-3000)}`);
+    throw new Error(`tagrelay on ${runtime} did not start:\n${out.slice(-3000)}`);
   }
   return { child, base: `http://127.0.0.1:${m[1]}`, output: () => out, exited };
 }
@@ -87,15 +89,18 @@ describe('store.kind redis on Deno', () => {
     deno = await startDeno(configFile, join(dir, 'data-deno'));
   }, 90_000);
 
+  let bun: DenoProcess | undefined;
+
   afterAll(async () => {
     await kill(node);
-    if (deno && deno.child.exitCode === null && deno.child.signalCode === null) {
+    for (const p of [deno, bun]) {
+      if (!p || p.child.exitCode !== null || p.child.signalCode !== null) continue;
       try {
-        process.kill(-deno.child.pid!, 'SIGKILL');
+        process.kill(-p.child.pid!, 'SIGKILL');
       } catch {
         // gone already
       }
-      await deno.exited;
+      await p.exited;
     }
     await ga?.close();
     await redis?.close();
@@ -152,5 +157,30 @@ describe('store.kind redis on Deno', () => {
     expect(ga.problems().flat()).toEqual([]);
     expect(deno!.output()).not.toContain('"level":"error"');
     await report(annotate, 'redis on deno: duplicate ids across node and deno', { accepted: TOTAL, delivered: counts.size, by_deno: byDeno.length, by_node: byNode.length });
+  }, 90_000);
+
+  it('a Bun instance joins the same Redis: an id sent to Bun and to Deno is accepted once and delivered once', async ({ annotate }) => {
+    requireRuntime('bun');
+    bun = await startDeno(configFile, join(dir, 'data-bun'), 'bun');
+    const TOTAL = 40;
+    const pairs = await Promise.all(
+      Array.from({ length: TOTAL }, async (_, i) => {
+        const id = `bun-${i}`;
+        const [x, y] = i % 2 === 0 ? [bun!.base, deno!.base] : [deno!.base, bun!.base];
+        if (i % 4 < 2) return { id, answers: await Promise.all([post(x, id), post(y, id)]) };
+        const first = await post(x, id);
+        return { id, answers: [first, await post(y, id)] };
+      }),
+    );
+    expect(pairs.filter((p) => p.answers.some((a) => a.status !== 202))).toEqual([]);
+    expect(pairs.filter((p) => p.answers.reduce((n, a) => n + (a.duplicates ?? 0), 0) !== 1).map((p) => p.id)).toEqual([]);
+    const ids = pairs.map((p) => p.id);
+    await vi.waitFor(() => expect(ids.filter((id) => !gaIds().includes(id))).toEqual([]), { timeout: 20_000, interval: 100 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const counts = copies(gaIds().filter((id) => id.startsWith('bun-')));
+    expect(counts.size).toBe(TOTAL);
+    expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+    expect(bun!.output()).not.toContain('"level":"error"');
+    await report(annotate, 'redis on bun and deno: duplicate ids across them', { accepted: TOTAL, delivered: counts.size });
   }, 90_000);
 });
