@@ -210,17 +210,16 @@ export function createAlarms(deps: {
     const text = resolvedText(alarm, { seen: c?.seen ?? 0, expected: c?.expected ?? 0 });
     if (cluster && !(await cluster.claimResolve(open))) return undefined;
     await db.batch([
-      // Shared counters: an alarm another instance fired gets its record here, resolved just below.
       ...(cluster
         ? [
+            // Shared counters: an alarm another instance fired gets its record here, resolved just below.
             {
               sql: 'INSERT OR IGNORE INTO alarms (key, kind, subject, since, opened_at, expected, seen, window, detail, fire_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
               params: [open.key, open.kind, open.subject, open.since, open.opened_at, open.expected, open.seen, open.window, open.detail, `${token}f`],
             },
             { sql: 'UPDATE alarms SET resolved_at = ?, resolve_token = ? WHERE key = ? AND resolved_at IS NULL', params: [now, token, open.key] },
           ]
-        : []),
-      ...(cluster ? [] : [{ sql: 'UPDATE alarms SET resolved_at = ?, resolve_token = ? WHERE id = ? AND resolved_at IS NULL', params: [now, token, open.id] }]),
+        : [{ sql: 'UPDATE alarms SET resolved_at = ?, resolve_token = ? WHERE id = ? AND resolved_at IS NULL', params: [now, token, open.id] }]),
       ...hooks.map((_, channel) => ({ sql: queueNoticeSql('resolve_token'), params: [channel, JSON.stringify(notice(alarm, 'resolved', text)), now, now, token] })),
     ]);
     const row = await db.get<{ id: number }>('SELECT id FROM alarms WHERE resolve_token = ?', [token]);
