@@ -23,6 +23,7 @@ import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js'
 import { usesDevSalt } from './privacy/config.js';
 import { createTally, type Tally } from './console/tally.js';
 import { createAlarms, type Alarms } from './alarms/alarms.js';
+import { alarmKeepMs } from './alarms/counters.js';
 import { createTagrelayMetrics, type TagrelayMetrics } from './metrics/tagrelay.js';
 import { registerCollectors } from './metrics/collect.js';
 import { createDebug } from './debug/setup.js';
@@ -99,7 +100,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
   if (config.store.kind === 'redis' && !runtime.redis) throw new TagrelayError('ERR_CONFIG', `store.kind redis is not available on the ${runtime.name} runtime`);
   const redis =
     config.store.kind === 'redis'
-      ? createRedisStore({ redis: runtime.redis!, config: config.store, dedupeWindow: config.dedupe.window, db: runtime.db, log: runtime.log, now: runtime.now, randomHex: runtime.randomHex, defer: runtime.defer })
+      ? createRedisStore({ redis: runtime.redis!, config: config.store, dedupeWindow: config.dedupe.window, db: runtime.db, log: runtime.log, now: runtime.now, randomHex: runtime.randomHex, defer: runtime.defer, alarmKeepMs: alarmKeepMs(config.alarms) })
       : undefined;
   // With delivery elsewhere (a thread over the same store), that side reads the records it delivers
   // from the store, fires the journey timers and runs its own trigger outbox. With Redis the worker
@@ -197,7 +198,8 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     // Node: a pending purge must not keep the process alive on its own.
     (purgeTimer as { unref?: () => void }).unref?.();
   }
-  const alarms = createAlarms({ db: runtime.db, config: config.alarms, fetch: runtime.fetch, now: runtime.now, log: runtime.log, randomHex: runtime.randomHex });
+  // With Redis the alarms count every instance's traffic there and fire once across instances.
+  const alarms = createAlarms({ db: runtime.db, config: config.alarms, fetch: runtime.fetch, now: runtime.now, log: runtime.log, randomHex: runtime.randomHex, ...redis?.alarms() });
   let alarmTimer: ReturnType<typeof setTimeout> | undefined;
   function scheduleAlarms(): void {
     if (closed || !config.alarms.enabled) return;
