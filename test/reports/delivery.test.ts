@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/runtime/node/db.js';
 import { migrate } from '../../src/store/schema.js';
 import { decisionStatements, type DeliveryItem } from '../../src/delivery/settle.js';
-import type { RouteAction } from '../../src/delivery/decide.js';
+import type { RouteAction } from '../../src/destinations/types.js';
 import { parseReportParams } from '../../src/reports/index.js';
 import { deliveryReport } from '../../src/reports/delivery.js';
 
