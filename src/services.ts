@@ -91,7 +91,6 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
   const destinations: ActiveDestination[] = config.destinations
     .filter((d) => d.enabled)
     .map((d) => ({ config: d, kind: registry[d.type] }));
-  const records = createRecordCache(4 * config.delivery.claim_batch);
   const tally = createTally();
   const triggers = compileTriggers(config.triggers);
   const metrics = createTagrelayMetrics(destinations.map((d) => d.config.id));
@@ -106,6 +105,8 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
   // from the store, fires the journey timers and runs its own trigger outbox. With Redis the worker
   // stays here: it claims through the consumer groups.
   const remote = acceptSide && runtime.separateDelivery && !redis ? runtime.separateDelivery(config, { metrics, debug: debug.hub }) : undefined;
+  // Records this process accepted, kept parsed for its own worker (none when delivery runs elsewhere).
+  const records = remote ? undefined : createRecordCache(4 * config.delivery.claim_batch);
   const worker = remote ?? createWorker({
     db: runtime.db,
     destinations,
@@ -125,7 +126,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     source: redis?.source,
   });
   const onCommit = (stored: readonly EventRecord[]) => {
-    if (!remote) for (const r of stored) records.put(r);
+    if (records) for (const r of stored) records.put(r);
     worker.wake();
   };
   // Tracking-plan counts and the console's traffic counts ride along with the records' commit.
