@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printHeader, printTable, fmt, mib } from './lib/report.js';
-import { sampleRss, rssOf, startListening, tempDir, type Child } from './lib/proc.js';
+import { cpuSeconds, sampleRss, rssOf, startListening, tempDir, type Child } from './lib/proc.js';
 import { startSink, vendorEvents, describeRequests } from './lib/sink.js';
 import { writeBenchConfig, benchDestinations } from './lib/config.js';
 import { buildDist, startTagrelay, tagrelayCommand } from './lib/build.js';
@@ -47,6 +47,9 @@ interface TargetResult {
   rssPeak: number;
   /** performance.now() when the measured (post-warm-up) load began. */
   loadStartedAt: number;
+  /** Server CPU (user + system) per answered request in the measured run, µs: the whole process, and its main (accepting) thread. */
+  cpuPerRequest: number;
+  mainCpuPerRequest: number;
 }
 
 const loader = chooseLoader(opts.loader === 'autocannon' ? 'autocannon' : 'wrk');
@@ -60,9 +63,13 @@ async function measure(name: string, key: string, child: Child, url: string): Pr
   console.log(`[${name}] measured ${DURATION} s, ${CONNECTIONS} connections …`);
   const loadStartedAt = performance.now();
   const rss = sampleRss(child.pid, 100);
+  const cpu0 = { all: cpuSeconds(child.pid), main: cpuSeconds(child.pid, child.pid) };
   const run = await closedLoop(loader, url, { run: `${key}peak`, seconds: DURATION, connections: CONNECTIONS, threads: THREADS });
+  const perRequest = (s: number) => (run.ok > 0 ? (s * 1e6) / run.ok : NaN);
+  const cpuPerRequest = perRequest(cpuSeconds(child.pid) - cpu0.all);
+  const mainCpuPerRequest = perRequest(cpuSeconds(child.pid, child.pid) - cpu0.main);
   const { peak: rssPeak } = rss.stop();
-  return { name, run, accepted: warm.ok + run.ok, rssIdle, rssPeak, loadStartedAt };
+  return { name, run, accepted: warm.ok + run.ok, rssIdle, rssPeak, loadStartedAt, cpuPerRequest, mainCpuPerRequest };
 }
 
 async function main(): Promise<void> {
@@ -79,6 +86,7 @@ async function main(): Promise<void> {
     `tagrelay: ${tagrelay.label}${build ? ` built in ${(build.ms / 1000).toFixed(1)} s to ${build.root}` : ''}, config ${cfg.file}`,
     `destinations: ${list.map((d) => `${d.id} (${d.type})`).join(', ')}; not yet available: ${missing.join(', ') || 'none'}; vendors at bench/sink.mjs answering after ${sink.delayMs} ms`,
     'latency: per-response times of the load generator (ms); RSS: VmRSS of the server process sampled every 100 ms',
+    'CPU µs/req: the server process\'s user + system CPU over the measured run per 2xx answer (tagrelay: accepting thread + delivery thread); main thread: the accepting thread alone (/proc/<pid>/task/<pid>/stat)',
     'load generator, server and sink share the same cores: compare the rows of one run, not the absolute numbers',
     ...(opts.profile ? ['PROFILING: tagrelay runs under --cpu-prof, its numbers are slower than normal'] : []),
   ]);
@@ -116,8 +124,8 @@ async function main(): Promise<void> {
 
   console.log('');
   printTable(
-    ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'RSS idle', 'RSS peak'],
-    results.map((r) => [r.name, r.run.reqPerSec, r.run.p50, r.run.p90, r.run.p99, r.run.max, r.run.non2xx, r.run.errors, mib(r.rssIdle), mib(r.rssPeak)]),
+    ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'RSS idle', 'RSS peak', 'CPU µs/req', 'main thread µs/req'],
+    results.map((r) => [r.name, r.run.reqPerSec, r.run.p50, r.run.p90, r.run.p99, r.run.max, r.run.non2xx, r.run.errors, mib(r.rssIdle), mib(r.rssPeak), fmt(r.cpuPerRequest, 0), fmt(r.mainCpuPerRequest, 0)]),
   );
   const by = (name: string) => results.find((r) => r.name === name);
   const [bare, floor, tr] = [by('bare hono'), by('durable floor'), by('tagrelay')];

@@ -9,9 +9,8 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { printHeader, printTable, fmt, mib, percentile } from './lib/report.js';
-import { rssOf } from './lib/proc.js';
+import { cpuSeconds, rssOf } from './lib/proc.js';
 import { startSink, type OutageMode, type SinkStats } from './lib/sink.js';
 import { writeBenchConfig, benchDestinations } from './lib/config.js';
 import { buildDist, startTagrelay, tagrelayCommand } from './lib/build.js';
@@ -62,27 +61,6 @@ const OUTAGE_TO = OUTAGE_FROM + OUTAGE_S;
  */
 const delivery = deliveryConfigSchema.parse({});
 const BATCH = { ga4: delivery.claim_batch, meta: delivery.claim_batch };
-
-/** Clock ticks per second of /proc/<pid>/stat times. */
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; NaN when unreadable. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
 
 const clock = (s: number): string => `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 const share = (n: number, of: number): string => (of > 0 ? `${fmt((100 * n) / of, 2)} %` : 'n/a');

@@ -2,8 +2,7 @@
  * @module createApp(config, runtime): the Hono app, and the only place routes are wired.
  */
 import { Hono, type Context } from 'hono';
-import { cors } from 'hono/cors';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit, corsPolicy } from './middleware.js';
 import type { Config } from './config/schema.js';
 import type { Runtime } from './ports.js';
 import type { Event, RequestContext } from './event.js';
@@ -99,7 +98,7 @@ export function createApp(config: Config, runtime: Runtime): TagrelayApp {
   app.notFound((c) => c.json(new TagrelayError('ERR_NOT_FOUND', 'no such route').toBody(), 404));
 
   if (config.server.cors_origins.length > 0) {
-    const policy = cors({ origin: config.server.cors_origins, credentials: true, allowMethods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 });
+    const policy = corsPolicy({ origins: config.server.cors_origins, methods: ['GET', 'POST', 'OPTIONS'], maxAgeS: 600 });
     app.use('/v1/*', policy);
     app.use('/g/*', policy);
   }

@@ -23,6 +23,7 @@ import { createReceiptKeyring, type ReceiptKeyring } from './consent/keyring.js'
 import { usesDevSalt } from './privacy/config.js';
 import { createTally, type Tally } from './console/tally.js';
 import { createAlarms, type Alarms } from './alarms/alarms.js';
+import { alarmKeepMs } from './alarms/counters.js';
 import { createTagrelayMetrics, type TagrelayMetrics } from './metrics/tagrelay.js';
 import { registerCollectors } from './metrics/collect.js';
 import { createDebug } from './debug/setup.js';
@@ -90,7 +91,6 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
   const destinations: ActiveDestination[] = config.destinations
     .filter((d) => d.enabled)
     .map((d) => ({ config: d, kind: registry[d.type] }));
-  const records = createRecordCache(4 * config.delivery.claim_batch);
   const tally = createTally();
   const triggers = compileTriggers(config.triggers);
   const metrics = createTagrelayMetrics(destinations.map((d) => d.config.id));
@@ -99,12 +99,14 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
   if (config.store.kind === 'redis' && !runtime.redis) throw new TagrelayError('ERR_CONFIG', `store.kind redis is not available on the ${runtime.name} runtime`);
   const redis =
     config.store.kind === 'redis'
-      ? createRedisStore({ redis: runtime.redis!, config: config.store, dedupeWindow: config.dedupe.window, db: runtime.db, log: runtime.log, now: runtime.now, randomHex: runtime.randomHex, defer: runtime.defer })
+      ? createRedisStore({ redis: runtime.redis!, config: config.store, dedupeWindow: config.dedupe.window, db: runtime.db, log: runtime.log, now: runtime.now, randomHex: runtime.randomHex, defer: runtime.defer, alarmKeepMs: alarmKeepMs(config.alarms) })
       : undefined;
   // With delivery elsewhere (a thread over the same store), that side reads the records it delivers
   // from the store, fires the journey timers and runs its own trigger outbox. With Redis the worker
   // stays here: it claims through the consumer groups.
   const remote = acceptSide && runtime.separateDelivery && !redis ? runtime.separateDelivery(config, { metrics, debug: debug.hub }) : undefined;
+  // Records this process accepted, kept parsed for its own worker (none when delivery runs elsewhere).
+  const records = remote ? undefined : createRecordCache(4 * config.delivery.claim_batch);
   const worker = remote ?? createWorker({
     db: runtime.db,
     destinations,
@@ -124,7 +126,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     source: redis?.source,
   });
   const onCommit = (stored: readonly EventRecord[]) => {
-    if (!remote) for (const r of stored) records.put(r);
+    if (records) for (const r of stored) records.put(r);
     worker.wake();
   };
   // Tracking-plan counts and the console's traffic counts ride along with the records' commit.
@@ -197,7 +199,8 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     // Node: a pending purge must not keep the process alive on its own.
     (purgeTimer as { unref?: () => void }).unref?.();
   }
-  const alarms = createAlarms({ db: runtime.db, config: config.alarms, fetch: runtime.fetch, now: runtime.now, log: runtime.log, randomHex: runtime.randomHex });
+  // With Redis the alarms count every instance's traffic there and fire once across instances.
+  const alarms = createAlarms({ db: runtime.db, config: config.alarms, fetch: runtime.fetch, now: runtime.now, log: runtime.log, randomHex: runtime.randomHex, ...redis?.alarms() });
   let alarmTimer: ReturnType<typeof setTimeout> | undefined;
   function scheduleAlarms(): void {
     if (closed || !config.alarms.enabled) return;

@@ -8,7 +8,8 @@ import type { AlarmsConfig } from './config.js';
 import { evaluate, type AlarmInputs, type Condition, type Sums } from './evaluate.js';
 import { firingText, notice, resolvedText, type Alarm } from './message.js';
 import { queueNoticeSql, sendNotices, type SendCounts } from './notify.js';
-import { historySince, initRollup, lastSeen, rollUp, windowSums, type WindowSums } from './rollup.js';
+import type { WindowSums } from './rollup.js';
+import { sqliteAlarmCounters, type AlarmCluster, type AlarmCounterStore } from './counters.js';
 import { BUCKET_MS, migrateAlarms } from './schema.js';
 
 const DAY_MS = 86_400_000;
@@ -75,8 +76,13 @@ export function createAlarms(deps: {
   now: () => number;
   log: Logger;
   randomHex: (bytes: number) => string;
+  /** Where the counts come from (default: the rollup of `db`, this instance's traffic). */
+  counters?: AlarmCounterStore;
+  /** Evaluators of several instances on shared counters (store.kind redis): one lease, each transition once. */
+  cluster?: AlarmCluster;
 }): Alarms {
-  const { db, config, log } = deps;
+  const { db, config, log, cluster } = deps;
+  const counters = deps.counters ?? sqliteAlarmCounters(db);
   const owner = deps.randomHex(8);
   let openCache: Alarm[] = [];
   let running: Promise<TickResult> | undefined;
@@ -86,13 +92,14 @@ export function createAlarms(deps: {
   const prepare = () =>
     (prepared ??= (async () => {
       await migrateAlarms(db);
-      await initRollup(db, deps.now());
+      await counters.prepare(deps.now());
     })().catch((err: unknown) => {
       prepared = undefined;
       throw err;
     }));
 
   async function acquire(now: number): Promise<boolean> {
+    if (cluster) return cluster.acquire(owner, now, 3 * config.interval);
     const { changes } = await db.run(
       "INSERT INTO alarm_meta (key, value, owner) VALUES ('lease', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, owner = excluded.owner " +
         'WHERE alarm_meta.value < ? OR alarm_meta.owner = excluded.owner',
@@ -101,12 +108,18 @@ export function createAlarms(deps: {
     return changes > 0;
   }
 
+  /** The open alarms the evaluator judges: the cluster's with shared counters, else this store's. */
+  async function openAlarms(): Promise<Alarm[]> {
+    if (cluster) return [...(await cluster.open()).values()].sort((a, b) => a.opened_at - b.opened_at || a.key.localeCompare(b.key));
+    return (await readOpen()).map(toAlarm);
+  }
+
   async function readOpen(): Promise<AlarmRow[]> {
     return db.all<AlarmRow>('SELECT id, key, kind, subject, since, opened_at, resolved_at, expected, seen, window, detail FROM alarms WHERE resolved_at IS NULL ORDER BY id');
   }
 
   async function inputs(now: number): Promise<AlarmInputs> {
-    const since = (await historySince(db)) ?? now;
+    const since = (await counters.historySince()) ?? now;
     const end = now - (now % BUCKET_MS);
     const windows = [config.event_stopped.silent_for, config.volume.window, config.plan_violations.window, config.consent_denied.window, config.match_quality.window];
     const longest = Math.max(...windows);
@@ -124,7 +137,7 @@ export function createAlarms(deps: {
     want(config.plan_violations.window, ['plan_checked', 'plan_flagged']);
     want(config.consent_denied.window, ev);
     want(config.match_quality.window, ev);
-    const read = new Map(await Promise.all([...wanted].map(async ([window, metrics]) => [window, await windowSums(db, { end, window, days, metrics: [...metrics] })] as const)));
+    const read = new Map(await Promise.all([...wanted].map(async ([window, metrics]) => [window, await counters.windowSums({ end, window, days, metrics: [...metrics] })] as const)));
     const sums = (window: number) => read.get(window)!;
     const totals = (s: WindowSums): Sums => {
       const out = new Array<number>(days + 1).fill(0);
@@ -139,7 +152,7 @@ export function createAlarms(deps: {
       sums(config.match_quality.window),
     ];
     // The destination window includes the bucket still filling: failures show within a tick.
-    const dest = await windowSums(db, { end: end + BUCKET_MS, window: config.destination_failing.window, days: 0, metrics: ['dest'] });
+    const dest = await counters.windowSums({ end: end + BUCKET_MS, window: config.destination_failing.window, days: 0, metrics: ['dest'] });
     const destinations = new Map<string, { delivered: number; retrying: number; dead: number }>();
     for (const key of dest.keys('dest')) {
       const [id, status] = key.split('\t') as [string, 'delivered' | 'retrying' | 'dead'];
@@ -150,7 +163,7 @@ export function createAlarms(deps: {
     return {
       now,
       days,
-      lastSeen: await lastSeen(db),
+      lastSeen: await counters.lastSeen(),
       stopped: (name) => stopped.get('ev', name),
       volume: (name) => volume.get('ev', name),
       shares: {
@@ -166,17 +179,27 @@ export function createAlarms(deps: {
     const token = deps.randomHex(12);
     const alarm: Alarm = { id: 0, key: c.key, kind: c.kind, subject: c.subject, since: c.since, opened_at: now, expected: c.expected, seen: c.seen, window: c.window, detail: c.detail };
     const text = firingText(alarm);
+    // Shared counters: the instance whose claim opens the alarm across the cluster records and notifies it.
+    if (cluster && !(await cluster.claimFire(alarm))) return undefined;
     const statements: SqlStatement[] = [
+      // An alarm this store still holds open was resolved by another instance: close it here first.
+      ...(cluster ? [{ sql: 'UPDATE alarms SET resolved_at = ? WHERE key = ? AND resolved_at IS NULL', params: [now, c.key] }] : []),
       {
         sql: 'INSERT OR IGNORE INTO alarms (key, kind, subject, since, opened_at, expected, seen, window, detail, fire_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         params: [c.key, c.kind, c.subject, c.since, now, c.expected, c.seen, c.window, c.detail, token],
       },
       ...hooks.map((_, channel) => ({ sql: queueNoticeSql('fire_token'), params: [channel, JSON.stringify(notice(alarm, 'firing', text)), now, now, token] })),
     ];
-    await db.batch(statements);
+    try {
+      await db.batch(statements);
+    } catch (err) {
+      await cluster?.unfire(alarm);
+      throw err;
+    }
     const row = await db.get<{ id: number }>('SELECT id FROM alarms WHERE fire_token = ?', [token]);
     if (!row) return undefined; // another instance fired it first
     alarm.id = row.id;
+    await cluster?.update(alarm);
     if (config.channels.log) log.warn(text, { alarm: alarm.id, kind: c.kind, subject: c.subject, reason: `alarms.${c.kind}` });
     return alarm;
   }
@@ -185,8 +208,18 @@ export function createAlarms(deps: {
     const token = deps.randomHex(12);
     const alarm = { ...open, resolved_at: now };
     const text = resolvedText(alarm, { seen: c?.seen ?? 0, expected: c?.expected ?? 0 });
+    if (cluster && !(await cluster.claimResolve(open))) return undefined;
     await db.batch([
-      { sql: 'UPDATE alarms SET resolved_at = ?, resolve_token = ? WHERE id = ? AND resolved_at IS NULL', params: [now, token, open.id] },
+      ...(cluster
+        ? [
+            // Shared counters: an alarm another instance fired gets its record here, resolved just below.
+            {
+              sql: 'INSERT OR IGNORE INTO alarms (key, kind, subject, since, opened_at, expected, seen, window, detail, fire_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+              params: [open.key, open.kind, open.subject, open.since, open.opened_at, open.expected, open.seen, open.window, open.detail, `${token}f`],
+            },
+            { sql: 'UPDATE alarms SET resolved_at = ?, resolve_token = ? WHERE key = ? AND resolved_at IS NULL', params: [now, token, open.key] },
+          ]
+        : [{ sql: 'UPDATE alarms SET resolved_at = ?, resolve_token = ? WHERE id = ? AND resolved_at IS NULL', params: [now, token, open.id] }]),
       ...hooks.map((_, channel) => ({ sql: queueNoticeSql('resolve_token'), params: [channel, JSON.stringify(notice(alarm, 'resolved', text)), now, now, token] })),
     ]);
     const row = await db.get<{ id: number }>('SELECT id FROM alarms WHERE resolve_token = ?', [token]);
@@ -203,16 +236,16 @@ export function createAlarms(deps: {
     const now = deps.now();
     const result: TickResult = { evaluated: false, fired: [], resolved: [], notices: { sent: 0, failed: 0, dropped: 0 }, conditions: [], days: 0 };
     if (!config.enabled || !(await acquire(now))) {
-      openCache = (await readOpen()).map(toAlarm);
+      openCache = await openAlarms();
       return result;
     }
     result.evaluated = true;
-    await rollUp(db, now, (config.history_days + 1) * DAY_MS + BUCKET_MS);
+    await counters.rollUp(now, (config.history_days + 1) * DAY_MS + BUCKET_MS);
     const judged = await inputs(now);
     result.days = judged.days;
     const conditions = new Map(evaluate(judged, config).map((c) => [c.key, c]));
     result.conditions = [...conditions.values()];
-    const open = new Map((await readOpen()).map((r) => [r.key, toAlarm(r)]));
+    const open = new Map((await openAlarms()).map((a) => [a.key, a]));
     for (const [key, alarm] of open) {
       const c = conditions.get(key);
       // A kind switched off in the config resolves; otherwise only a recovered signal does.
@@ -227,7 +260,7 @@ export function createAlarms(deps: {
       if (done) result.fired.push(done);
     }
     await db.run('DELETE FROM alarms WHERE resolved_at < ?', [now - KEEP_RESOLVED_MS]);
-    openCache = (await readOpen()).map(toAlarm);
+    openCache = await openAlarms();
     if (hooks.length > 0) result.notices = await sendNotices(db, hooks, { fetch: deps.fetch, now: deps.now, log });
     return result;
   }
@@ -248,7 +281,8 @@ export function createAlarms(deps: {
     },
     async close() {
       await running?.catch(() => undefined);
-      if (prepared) await db.run("UPDATE alarm_meta SET value = 0 WHERE key = 'lease' AND owner = ?", [owner]).catch(() => undefined);
+      if (prepared && cluster) await cluster.release(owner).catch(() => undefined);
+      else if (prepared) await db.run("UPDATE alarm_meta SET value = 0 WHERE key = 'lease' AND owner = ?", [owner]).catch(() => undefined);
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { SqlDb, SqlStatement } from '../ports.js';
 import { insertRecordStatement, type EventRecord } from './record.js';
+import { createGroupCommit } from './group-commit.js';
 
 /** The writer of the record log. */
 export interface Outbox {
@@ -36,15 +37,7 @@ export function createOutbox(
   schedule: (fn: () => void) => void,
   alongside: () => SqlStatement[] = () => [],
 ): Outbox {
-  let pending: Pending[] = [];
-  let scheduled = false;
-  let committing: Promise<void> = Promise.resolve();
-
-  async function commit(): Promise<void> {
-    scheduled = false;
-    const group = pending;
-    pending = [];
-    if (group.length === 0) return;
+  async function commit(group: Pending[]): Promise<void> {
     const statements: SqlStatement[] = [];
     for (const g of group) for (const s of g.statements) statements.push(s);
     for (const s of alongside()) statements.push(s);
@@ -63,25 +56,15 @@ export function createOutbox(
       for (const g of group) g.reject(err);
     }
   }
+  const groups = createGroupCommit(commit, schedule);
 
   return {
     append(records, extra = []) {
       const statements = records.map(insertRecordStatement);
       for (const s of extra) statements.push(s);
       if (statements.length === 0) return Promise.resolve([]);
-      return new Promise<boolean[]>((resolve, reject) => {
-        pending.push({ statements, records, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          schedule(() => {
-            committing = committing.then(commit);
-          });
-        }
-      });
+      return new Promise<boolean[]>((resolve, reject) => groups.add({ statements, records, resolve, reject }));
     },
-    flush() {
-      committing = committing.then(commit);
-      return committing;
-    },
+    flush: () => groups.flush(),
   };
 }

@@ -2,7 +2,7 @@
  * @module Settlement: what a delivery outcome writes — the decision record (`delivery_log`), the
  * retry state, the dead letter. One module for the delivery worker and the Workers queue consumer.
  */
-import type { SqlStatement } from '../ports.js';
+import type { SqlStatement, SqlValue } from '../ports.js';
 import type { DeliveryConfig } from './config.js';
 import type { Decision } from './decide.js';
 import { backoffDelay } from './backoff.js';
@@ -167,6 +167,52 @@ export function deliveryLogStatement(destinationId: string, step: SettleStep, no
   };
 }
 
+/** Width of a `delivery_counts` time bucket (when outcomes were recorded): the alarms' bucket. */
+export const COUNT_BUCKET_MS = 5 * 60_000;
+
+/**
+ * `delivery_counts` is `delivery_log` grouped by destination, day of receipt, event name, action, status,
+ * consent codes and 5-minute bucket of `updated_at`, kept up to date in the settling transaction: the
+ * delivery report reads it, so `delivery_log` needs no index per report column.
+ * A row that changes status (a retry that settles) leaves its old group first (`COUNT_LEAVE_SQL`).
+ */
+const COUNT_ADD_SQL =
+  'INSERT INTO delivery_counts (destination_id, day, name, action, status, consent, bucket, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
+  'ON CONFLICT (destination_id, day, name, action, status, consent, bucket) DO UPDATE SET n = n + excluded.n';
+const COUNT_LEAVE_SQL =
+  'UPDATE delivery_counts SET n = n - 1 WHERE (destination_id, day, name, action, status, consent, bucket) IN (' +
+  `SELECT destination_id, received_at / 86400000, COALESCE(name, ''), COALESCE(action, ''), status, COALESCE(consent, ''), updated_at - updated_at % ${COUNT_BUCKET_MS} ` +
+  'FROM delivery_log WHERE event_id = ? AND destination_id = ?)';
+
+/**
+ * The decision records of one destination's settled steps: one `delivery_log` row each, and their
+ * counts added per group (one statement per group, not per outcome). Shared by every store that keeps
+ * decision records in the embedded store (the SQL source, the Redis source).
+ */
+export function decisionStatements(destinationId: string, steps: readonly SettleStep[], now: number, configVersion?: string): SqlStatement[] {
+  const out: SqlStatement[] = [];
+  const groups = new Map<string, SqlValue[]>();
+  const bucket = now - (now % COUNT_BUCKET_MS);
+  for (const step of steps) {
+    const { item } = step;
+    // Only an item seen before (a retry, a replayed dead letter) can have a decision record already.
+    if (item.retrying || item.attempts > 0) out.push({ sql: COUNT_LEAVE_SQL, params: [item.event_id, destinationId] });
+    const log = deliveryLogStatement(destinationId, step, now, configVersion);
+    out.push(log);
+    const p = log.params!;
+    const key: SqlValue[] = [destinationId, Math.floor(item.received_at / 86_400_000), item.name ?? '', p[8] ?? '', step.status, p[11] ?? '', bucket, 0];
+    const id = key.join('\u0000');
+    const group = groups.get(id);
+    if (group) group[7] = (group[7] as number) + 1;
+    else {
+      key[7] = 1;
+      groups.set(id, key);
+    }
+  }
+  for (const params of groups.values()) out.push({ sql: COUNT_ADD_SQL, params });
+  return out;
+}
+
 /** The statements that record outcomes for one destination in the embedded store (see {@link settlementSteps}). */
 export function settleStatements(
   destinationId: string,
@@ -176,12 +222,13 @@ export function settleStatements(
 ): SqlStatement[] {
   const { now } = opts;
   const out: SqlStatement[] = [];
-  for (const step of settlementSteps(settled, opts, counts)) {
+  const steps = settlementSteps(settled, opts, counts);
+  for (const step of steps) {
     const { item } = step;
     if (step.dropRetry) out.push({ sql: DELETE_RETRY, params: [destinationId, item.seq] });
     if (step.dead) out.push({ sql: DEAD_LETTER_SQL, params: [destinationId, item.event_id, JSON.stringify(step.dead.payload ?? null), step.dead.reason, step.dead.attempts, item.received_at, now, item.seq] });
     if (step.retry) out.push({ sql: UPSERT_RETRY, params: [destinationId, item.seq, item.event_id, step.retry.attempts, step.retry.next, now, step.retry.error] });
-    out.push(deliveryLogStatement(destinationId, step, now, opts.configVersion));
   }
+  for (const s of decisionStatements(destinationId, steps, now, opts.configVersion)) out.push(s);
   return out;
 }

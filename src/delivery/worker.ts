@@ -99,7 +99,10 @@ interface DestState {
 export { openCursors } from './source.js';
 
 /** Most outcomes recorded in one settle transaction. */
-const SETTLE_MAX_ITEMS = 200;
+const SETTLE_MAX_ITEMS = 100;
+
+/** How long an outcome may wait for others to share its settle transaction. */
+const SETTLE_WAIT_MS = 20;
 
 /**
  * `fetch` for one destination that honours a vendor's Retry-After at once: after a refusal with
@@ -189,12 +192,35 @@ export function createWorker(deps: WorkerDeps): Worker {
   let settling: Promise<void> = Promise.resolve();
   let faultDelay = 0;
 
+  let settleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Outcomes are recorded in batches: GA4 answers one request per event, each at its own moment, and a
+   * transaction per answer would cost more than the send. They wait up to `SETTLE_WAIT_MS` (or until a
+   * full batch) unless a drain or stop waits for them. They stay counted against the claim window
+   * until recorded, so a crash still resends at most one window.
+   */
   function scheduleSettle(): void {
-    if (settleScheduled) return;
+    const pending = states.reduce((n, st) => n + st.done.length, 0);
+    const now = draining > 0 || stopped || pending >= SETTLE_MAX_ITEMS;
+    if (settleScheduled && !(now && settleTimer)) return;
+    if (settleTimer) clearTimeout(settleTimer);
+    settleTimer = undefined;
     settleScheduled = true;
-    defer(() => {
+    const run = () => {
+      settleTimer = undefined;
       settling = settling.then(settleNow);
-    });
+    };
+    if (now) defer(run);
+    else settleTimer = setTimeout(run, SETTLE_WAIT_MS);
+  }
+
+  /** Record waiting outcomes now instead of at the end of their wait (drain, stop). */
+  function settleWaiting(): void {
+    if (!settleTimer) return;
+    clearTimeout(settleTimer);
+    settleTimer = undefined;
+    settling = settling.then(settleNow);
   }
 
   async function settleNow(): Promise<void> {
@@ -485,6 +511,7 @@ export function createWorker(deps: WorkerDeps): Worker {
           await Promise.all(states.map((s) => pump(s)));
           // Outcomes are settled from a deferred callback: let it run (a synchronous store never yields by itself).
           await yieldToIo();
+          settleWaiting();
           const quiet = await idle();
           const after = counts.delivered + counts.retried + counts.dead + counts.decided;
           if ((quiet && after === before) || fault) return void (await sweep());
@@ -511,6 +538,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       await Promise.all(states.map((s) => (s.pumping ? s.running : undefined)));
       await Promise.all([...sends]);
+      settleWaiting();
       await settling;
       while (states.some((s) => s.done.length > 0) && !fault) await settleNow();
       await sweep();

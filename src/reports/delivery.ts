@@ -2,8 +2,9 @@
  * @module Reconciliation per destination: per day (of receipt) and event name, how many events were
  * received, what was decided for each destination (send / anonymize / cookieless / drop / skip, with
  * the consent reasons), how many were delivered, are retrying, were dead-lettered, or are still pending.
- * Read from the decision records (`delivery_log`, which carry the event's name and receive time) and
- * the record log's undelivered tail; decision records written before they carried both are not counted.
+ * Read from the decision counts (`delivery_counts`: the decision records grouped by day of receipt,
+ * event name, action, status and consent codes, kept in the settling transaction) and the record log's
+ * undelivered tail. Whole UTC days: `since` and `until` are widened to the days they fall in.
  */
 import type { SqlDb } from '../ports.js';
 import type { ReportParams } from './types.js';
@@ -36,6 +37,8 @@ export interface DeliveryData {
   lines: DeliveryLine[];
 }
 
+const DAY_MS = 86_400_000;
+
 /** Decision statuses before the action was recorded (older stores): the action they imply. */
 const ACTION_OF_STATUS: Record<string, keyof DeliveryLine['decided'] | undefined> = { dropped: 'drop', skipped: 'skip' };
 
@@ -46,13 +49,14 @@ const ACTION_OF_STATUS: Record<string, keyof DeliveryLine['decided'] | undefined
  * await deliveryReport(runtime.db, params, config.destinations.map((d) => d.id))
  */
 export async function deliveryReport(db: SqlDb, p: ReportParams, destinations: readonly string[] = []): Promise<DeliveryData> {
-  // Decision records carry the event's name and receive time (written at settlement): no join with the records.
-  const decided = await db.all<{ destination_id: string; day: number; name: string; action: string | null; status: string; consent: string | null; n: number }>(
-    'SELECT destination_id, received_at / 86400000 AS day, name, action, status, consent, COUNT(*) AS n FROM delivery_log INDEXED BY delivery_log_report ' +
-      'WHERE received_at >= ? AND received_at < ?' +
+  const fromDay = Math.floor(p.since / DAY_MS);
+  const toDay = Math.ceil(p.until / DAY_MS);
+  // Decision counts carry the event's name and day of receipt (written at settlement): no join with the records.
+  const decided = await db.all<{ destination_id: string; day: number; name: string; action: string; status: string; consent: string; n: number }>(
+    'SELECT destination_id, day, name, action, status, consent, SUM(n) AS n FROM delivery_counts WHERE day >= ? AND day < ?' +
       (p.destination ? ' AND destination_id = ?' : '') +
-      ' GROUP BY 1, 2, 3, 4, 5, 6',
-    p.destination ? [p.since, p.until, p.destination] : [p.since, p.until],
+      ' GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(n) > 0',
+    p.destination ? [fromDay, toDay, p.destination] : [fromDay, toDay],
   );
   const ids = p.destination ? [p.destination] : [...new Set([...destinations, ...decided.map((d) => d.destination_id)])].sort();
   // Not decided yet: records past a destination's cursor without a decision there (a short tail).
@@ -62,7 +66,7 @@ export async function deliveryReport(db: SqlDb, p: ReportParams, destinations: r
     const rows = await db.all<{ day: number; name: string; n: number }>(
       "SELECT received_at / 86400000 AS day, json_extract(data, '$.name') AS name, COUNT(*) AS n FROM records r WHERE seq > ? AND received_at >= ? AND received_at < ? " +
         'AND NOT EXISTS (SELECT 1 FROM delivery_log l WHERE l.event_id = r.event_id AND l.destination_id = ?) GROUP BY 1, 2',
-      [cursors.get(id) ?? 0, p.since, p.until, id],
+      [cursors.get(id) ?? 0, fromDay * DAY_MS, toDay * DAY_MS, id],
     );
     for (const r of rows) pending.push({ destination_id: id, ...r });
   }
@@ -90,7 +94,7 @@ export async function deliveryReport(db: SqlDb, p: ReportParams, destinations: r
   for (const row of decided) {
     const l = lineOf(row.destination_id, Number(row.day), row.name);
     const n = Number(row.n);
-    const action = (row.action ?? ACTION_OF_STATUS[row.status]) as keyof DeliveryLine['decided'] | undefined;
+    const action = (row.action || ACTION_OF_STATUS[row.status]) as keyof DeliveryLine['decided'] | undefined;
     if (action && action in l.decided) l.decided[action] += n;
     if (row.status === 'delivered') l.delivered += n;
     else if (row.status === 'retrying') l.retrying += n;

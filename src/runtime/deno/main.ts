@@ -1,7 +1,7 @@
 /**
  * @module `deno run -A src/runtime/deno/main.ts`: tagrelay on Deno.serve. Config from TAGRELAY_CONFIG or
  * config/default.yaml; deno.json beside this file maps the core's `.js` imports to `.ts` (sloppy imports)
- * and uses the project's node_modules.
+ * and uses the project's node_modules (ioredis for `store.kind: redis`, as on Node and Bun).
  */
 import { join, resolve } from 'node:path';
 import { createApp } from '../../app.js';
@@ -26,7 +26,9 @@ const env: Record<string, string | undefined> = Deno.env.toObject();
 const log = denoLogger(env.TAGRELAY_LOG_LEVEL);
 const config = loadConfigFile(configPath(undefined, env), env);
 const dataDir = resolve(env.TAGRELAY_DATA_DIR ?? config.server.data_dir);
-const app = createApp(config, denoRuntime({ file: join(dataDir, 'tagrelay.db'), env, log }));
+// store.kind redis: the same ioredis port as Node, through Deno's npm compatibility (loaded only then).
+const redis = config.store.kind === 'redis' ? (await import('../node/redis.js')).createRedisPort(config.store, log) : undefined;
+const app = createApp(config, { ...denoRuntime({ file: join(dataDir, 'tagrelay.db'), env, log }), redis });
 await app.services.ready;
 
 const host = env.HOST ?? config.server.host;

@@ -66,7 +66,7 @@ function directoryReason(dir: string, err: unknown): string {
  * @example
  * const db = openSqlite('./data/tagrelay.db')
  */
-export function openSqlite(file: string): SqlDb {
+export function openSqlite(file: string, opts: { autoCheckpoint?: number; yieldOnBusy?: boolean } = {}): SqlDb {
   if (file === ':memory:') return wrapSyncSqlite(new Database(file) as unknown as SyncSqlite);
   const dir = dirname(file);
   try {
@@ -86,7 +86,7 @@ export function openSqlite(file: string): SqlDb {
   try {
     // SQLite creates the file at open, so its inode is known from here on.
     const db = new Database(file) as unknown as SyncSqlite;
-    return wrapSyncSqlite(db, { check: sameFileCheck(file) });
+    return wrapSyncSqlite(db, { check: sameFileCheck(file), ...opts });
   } catch (err) {
     throw new StoreOpenError(file, directoryReason(dir, err), err);
   }

@@ -86,6 +86,8 @@ export function nodeRuntime(opts: {
   redis?: RedisPort;
   /** Deliver on a worker thread over the same store file (the server does; in-process apps do not). */
   deliveryThread?: boolean;
+  /** WAL pages after which this connection's commits checkpoint (SQLite's default 1,000). */
+  checkpointPages?: number;
 }): Runtime {
   const log = opts.log ?? jsonLogger();
   const file = opts.file ?? join(opts.dataDir, 'tagrelay.db');
@@ -93,7 +95,9 @@ export function nodeRuntime(opts: {
   return {
     name: 'node',
     hash: nodeCryptoHasher,
-    db: openSqlite(file),
+    // With delivery on a thread: that thread's commits checkpoint the WAL (this one only past 40 MiB),
+    // and a commit that finds the thread holding the write lock waits on a timer, not in the event loop.
+    db: openSqlite(file, opts.deliveryThread ? { autoCheckpoint: 10_000, yieldOnBusy: true } : { autoCheckpoint: opts.checkpointPages }),
     fetch: opts.fetch ?? pooledFetch(),
     now: opts.now ?? Date.now,
     log,

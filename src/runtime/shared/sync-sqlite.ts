@@ -26,7 +26,24 @@ export interface SyncSqliteOptions {
    * connection, where SQLite would keep writing into the unlinked inode and lose it all at restart.
    */
   check?: () => void;
+  /**
+   * WAL pages after which a commit on this connection checkpoints (SQLite's default: 1000). The
+   * accepting connection of a server that delivers on a thread raises it, so the delivery thread's
+   * commits do the checkpoints (copying the WAL into the file) instead of stalling requests.
+   */
+  autoCheckpoint?: number;
+  /**
+   * Never wait for the write lock inside a call: a write that finds it taken (SQLITE_BUSY) is retried
+   * after a timer instead of sleeping in SQLite's busy handler, which would stall every request of a
+   * synchronous driver's event loop while another thread (the delivery thread) commits.
+   */
+  yieldOnBusy?: boolean;
 }
+
+/** How long a yielding write keeps retrying a taken write lock before it fails. */
+const BUSY_GIVE_UP_MS = 5000;
+
+const isBusy = (err: unknown): boolean => /SQLITE_BUSY|database is locked/i.test(`${(err as { code?: string }).code ?? ''} ${(err as Error)?.message ?? err}`);
 
 /**
  * Wrap an open connection. `get` maps a driver's `null` (bun:sqlite) to `undefined`.
@@ -39,10 +56,11 @@ export function wrapSyncSqlite(db: SyncSqlite, options: SyncSqliteOptions = {}):
   db.exec('PRAGMA journal_mode = WAL');
   // WAL + NORMAL: a commit survives a process crash (kill -9); only an OS crash may lose the last commits.
   db.exec('PRAGMA synchronous = NORMAL');
-  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec(`PRAGMA busy_timeout = ${options.yieldOnBusy ? 0 : 5000}`);
   // Deleted rows (purged, erased on a data-subject request) are overwritten with zeros instead of
   // staying readable in free page space and on the freelist of the file and its backups.
   db.exec('PRAGMA secure_delete = ON');
+  if (options.autoCheckpoint !== undefined) db.exec(`PRAGMA wal_autocheckpoint = ${Math.max(0, Math.floor(options.autoCheckpoint))}`);
   const cache = new Map<string, SyncStatement>();
   const prepare = (sql: string) => {
     let stmt = cache.get(sql);
@@ -75,15 +93,28 @@ export function wrapSyncSqlite(db: SyncSqlite, options: SyncSqliteOptions = {}):
     }
     return changes;
   };
+  /** Run a write; with `yieldOnBusy`, a taken lock is waited for on timers (1, 2, 4 … 16 ms apart). */
+  const write = async <T>(fn: () => T): Promise<T> => {
+    if (!options.yieldOnBusy) return fn();
+    const started = Date.now();
+    for (let wait = 1; ; wait = Math.min(16, wait * 2)) {
+      try {
+        return fn();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() - started > BUSY_GIVE_UP_MS) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  };
   let open = true;
   return {
     async exec(sql) {
       check();
-      db.exec(sql);
+      await write(() => db.exec(sql));
     },
     async run(sql, params = []) {
       check();
-      return { changes: Number(prepare(sql).run(...params).changes) };
+      return write(() => ({ changes: Number(prepare(sql).run(...params).changes) }));
     },
     async all<T>(sql: string, params: readonly SqlValue[] = []) {
       return prepare(sql).all(...params) as T[];
@@ -94,7 +125,7 @@ export function wrapSyncSqlite(db: SyncSqlite, options: SyncSqliteOptions = {}):
     async batch(statements) {
       if (statements.length === 0) return [];
       check();
-      return runAll(statements);
+      return write(() => runAll(statements));
     },
     async close() {
       if (open) db.close();

@@ -19,6 +19,16 @@ export interface RedisKeys {
   stats(destination: string): string;
   /** An open circuit breaker of one destination: epoch ms until which no instance sends. */
   breaker(destination: string): string;
+  /** Alarm counters of one 5-minute bucket (a hash of `metric<TAB>key` → count, expiring after the alarms' history). */
+  alarmBucket(bucket: number): string;
+  /** When each event name was last received (a hash). */
+  alarmLast: string;
+  /** When the alarm counters started. */
+  alarmSince: string;
+  /** The alarm evaluator's lease (its owner). */
+  alarmLease: string;
+  /** The alarms open across instances (a hash: alarm key → alarm JSON). */
+  alarmOpen: string;
 }
 
 /** @example const keys = redisKeys('tagrelay:') */
@@ -32,5 +42,10 @@ export function redisKeys(prefix: string): RedisKeys {
     dead: (d) => `${prefix}dead:${d}`,
     stats: (d) => `${prefix}stats:${d}`,
     breaker: (d) => `${prefix}breaker:${d}`,
+    alarmBucket: (b) => `${prefix}alarm:b:${b}`,
+    alarmLast: `${prefix}alarm:last`,
+    alarmSince: `${prefix}alarm:since`,
+    alarmLease: `${prefix}alarm:lease`,
+    alarmOpen: `${prefix}alarm:open`,
   };
 }

@@ -11,6 +11,8 @@ import { timerOpOf, type TimerOp } from '../../rules/triggers.js';
 import type { RedisArg, RedisPort } from './port.js';
 import type { RedisKeys } from './keys.js';
 import { COMMIT } from './scripts.js';
+import { createGroupCommit } from '../../delivery/group-commit.js';
+import { recordCounterFields } from './alarms.js';
 
 /** What the Redis outbox needs. */
 export interface RedisOutboxDeps {
@@ -25,6 +27,8 @@ export interface RedisOutboxDeps {
   alongside?: () => SqlStatement[];
   db: SqlDb;
   log: Logger;
+  /** How long the alarm counters of a bucket live (0: not counted; src/store/redis/alarms.ts). */
+  alarmKeepMs?: number;
 }
 
 interface Pending {
@@ -47,15 +51,8 @@ export function recordData(record: EventRecord): string {
  */
 export function createRedisOutbox(deps: RedisOutboxDeps): Outbox {
   const { redis, keys } = deps;
-  let pending: Pending[] = [];
-  let scheduled = false;
-  let committing: Promise<void> = Promise.resolve();
-
-  async function commit(): Promise<void> {
-    scheduled = false;
-    const group = pending;
-    pending = [];
-    if (group.length === 0) return;
+  const keep = deps.alarmKeepMs ?? 0;
+  async function commit(group: Pending[]): Promise<void> {
     const args: RedisArg[] = [];
     const data = new Map<string, string>();
     let n = 0;
@@ -63,7 +60,7 @@ export function createRedisOutbox(deps: RedisOutboxDeps): Outbox {
       for (const r of g.records) {
         const d = recordData(r);
         data.set(r.event_id, d);
-        args.push(r.event_id, r.received_at, d, r.ip ?? '', r.user_agent ?? '');
+        args.push(r.event_id, r.received_at, d, r.ip ?? '', r.user_agent ?? '', keep > 0 ? recordCounterFields(r) : '');
         n++;
       }
     }
@@ -79,7 +76,7 @@ export function createRedisOutbox(deps: RedisOutboxDeps): Outbox {
     for (const s of deps.alongside?.() ?? []) local.push(s);
     let flags: number[];
     try {
-      flags = (await redis.eval(COMMIT, [keys.records, keys.timers], [keys.prefix, deps.windowMs, n, m, ...args])) as number[];
+      flags = (await redis.eval(COMMIT, [keys.records, keys.timers], [keys.prefix, deps.windowMs, n, m, keep, ...args])) as number[];
     } catch (err) {
       for (const g of group) g.reject(err);
       return;
@@ -97,6 +94,7 @@ export function createRedisOutbox(deps: RedisOutboxDeps): Outbox {
     }
     deps.onCommit(stored);
   }
+  const groups = createGroupCommit(commit, deps.schedule);
 
   return {
     append(records, extra = []) {
@@ -108,19 +106,8 @@ export function createRedisOutbox(deps: RedisOutboxDeps): Outbox {
         else local.push(s);
       }
       if (records.length === 0 && ops.length === 0 && local.length === 0) return Promise.resolve([]);
-      return new Promise<boolean[]>((resolve, reject) => {
-        pending.push({ records, ops, local, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          deps.schedule(() => {
-            committing = committing.then(commit);
-          });
-        }
-      });
+      return new Promise<boolean[]>((resolve, reject) => groups.add({ records, ops, local, resolve, reject }));
     },
-    flush() {
-      committing = committing.then(commit);
-      return committing;
-    },
+    flush: () => groups.flush(),
   };
 }

@@ -4,28 +4,55 @@
  * Dedupe and timer keys are named under the prefix (ARGV[1]): one Redis primary, not a cluster.
  */
 import type { RedisScript } from './port.js';
+import { BUCKET_MS } from '../../alarms/schema.js';
 
 /**
  * The group commit. KEYS: records stream, timers zset. ARGV: prefix, dedupe window ms, record count,
- * timer-op count, then 5 fields per record (event_id, received_at, data, ip, user_agent), then 11 per
+ * timer-op count, alarm-counter lifetime ms (0: no counting), then 6 fields per record (event_id,
+ * received_at, data, ip, user_agent, alarm counter fields `metric<TAB>key` joined by newlines), then 11 per
  * timer op (op, form, trigger_id, key, now, time, fire_at, source_event_id, client_key, snapshot or
  * reason, source record data). Replies one flag per record: 1 stored, 0 a duplicate of an id seen
- * within the window (nothing appended). Timer ops apply the statements of rules/triggers.ts.
+ * within the window (nothing appended). Timer ops apply the statements of rules/triggers.ts. A new
+ * record adds 1 to each of its counter fields in its 5-minute bucket's hash and moves its name's last
+ * receipt forward (src/store/redis/alarms.ts): summed per group, one HINCRBY per bucket and field.
  */
 export const COMMIT: RedisScript = {
   name: 'commit',
   lua: `
-local prefix, ttl, n, m = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local prefix, ttl, n, m, keep = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local out = {}
-local at = 5
+local counts, last = {}, {}
+local at = 6
 for r = 1, n do
   if redis.call('SET', prefix .. 'seen:' .. ARGV[at], '1', 'NX', 'PX', ttl) then
     redis.call('XADD', KEYS[1], '*', 'e', ARGV[at], 't', ARGV[at + 1], 'd', ARGV[at + 2], 'i', ARGV[at + 3], 'u', ARGV[at + 4])
     out[r] = 1
+    if keep > 0 then
+      local t = tonumber(ARGV[at + 1])
+      local b = t - t % ${BUCKET_MS}
+      local c = counts[b]
+      if not c then c = {}; counts[b] = c end
+      for f in string.gmatch(ARGV[at + 5], '[^\\n]+') do
+        c[f] = (c[f] or 0) + 1
+        if string.sub(f, 1, 3) == 'ev\\t' then
+          local name = string.sub(f, 4)
+          if not last[name] or last[name] < t then last[name] = t end
+        end
+      end
+    end
   else
     out[r] = 0
   end
-  at = at + 5
+  at = at + 6
+end
+for b, c in pairs(counts) do
+  local k = prefix .. 'alarm:b:' .. b
+  for f, v in pairs(c) do redis.call('HINCRBY', k, f, v) end
+  redis.call('PEXPIRE', k, keep)
+end
+for name, t in pairs(last) do
+  local cur = tonumber(redis.call('HGET', prefix .. 'alarm:last', name))
+  if not cur or cur < t then redis.call('HSET', prefix .. 'alarm:last', name, t) end
 end
 for o = 1, m do
   local op, form, tid, key = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]

@@ -6,10 +6,11 @@
  */
 import type { Logger, SqlDb, SqlStatement } from '../../ports.js';
 import type { DeliverySource, SourceRow } from '../../delivery/source.js';
-import { addCounts, deliveryLogStatement, settlementSteps } from '../../delivery/settle.js';
+import { addCounts, decisionStatements, settlementSteps } from '../../delivery/settle.js';
 import type { RedisCommand, RedisPort } from './port.js';
 import type { RedisKeys } from './keys.js';
 import { CLAIM_RETRIES } from './scripts.js';
+import { outcomeCounterCommands } from './alarms.js';
 
 /** What the Redis delivery source needs. */
 export interface RedisSourceDeps {
@@ -23,6 +24,8 @@ export interface RedisSourceDeps {
   db: SqlDb;
   now(): number;
   log: Logger;
+  /** How long the alarm counters of a bucket live (0: outcomes not counted; src/store/redis/alarms.ts). */
+  alarmKeepMs?: number;
 }
 
 /** A claimed entry: where it came from, so settling acknowledges the right thing. */
@@ -204,10 +207,11 @@ export function createRedisSource(deps: RedisSourceDeps): DeliverySource & { rea
         const d = dest(b.destinationId);
         for (const s of b.local) local.push(s);
         const tally: Record<string, number> = {};
-        for (const step of settlementSteps(b.done, { ...opts, resumeAt: b.resumeAt }, b.counted)) {
+        const steps = settlementSteps(b.done, { ...opts, resumeAt: b.resumeAt }, b.counted);
+        for (const s of decisionStatements(d.id, steps, opts.now, opts.configVersion)) local.push(s);
+        for (const step of steps) {
           const { item } = step;
           const c = d.claimed.get(item.seq);
-          local.push(deliveryLogStatement(d.id, step, opts.now, opts.configVersion));
           tally[step.status] = (tally[step.status] ?? 0) + 1;
           done.push([d, item.seq]);
           if (!c) continue;
@@ -224,6 +228,8 @@ export function createRedisSource(deps: RedisSourceDeps): DeliverySource & { rea
         }
         addCounts(counts, b.counted);
         for (const [status, n] of Object.entries(tally)) commands.push(['HINCRBY', keys.stats(d.id), status, n]);
+        // The alarms' destination counts, settled with the outcomes they count (every instance's).
+        for (const c of outcomeCounterCommands(keys, d.id, tally, opts.now, deps.alarmKeepMs ?? 0)) commands.push(c);
         if (b.resumeAt !== undefined && b.resumeAt > opts.now) commands.push(['SET', keys.breaker(d.id), b.resumeAt, 'PXAT', b.resumeAt]);
       }
       // This instance's decision records and embedded-warehouse rows first (both idempotent): a crash

@@ -14,6 +14,8 @@ import { redisKeys } from './keys.js';
 import { createRedisOutbox } from './outbox.js';
 import { createRedisSource } from './source.js';
 import { createRedisFirer } from './triggers.js';
+import { redisAlarms } from './alarms.js';
+import type { AlarmCluster, AlarmCounterStore } from '../../alarms/counters.js';
 
 /** The Redis parts of one instance. */
 export interface RedisStore {
@@ -21,6 +23,8 @@ export interface RedisStore {
   /** The outbox; `onCommit` is told the records that were new. */
   outbox(onCommit: (stored: readonly EventRecord[]) => void, alongside: () => SqlStatement[]): Outbox;
   firer(deps: { triggers: readonly CompiledTrigger[]; append: Outbox['append']; configVersion(): string }): TriggerFirer;
+  /** The alarms' counters and coordination across instances (createAlarms' `counters` and `cluster`). */
+  alarms(): { counters: AlarmCounterStore; cluster: AlarmCluster };
   /** Connect (bounded wait). */
   connect(): Promise<void>;
   /** Why Redis cannot take writes now, or undefined. */
@@ -41,16 +45,19 @@ export function createRedisStore(deps: {
   now(): number;
   randomHex(bytes: number): string;
   defer(fn: () => void): void;
+  /** How long alarm counters live (the alarms' history); 0 or absent: alarms off, nothing counted. */
+  alarmKeepMs?: number;
 }): RedisStore {
   const { redis, config, log } = deps;
   const keys = redisKeys(config.prefix);
   // One consumer name per process: a restarted instance is a new consumer, and its old claims are taken over.
   const consumer = `c-${deps.randomHex(8)}`;
   return {
-    source: createRedisSource({ redis, keys, consumer, claimIdle: config.claim_idle, db: deps.db, now: deps.now, log }),
+    source: createRedisSource({ redis, keys, consumer, claimIdle: config.claim_idle, db: deps.db, now: deps.now, log, alarmKeepMs: deps.alarmKeepMs }),
     outbox: (onCommit, alongside) =>
-      createRedisOutbox({ redis, keys, windowMs: deps.dedupeWindow, onCommit, alongside, schedule: deps.defer, db: deps.db, log }),
+      createRedisOutbox({ redis, keys, windowMs: deps.dedupeWindow, onCommit, alongside, schedule: deps.defer, db: deps.db, log, alarmKeepMs: deps.alarmKeepMs }),
     firer: (f) => createRedisFirer({ redis, keys, triggers: f.triggers, append: (r) => f.append(r), lease: config.claim_idle, now: deps.now, log, configVersion: f.configVersion }),
+    alarms: () => redisAlarms({ redis, keys, db: deps.db }),
     connect: () => redis.connect(10_000),
     async fault() {
       try {
