@@ -9,6 +9,7 @@ import { planCountStatements } from '../../src/rules/plan-store.js';
 import { DELIVERY_LOG_SQL } from '../../src/delivery/settle.js';
 import { PURPOSES, type ConsentState } from '../../src/consent/purposes.js';
 import type { PreparedIdentity } from '../../src/privacy/identity.js';
+import { rng } from '../helpers/rng.js';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
@@ -17,18 +18,6 @@ export const SLOT = 5 * MIN;
 
 /** Monday 2026-11-02 00:00 UTC. */
 export const T0 = Date.UTC(2026, 10, 2);
-
-/** mulberry32 */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function poisson(lambda: number, random: () => number): number {
   if (lambda > 50) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gauss(random)));

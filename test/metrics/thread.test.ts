@@ -4,12 +4,12 @@
  * decisions, vendor requests and answers.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGa4Fake, type Ga4Fake } from '../fakes/ga4-fake.js';
 import { ADMIN_SECRET, hsToken } from '../helpers/tokens.js';
+import { startProcess, type StartedProcess } from '../helpers/process.js';
 import { parseExposition, valueOf } from './helpers.js';
 import { openSse, type SseClient } from './sse-client.js';
 import type { DebugSessionInfo } from '../../src/debug/types.js';
@@ -18,12 +18,12 @@ const GRANTED = { analytics_storage: 'granted', ad_storage: 'granted', ad_user_d
 
 describe('metrics and the debug stream with delivery on a worker thread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tagrelay-thread-'));
-  let child: ChildProcess | undefined;
+  let server: StartedProcess | undefined;
   let ga4: Ga4Fake | undefined;
   let live: SseClient | undefined;
   afterAll(async () => {
     live?.close();
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await server?.stop();
     await ga4?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -44,23 +44,8 @@ describe('metrics and the debug stream with delivery on a worker thread', () => 
         ],
       }),
     );
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/cli.ts', 'serve', '--config', file], {
-      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', TAGRELAY_LOG_LEVEL: 'info', TAGRELAY_DATA_DIR: dir, TAGRELAY_ADMIN_SECRET: ADMIN_SECRET },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    const port = await new Promise<number>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`server did not start: ${stderr}`)), 30_000);
-      child!.stderr!.on('data', (c: Buffer) => {
-        stderr += c.toString();
-        const m = /"msg":"tagrelay listening".*?"port":(\d+)/.exec(stderr);
-        if (m) {
-          clearTimeout(timer);
-          ok(Number(m[1]));
-        }
-      });
-      child!.once('exit', (code) => fail(new Error(`server exited with ${code}: ${stderr}`)));
-    });
+    server = await startProcess(['serve', '--config', file], { TAGRELAY_DATA_DIR: dir, TAGRELAY_ADMIN_SECRET: ADMIN_SECRET });
+    const { child, port } = server;
     const base = `http://127.0.0.1:${port}`;
     const debugAuth = { authorization: `Bearer ${await hsToken({ scope: 'debug:read' })}` };
     const info = (await (await fetch(`${base}/admin/v1/debug/sessions`, { method: 'POST', headers: debugAuth, body: '{}' })).json()) as DebugSessionInfo;
@@ -101,7 +86,7 @@ describe('metrics and the debug stream with delivery on a worker thread', () => 
     expect(valueOf(samples, 'tagrelay_outbox_depth', { destination: 'ga4', state: 'pending' })).toBe(0);
 
     // A stream still open does not hold the shutdown: it ends with the server.
-    const exited = new Promise<number | null>((ok) => child!.once('exit', ok));
+    const exited = new Promise<number | null>((ok) => child.once('exit', ok));
     child.kill('SIGTERM');
     expect(await live.waitFor((m) => m.stage === 'end')).toMatchObject({ reason: 'debug.server_stopping' });
     expect(await exited).toBe(0);

@@ -6,18 +6,7 @@
  * what happened; `truth.ts` derives every expected report number from that model in plain JS.
  */
 import type { EventRow } from '../../src/destinations/sqlite.js';
-
-/** mulberry32: a small, seeded, reproducible PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 export type Mode = 'send' | 'anonymize' | 'cookieless';
 
