@@ -197,10 +197,8 @@ export function decisionStatements(destinationId: string, steps: readonly Settle
     const { item } = step;
     // Only an item seen before (a retry, a replayed dead letter) can have a decision record already.
     if (item.retrying || item.attempts > 0) out.push({ sql: COUNT_LEAVE_SQL, params: [item.event_id, destinationId] });
-    const log = deliveryLogStatement(destinationId, step, now, configVersion);
-    out.push(log);
-    const p = log.params!;
-    const key: SqlValue[] = [destinationId, Math.floor(item.received_at / 86_400_000), item.name ?? '', p[8] ?? '', step.status, p[11] ?? '', bucket, 0];
+    out.push(deliveryLogStatement(destinationId, step, now, configVersion));
+    const key: SqlValue[] = [destinationId, Math.floor(item.received_at / 86_400_000), item.name ?? '', item.decision.action, step.status, consentCodes(item.decision) ?? '', bucket, 0];
     const id = key.join('\u0000');
     const group = groups.get(id);
     if (group) group[7] = (group[7] as number) + 1;
