@@ -109,7 +109,7 @@ interface StepEvents {
 
 /** Step events per unit: SQL on PostgreSQL, the report summary on the embedded warehouse. */
 async function stepEvents(source: ReportSource, p: ReportParams, names: string[]): Promise<StepEvents[]> {
-  if (source.dialect.name === 'sqlite') {
+  if (source.summary === true) {
     // The units with a first-step event, with their trails (the report summary); only step events are parsed.
     const u = unitsSql({
       since: p.since,

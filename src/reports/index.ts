@@ -16,6 +16,7 @@ import { funnelReport } from './funnel.js';
 import { microReport, type MicroRule } from './micro.js';
 import { parseReportParams, reportName, type RawParams } from './params.js';
 import { revenueReport } from './revenue.js';
+import { summaryComplete } from '../store/report-summary.js';
 import type { ReportSource } from './source.js';
 import type { ReportName, ReportParams, ReportResult } from './types.js';
 
@@ -49,6 +50,7 @@ export interface ReportContext {
  * const result = await runReport(sqliteSource(db), 'funnel', parseReportParams('funnel', { since: '30d', by: 'channel' }, now), { now })
  */
 export async function runReport(source: ReportSource, name: ReportName, params: ReportParams, ctx: ReportContext): Promise<ReportResult> {
+  if (source.dialect.name === 'sqlite' && source.summary === undefined) source = { ...source, summary: await summaryComplete({ get: async (sql) => (await source.all(sql))[0] as never }) };
   let data: unknown;
   switch (name) {
     case 'funnel':

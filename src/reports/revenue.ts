@@ -50,7 +50,7 @@ function finish<L extends RevenueLine>(l: L): L {
 /** Compute revenue. */
 export async function revenueReport(source: ReportSource, p: ReportParams): Promise<RevenueData> {
   const by: Dimension = p.by ?? 'channel';
-  const { orders, sessions, purchasers } = source.dialect.name === 'sqlite' ? await fromSummary(source, p, by) : await fromSql(source, p, by);
+  const { orders, sessions, purchasers } = source.summary === true ? await fromSummary(source, p, by) : await fromSql(source, p, by);
 
   const total = { ...line(null), orders_anonymized: 0, currencies: [] as string[] };
   const days = new Map<number, RevenueLine>();

@@ -20,6 +20,8 @@
  * (`instr(trail, ':purchase|')`) or a rule (`instr(trail, '|pricing|')`) without parsing.
  */
 
+import type { Logger, SqlDb } from '../ports.js';
+
 /** Events per piece at most (the hot piece is rewritten per event: this keeps that row within its page, under ~1 KB). */
 export const PIECE_EVENTS = 32;
 
@@ -94,8 +96,154 @@ export const REPORT_SUMMARY_SCHEMA = [
   END`,
 ];
 
+/**
+ * `report_hours`: per UTC hour, consent mode, event name, micro rule id (`kind = 'micro'` rows, else '')
+ * and currency ('' where null), how many rows and their summed value. The consent coverage, the orders
+ * and revenue by day and the micro rules seen are counted from it for the whole hours of a range.
+ * A delete subtracts (and drops a line that reaches 0 rows): no rebuild.
+ */
+const hourKey = (r: string) =>
+  `${r}time / 3600000, COALESCE(${r}consent_mode, ''), ${r}name, CASE WHEN ${r}kind = 'micro' THEN COALESCE(${r}rule_id, '') ELSE '' END, COALESCE(${r}currency, '')`;
+const addHour = (r: string) =>
+  `INSERT INTO report_hours (hour, mode, name, rule, currency, n, value) VALUES (${hourKey(r)}, 1, COALESCE(${r}value, 0)) ` +
+  'ON CONFLICT (hour, mode, name, rule, currency) DO UPDATE SET n = n + 1, value = value + excluded.value;';
+const subHour = (r: string) => {
+  const match = `(hour, mode, name, rule, currency) = (${hourKey(r)})`;
+  return [`UPDATE report_hours SET n = n - 1, value = value - COALESCE(${r}value, 0) WHERE ${match};`, `DELETE FROM report_hours WHERE ${match} AND n <= 0;`];
+};
+/** The columns `report_hours` counts by. */
+const HOUR_WATCHED = ['name', 'time', 'consent_mode', 'value', 'currency', 'kind', 'rule_id'];
+
+export const REPORT_HOURS_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS report_hours (
+    hour INTEGER NOT NULL,
+    mode TEXT NOT NULL,
+    name TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (hour, mode, name, rule, currency)
+  ) WITHOUT ROWID`,
+  `CREATE TRIGGER IF NOT EXISTS events_hours_insert AFTER INSERT ON events BEGIN
+    ${addHour('NEW.')}
+  END`,
+  `CREATE TRIGGER IF NOT EXISTS events_hours_delete AFTER DELETE ON events BEGIN
+    ${subHour('OLD.').join('\n    ')}
+  END`,
+  `CREATE TRIGGER IF NOT EXISTS events_hours_update AFTER UPDATE OF ${HOUR_WATCHED.join(', ')} ON events BEGIN
+    ${subHour('OLD.').join('\n    ')}
+    ${addHour('NEW.')}
+  END`,
+];
+
+/** `report_hours` lines built from the `events` rows matching `where` (a fill). */
+const hoursFillSql = (where: string) =>
+  `INSERT INTO report_hours (hour, mode, name, rule, currency, n, value) SELECT ${hourKey('')}, COUNT(*), TOTAL(value) FROM events WHERE ${where} GROUP BY 1, 2, 3, 4, 5`;
+
 /** Fill the summary from the `events` rows (a store created before it): run once, when it is empty. */
 export const REPORT_SUMMARY_BACKFILL = [
   'DELETE FROM report_pieces',
   rebuildSql('1'),
+  'DELETE FROM report_hours',
+  hoursFillSql('1'),
 ];
+
+/**
+ * The statements that (re)build the summary of the hours [h1, h2) from the rows (one transaction:
+ * a fill in steps, while writers keep their triggers going; a step's hours are exact when it commits).
+ */
+export const fillHoursSql = (h1: number, h2: number): { sql: string; params: number[] }[] => {
+  const a = h1 * 3_600_000;
+  const b = h2 * 3_600_000;
+  return [
+    { sql: 'DELETE FROM report_pieces WHERE hour >= ? AND hour < ?', params: [h1, h2] },
+    { sql: rebuildSql('time >= ? AND time < ?'), params: [a, b] },
+    { sql: 'DELETE FROM report_hours WHERE hour >= ? AND hour < ?', params: [h1, h2] },
+    { sql: hoursFillSql('time >= ? AND time < ?'), params: [a, b] },
+  ];
+};
+
+/** kv `report_summary`: the summary's version once it is complete (`report_pieces` and `report_hours`). */
+export const SUMMARY_VERSION = '2';
+/** kv `report_summary_fill`: a fill under way, `{"next": hour, "end": hour}` (a restart resumes it). */
+const FILL_KEY = 'report_summary_fill';
+
+/** Whether the summary is complete: reports read it; until then they read the rows (exact, slower). */
+export async function summaryComplete(db: Pick<SqlDb, 'get'>): Promise<boolean> {
+  const row = await db.get<{ value: string }>("SELECT value FROM kv WHERE key = 'report_summary'");
+  return row?.value === SUMMARY_VERSION;
+}
+
+/**
+ * At start (`migrate`): a store without rows has a complete (empty) summary from here on; a store with
+ * rows written before this summary version needs {@link fillReportSummary}, which runs after the start.
+ */
+export async function markEmptySummary(db: SqlDb): Promise<void> {
+  if (await summaryComplete(db)) return;
+  if (await db.get('SELECT 1 AS x FROM events LIMIT 1')) return;
+  await db.batch([{ sql: "INSERT OR REPLACE INTO kv (key, value) VALUES ('report_summary', ?)", params: [SUMMARY_VERSION] }]);
+}
+
+/**
+ * Fill the summary from the rows of a store written before it, in steps of about `stepRows` rows
+ * (whole hours, one transaction each, `pause` between them) so a server answers meanwhile. The
+ * triggers keep every hour exact while it runs: a step rebuilds its hours from the rows as they are
+ * when it commits, and every write after that goes through the triggers. Resumes after a restart.
+ * Returns the steps run (0: already complete).
+ */
+export async function fillReportSummary(db: SqlDb, opts: { stepRows?: number; pause?: () => Promise<void> } = {}): Promise<number> {
+  if (await summaryComplete(db)) return 0;
+  const stepRows = opts.stepRows ?? 5000;
+  const saved = await db.get<{ value: string }>('SELECT value FROM kv WHERE key = ?', [FILL_KEY]);
+  let next: number;
+  let end: number;
+  if (saved) ({ next, end } = JSON.parse(saved.value) as { next: number; end: number });
+  else {
+    const r = await db.get<{ lo: number | null; hi: number | null }>('SELECT MIN(time) AS lo, MAX(time) AS hi FROM events');
+    // Rows written after the triggers existed are in the summary already; later hours need no step.
+    next = Math.floor((r?.lo ?? 0) / 3_600_000);
+    end = Math.floor((r?.hi ?? 0) / 3_600_000) + 1;
+  }
+  let steps = 0;
+  while (next < end) {
+    const cut = await db.get<{ time: number }>('SELECT time FROM events INDEXED BY events_time WHERE time >= ? ORDER BY time LIMIT 1 OFFSET ?', [next * 3_600_000, stepRows]);
+    const to = Math.min(end, Math.max(next + 1, cut ? Math.floor(cut.time / 3_600_000) : end));
+    const done = to >= end;
+    await db.batch([
+      ...fillHoursSql(next, to),
+      done
+        ? { sql: 'DELETE FROM kv WHERE key = ?', params: [FILL_KEY] }
+        : { sql: 'INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)', params: [FILL_KEY, JSON.stringify({ next: to, end })] },
+      ...(done ? [{ sql: "INSERT OR REPLACE INTO kv (key, value) VALUES ('report_summary', ?)", params: [SUMMARY_VERSION] }] : []),
+    ]);
+    steps++;
+    next = to;
+    if (!done) await opts.pause?.();
+  }
+  if (steps === 0) await db.batch([{ sql: "INSERT OR REPLACE INTO kv (key, value) VALUES ('report_summary', ?)", params: [SUMMARY_VERSION] }]);
+  return steps;
+}
+
+/**
+ * The server's fill after its start: {@link fillReportSummary} in steps with a short pause between
+ * them (the event loop answers requests meanwhile); stops when `stopped()` (a shutdown; the next start
+ * resumes). Logs when it starts and ends; a failure is logged, and the reports keep reading the rows.
+ */
+export async function fillSummaryInBackground(db: SqlDb, stopped: () => boolean, log: Logger): Promise<void> {
+  if (await summaryComplete(db)) return;
+  const started = Date.now();
+  log.info('report summary: filling from the stored events in the background (reports read the rows until it is done)');
+  const stop = new Error('stopped');
+  try {
+    const steps = await fillReportSummary(db, {
+      pause: async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        if (stopped()) throw stop;
+      },
+    });
+    log.info('report summary: filled', { steps, ms: Date.now() - started });
+  } catch (err) {
+    if (err !== stop) log.error('report summary: fill failed (reports keep reading the rows)', { error: String(err).slice(0, 200) });
+  }
+}
