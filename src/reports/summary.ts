@@ -138,7 +138,7 @@ export interface Sql {
  * The rows a range's units are built from: the summary pieces of its whole hours and, as one-event
  * pieces, the `events` rows of its edge hours (columns hour, client_id, s, first_time, first_id, dim, trail).
  */
-function piecesSql(since: number, until: number, unit: 'sessions' | 'users', dim: string, only?: readonly string[]): Sql {
+function piecesSql(since: number, until: number, unit: UnitsQuery['unit'], dim: string, only?: readonly string[]): Sql {
   const { h1, h2, edges } = split(since, until);
   const parts: string[] = [];
   const params: SqlValue[] = [];
@@ -162,7 +162,8 @@ function piecesSql(since: number, until: number, unit: 'sessions' | 'users', dim
 export interface UnitsQuery {
   since: number;
   until: number;
-  unit: 'sessions' | 'users';
+  /** `pieces`: per session like `sessions`, plus per visitor the rows without a session as one unit (`s = 'n'`). */
+  unit: 'sessions' | 'users' | 'pieces';
   by?: Dimension;
   /** Aggregates over the unit's pieces (`trail` is a piece's trail; no MIN or MAX), e.g. `SUM(instr(trail, ?) > 0) AS bought`. */
   aggs: Sql[];
@@ -187,7 +188,7 @@ export interface UnitsQuery {
  */
 export function unitsSql(q: UnitsQuery): Sql {
   const src = piecesSql(q.since, q.until, q.unit, q.by ? DIMENSIONS[q.by] : 'NULL', q.only);
-  const keys = q.unit === 'sessions' ? 'client_id, s' : 'client_id';
+  const keys = q.unit === 'users' ? 'client_id' : 'client_id, s';
   const aggs = q.aggs.map((a) => `, ${a.sql}`).join('');
   let where = '';
   let having = '';

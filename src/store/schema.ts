@@ -3,7 +3,7 @@
  */
 import type { SqlDb } from '../ports.js';
 import { COUNT_BUCKET_MS } from '../delivery/settle.js';
-import { markEmptySummary, REPORT_HOURS_SCHEMA, REPORT_SUMMARY_SCHEMA } from './report-summary.js';
+import { markEmptySummary, REPORT_SUMMARY_SCHEMA } from './report-summary.js';
 
 /** Every table tagrelay keeps locally. Times are epoch ms. */
 export const SCHEMA = [
@@ -34,7 +34,6 @@ export const SCHEMA = [
   // range's partial edge hours are found by time.
   'CREATE INDEX IF NOT EXISTS events_time ON events (time)',
   ...REPORT_SUMMARY_SCHEMA,
-  ...REPORT_HOURS_SCHEMA,
   // Erasure finds a visitor's or user's rows; rows without the id need no index entry (a write saved).
   'CREATE INDEX IF NOT EXISTS events_client_id ON events (client_id) WHERE client_id IS NOT NULL',
   'CREATE INDEX IF NOT EXISTS events_user_id ON events (user_id) WHERE user_id IS NOT NULL',
