@@ -135,7 +135,7 @@ for (const [i, [name, raw]] of cases.entries()) {
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     const cpu = process.cpuUsage();
-    result = await runReport(warmSource, name, parseReportParams(name, { since: '28d', ...raw }, range.until), { now: range.until, store: db, microRules: MICRO_RULES });
+    result = await runReport(warmSource, name, parseReportParams(name, { since: '28d', ...raw }, range.until), { now: range.until, store: warm, microRules: MICRO_RULES });
     times.push(performance.now() - start);
     const used = process.cpuUsage(cpu);
     cpus.push((used.user + used.system) / 1000);

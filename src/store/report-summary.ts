@@ -190,7 +190,7 @@ export async function markEmptySummary(db: SqlDb): Promise<void> {
  */
 export async function fillReportSummary(db: SqlDb, opts: { stepRows?: number; pause?: () => Promise<void> } = {}): Promise<number> {
   if (await summaryComplete(db)) return 0;
-  const stepRows = opts.stepRows ?? 5000;
+  const stepRows = opts.stepRows ?? 2000;
   const saved = await db.get<{ value: string }>('SELECT value FROM kv WHERE key = ?', [FILL_KEY]);
   let next: number;
   let end: number;
