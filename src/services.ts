@@ -223,7 +223,7 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     // External warehouses are purged in the background: a warehouse that is down must not delay the start.
     .then(() => (acceptSide ? runtime.waitUntil(purgeExternal().catch(() => undefined)) : undefined))
     // A store written before the report summary is filled in the background (the reports read the rows meanwhile).
-    .then(() => (acceptSide ? runtime.waitUntil(fillSummaryInBackground(runtime.db, () => closed, runtime.log)) : undefined))
+    .then(() => (acceptSide ? runtime.waitUntil(fillSummaryInBackground(runtime.db, () => closed, runtime.log, runtime.now())) : undefined))
     // Delivery elsewhere starts without holding up the first 202: the cursors it will read from are
     // opened here first.
     .then(() => (remote ? openCursors(runtime.db, destinations.map((d) => d.config.id)) : undefined))
