@@ -14,6 +14,8 @@
  */
 import { MessageChannel, Worker as NodeWorker, isMainThread, parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { dirname } from 'node:path';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import type { Config } from '../../config/schema.js';
 import type { DeliveryBridge, Logger } from '../../ports.js';
 import type { DeliveryStats, Worker } from '../../delivery/worker.js';
@@ -226,9 +228,24 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
   };
 }
 
+/**
+ * Give this thread (not the process) a nice value. On Linux `setpriority` with a thread id applies to
+ * that thread alone; `/proc/thread-self` names it. Elsewhere the thread keeps the process's priority.
+ */
+function lowerPriority(nice: number): void {
+  if (nice <= 0 || process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) setPriority(tid, nice);
+  } catch {
+    /* no /proc, or not permitted: the thread runs at the process's priority */
+  }
+}
+
 /** The thread's side: the delivery services over the same file; answers the accepting side. */
 async function runThread(data: ThreadData): Promise<void> {
   const port = parentPort!;
+  lowerPriority(data.config.delivery.thread_nice);
   const [{ createServices }, { nodeRuntime, jsonLogger }] = await Promise.all([import('../../services.js'), import('./runtime.js')]);
   // This connection checkpoints the WAL for both threads: every 4,000 pages (16 MiB), so a page the
   // two keep rewriting (index leaves, the cursor row) is copied into the file once per checkpoint.
