@@ -107,7 +107,9 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
   let started: Promise<void> | undefined;
 
   // From source (tsx: tests, `node --import tsx`), a worker's entry module does not go through the
-  // parent's loader hooks on Node 20: the thread registers tsx itself, then imports this file.
+  // parent's loader hooks on Node 20: the thread registers tsx itself, then imports this file. In the
+  // bundle (build.js) this module's code sits in the file import.meta.url names (an entry or a shared
+  // chunk, never the CLI's entry: this module is an entry of its own), so the thread loads just that.
   const self = new URL(import.meta.url);
   const entry = self.pathname.endsWith('.ts')
     ? ([`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); })`, { eval: true }] as const)
