@@ -36,6 +36,8 @@ COPY config ./config
 RUN mkdir -p data && chown node:node data
 
 ENV TAGRELAY_DATA_DIR=/app/data
+# Node keeps the bundle's compiled code here between starts of the container (a restart starts faster).
+ENV NODE_COMPILE_CACHE=/tmp/tagrelay-compile-cache
 VOLUME /app/data
 USER node
 EXPOSE 8080

@@ -5,6 +5,7 @@
 // separate modules. Where there is no src/ (the Docker image) dist/ runs as it is; where esbuild cannot
 // be loaded (an install without it) the TypeScript source runs through tsx.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import module from 'node:module';
 import { join } from 'node:path';
 import { ROOT as root, STAMP, buildDist } from './build.js';
 
@@ -64,6 +65,10 @@ async function build() {
 }
 
 if (fresh() || (await build())) {
+  // Node 22.1+ keeps V8's compiled code of the bundle on disk (in the OS temp dir, keyed by the file's
+  // content and Node's version), so a later start skips most of the compile: ~60 ms of CPU per start
+  // measured on Node 22 here. Node 20 has no such cache; the call is then absent.
+  module.enableCompileCache?.();
   await import(cli);
 } else {
   const { register } = await import('tsx/esm/api');
