@@ -107,6 +107,19 @@ describe('npm start (bin.js)', () => {
     await serveOne(run, data, 'bin-1');
   });
 
+  it("the bundle carries zod's English messages only, and a bad config still reads in English", async () => {
+    const code = (readdirSync(join(pkg, 'dist/runtime/node')) as string[]).map((f) => readFileSync(join(pkg, 'dist/runtime/node', f), 'utf8')).join('\n');
+    expect(code).toContain('zod/v4/locales/en.js');
+    expect(code).not.toMatch(/zod\/v4\/locales\/(?!en\.js|index\.js)[a-zA-Z-]+\.js/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'destinations:\n  - id: lake\n    type: sqlite\n    endpoint: nope\n');
+    const child = spawn(process.execPath, [join(pkg, 'dist/runtime/node/cli.js'), 'check', '--config', bad], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    expect(await new Promise((ok) => child.once('exit', ok))).toBe(2);
+    expect(out).toMatch(/bad\.yaml:4:\d+ destinations\[0\]\.endpoint: Invalid URL/);
+  });
+
   it('a later start runs dist/ as it is', async () => {
     const before = readdirSync(join(pkg, 'dist/runtime/node')).sort();
     const run = await start(pkg, data);

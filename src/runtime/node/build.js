@@ -31,7 +31,27 @@ export const EXTERNAL = ['better-sqlite3', 'pg', 'ioredis', 'undici'];
  * What the stamp file (dist/.built) holds: bin.js rebuilds a dist/ whose stamp differs (one built by an
  * older recipe, e.g. tsc's one file per module).
  */
-export const STAMP = 'esbuild bundle 1\n';
+export const STAMP = 'esbuild bundle 2\n';
+
+/**
+ * zod re-exports all of its 48 locales (`z.locales`, ~400 KB, a sixth of the bundle) from
+ * `zod/v4/locales/index.js`; tagrelay's messages are English, and zod configures English by importing
+ * `locales/en.js` directly. In the bundle that index exports English only, so the other 47 are neither
+ * compiled nor evaluated at each start, in either isolate.
+ */
+const englishOnlyZod = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/]/.test(args.importer) ? { path: join(args.importer, '../../locales/index.js'), namespace: 'zod-locales' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(args.path, '../en.js'))};\n`,
+      resolveDir: join(args.path, '..'),
+      loader: 'js',
+    }));
+  },
+};
 
 /** The esbuild options for a bundle into `outdir`. */
 export function bundleOptions(root, outdir) {
@@ -48,6 +68,7 @@ export function bundleOptions(root, outdir) {
     platform: 'node',
     target: 'node20',
     external: EXTERNAL,
+    plugins: [englishOnlyZod],
     // CommonJS packages in the bundle (yaml) call require() for Node built-ins: give ESM chunks one.
     banner: { js: "import { createRequire as __tagrelayRequire } from 'node:module'; const require = __tagrelayRequire(import.meta.url);" },
     // Names stay readable in stack traces and profiles: whitespace and identifiers are not minified
