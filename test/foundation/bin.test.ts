@@ -107,6 +107,40 @@ describe('npm start (bin.js)', () => {
     await serveOne(run, data, 'bin-1');
   });
 
+  it('what only some configs or requests need stays out of what a start loads: jose, libphonenumber-js, pg, ioredis, undici', () => {
+    const at = join(pkg, 'dist/runtime/node');
+    const read = (f: string) => readFileSync(join(at, f), 'utf8');
+    /** The files loaded by static imports from `entry` (import() excluded), and the packages it imports by name. */
+    const closure = (entry: string) => {
+      const files = new Set<string>();
+      const packages = new Set<string>();
+      const visit = (f: string) => {
+        if (files.has(f)) return;
+        files.add(f);
+        for (const m of read(f).matchAll(/^(?:import|export)\s[^;]*?["']([^"']+)["'];?$/gms)) {
+          const spec = m[1]!;
+          if (spec.startsWith('./')) visit(spec.slice(2));
+          else if (!spec.startsWith('node:')) packages.add(spec);
+        }
+      };
+      visit(entry);
+      return { files, packages };
+    };
+    const section = (pkgName: string) => new RegExp(`^// \\S*node_modules/${pkgName}/`, 'm');
+    for (const entry of ['cli.js', 'delivery-thread.js']) {
+      const { files, packages } = closure(entry);
+      expect(files.size, entry).toBeGreaterThan(1);
+      expect([...packages].filter((p) => ['pg', 'ioredis', 'undici'].includes(p)), entry).toEqual([]);
+      for (const lazy of ['jose', 'libphonenumber-js']) {
+        expect([...files].filter((f) => section(lazy).test(read(f))), `${entry}: ${lazy}`).toEqual([]);
+      }
+    }
+    // They are in the bundle, in chunks loaded with import() on first use.
+    const all = readdirSync(at).filter((f) => f.endsWith('.js'));
+    for (const lazy of ['jose', 'libphonenumber-js']) expect(all.some((f) => section(lazy).test(read(f))), lazy).toBe(true);
+    expect(section('hono').test([...closure('cli.js').files].map(read).join('\n'))).toBe(true);
+  });
+
   it("the bundle carries zod's English messages only, and a bad config still reads in English", async () => {
     const code = (readdirSync(join(pkg, 'dist/runtime/node')) as string[]).map((f) => readFileSync(join(pkg, 'dist/runtime/node', f), 'utf8')).join('\n');
     expect(code).toContain('zod/v4/locales/en.js');
