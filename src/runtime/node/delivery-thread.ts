@@ -87,6 +87,14 @@ function loadFamilies(registry: Registry, snapshot: readonly FamilySnapshot[]): 
  */
 const HEAP_LIMIT_MB = 128;
 
+/**
+ * How long after start() the thread is started when no event came first. The thread's start-up (an
+ * isolate loading its own copy of the bundle's chunks, ~250 ms of CPU) competed with the server's first
+ * requests: with it started at once, the first 202 came 182 ms (median of 11) after "listening";
+ * started after that 202 instead, 66 ms (a loaded 2-core machine; docs/performance.md).
+ */
+const START_AFTER_MS = 500;
+
 /** How long a dead thread waits before it is started again. */
 const RESTART_MS = 1000;
 /** How often the thread reports its fault and stats. */
@@ -115,6 +123,9 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
   let nextId = 1;
   const calls = new Map<number, { ok: () => void; fail: (err: Error) => void }>();
   let started: Promise<void> | undefined;
+  /** start() was called and the thread not started yet: the first wake-up, drain, stop or trace, or {@link START_AFTER_MS}, starts it. */
+  let armed: ReturnType<typeof setTimeout> | undefined;
+  let launchQueued = false;
 
   // From source (tsx: tests, `node --import tsx`), a worker's entry module does not go through the
   // parent's loader hooks on Node 20: the thread registers tsx itself, then imports this file. In the
@@ -185,10 +196,21 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
     const trace = bridge.debug.trace.bind(bridge.debug);
     bridge.debug.trace = (eventId, name, session) => {
       trace(eventId, name, session);
+      // The trace must reach the thread before the record can be claimed: start it now if it waits.
+      if (armed) launch();
       if (!traces) return;
       traces.postMessage({ event_id: eventId, name, session: session.id } satisfies TraceNote);
       Atomics.add(traceCount, 0, 1);
     };
+  }
+
+  /** Start the thread now (once); later calls return the same start. */
+  function launch(): Promise<void> {
+    if (armed) clearTimeout(armed);
+    armed = undefined;
+    started ??= spawn();
+    started.catch(() => undefined);
+    return started;
   }
 
   function call(op: 'drain' | 'stop'): Promise<void> {
@@ -203,21 +225,37 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
 
   return {
     start() {
-      // The first 202 does not wait for the thread's start-up (its module loading): wake-ups posted
-      // meanwhile queue on the port, and drain/stop wait for it.
-      started ??= spawn();
-      started.catch(() => undefined);
+      // Neither the first 202 nor its CPU waits for the thread's start-up (its module loading): the
+      // thread starts right after the first commit's wake-up has been answered (the record is durable
+      // and the thread reads it from the store), or after START_AFTER_MS without one (a backlog left
+      // by the previous run). Wake-ups posted while it loads queue on its port; drain/stop wait for it.
+      if (!started && !armed) {
+        armed = setTimeout(() => void launch(), START_AFTER_MS);
+        armed.unref();
+      }
       return Promise.resolve();
     },
     wake() {
-      thread?.postMessage({ op: 'wake' } satisfies ToThread);
+      if (thread || !armed) {
+        thread?.postMessage({ op: 'wake' } satisfies ToThread);
+        return;
+      }
+      // The first commit: start the thread once the request that committed it has been answered.
+      if (launchQueued) return;
+      launchQueued = true;
+      setImmediate(() => {
+        void launch();
+        thread?.postMessage({ op: 'wake' } satisfies ToThread);
+      });
     },
     async drain() {
+      if (armed) void launch();
       await started?.catch(() => undefined);
       await call('drain');
     },
     async stop() {
       if (stopped) return;
+      if (armed) void launch();
       await started?.catch(() => undefined);
       const t = thread;
       stopped = true;
