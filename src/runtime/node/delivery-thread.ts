@@ -17,6 +17,7 @@ import { dirname } from 'node:path';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import type { Config } from '../../config/schema.js';
+import { INTAKE_SCHEMA } from '../../store/schema.js';
 import type { DeliveryBridge, Logger } from '../../ports.js';
 import type { DeliveryStats, Worker } from '../../delivery/worker.js';
 import type { Registry } from '../../metrics/registry.js';
@@ -83,6 +84,8 @@ function loadFamilies(registry: Registry, snapshot: readonly FamilySnapshot[]): 
 const RESTART_MS = 1000;
 /** How often the thread reports its fault and stats. */
 const STATE_MS = 250;
+/** How often the delivery thread checkpoints the intake file. */
+const INTAKE_CHECKPOINT_MS = 500;
 
 const emptyStats = (): DeliveryStats => ({ delivered: 0, retried: 0, dead: 0, decided: 0, breakers: {} });
 
@@ -265,6 +268,11 @@ async function runThread(data: ThreadData): Promise<void> {
     });
     last = fault;
   };
+  // The intake file (the accepting thread's records) is checkpointed from here, without waiting for
+  // its writer (PASSIVE): the accepting connection checkpoints only past 10,000 pages, as a backstop.
+  const checkpoint = setInterval(() => {
+    void runtime.db.all(`PRAGMA ${INTAKE_SCHEMA}.wal_checkpoint(PASSIVE)`).catch(() => undefined);
+  }, INTAKE_CHECKPOINT_MS);
   const timer = setInterval(report, STATE_MS);
   port.on('message', (m: ToThread) => {
     if (m.op === 'wake') {
@@ -278,6 +286,7 @@ async function runThread(data: ThreadData): Promise<void> {
         post({ type: 'done', id: m.id });
         if (m.op === 'stop') {
           clearInterval(timer);
+          clearInterval(checkpoint);
           port.close();
         }
       },
