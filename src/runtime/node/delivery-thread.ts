@@ -14,7 +14,10 @@
  */
 import { MessageChannel, Worker as NodeWorker, isMainThread, parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { dirname } from 'node:path';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import type { Config } from '../../config/schema.js';
+import { INTAKE_SCHEMA } from '../../store/schema.js';
 import type { DeliveryBridge, Logger } from '../../ports.js';
 import type { DeliveryStats, Worker } from '../../delivery/worker.js';
 import type { Registry } from '../../metrics/registry.js';
@@ -99,6 +102,8 @@ const START_AFTER_MS = 500;
 const RESTART_MS = 1000;
 /** How often the thread reports its fault and stats. */
 const STATE_MS = 250;
+/** How often the delivery thread checkpoints the intake file. */
+const INTAKE_CHECKPOINT_MS = 500;
 
 const emptyStats = (): DeliveryStats => ({ delivered: 0, retried: 0, dead: 0, decided: 0, breakers: {} });
 
@@ -276,9 +281,24 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
   };
 }
 
+/**
+ * Give this thread (not the process) a nice value. On Linux `setpriority` with a thread id applies to
+ * that thread alone; `/proc/thread-self` names it. Elsewhere the thread keeps the process's priority.
+ */
+function lowerPriority(nice: number): void {
+  if (nice <= 0 || process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) setPriority(tid, nice);
+  } catch {
+    /* no /proc, or not permitted: the thread runs at the process's priority */
+  }
+}
+
 /** The thread's side: the delivery services over the same file; answers the accepting side. */
 async function runThread(data: ThreadData): Promise<void> {
   const port = parentPort!;
+  lowerPriority(data.config.delivery.thread_nice);
   const [{ createServices }, { nodeRuntime, jsonLogger }] = await Promise.all([import('../../services.js'), import('./runtime.js')]);
   // This connection checkpoints the WAL for both threads: every 4,000 pages (16 MiB), so a page the
   // two keep rewriting (index leaves, the cursor row) is copied into the file once per checkpoint.
@@ -298,6 +318,11 @@ async function runThread(data: ThreadData): Promise<void> {
     });
     last = fault;
   };
+  // The intake file (the accepting thread's records) is checkpointed from here, without waiting for
+  // its writer (PASSIVE): the accepting connection checkpoints only past 10,000 pages, as a backstop.
+  const checkpoint = setInterval(() => {
+    void runtime.db.all(`PRAGMA ${INTAKE_SCHEMA}.wal_checkpoint(PASSIVE)`).catch(() => undefined);
+  }, INTAKE_CHECKPOINT_MS);
   const timer = setInterval(report, STATE_MS);
   port.on('message', (m: ToThread) => {
     if (m.op === 'wake') {
@@ -311,6 +336,7 @@ async function runThread(data: ThreadData): Promise<void> {
         post({ type: 'done', id: m.id });
         if (m.op === 'stop') {
           clearInterval(timer);
+          clearInterval(checkpoint);
           port.close();
         }
       },
