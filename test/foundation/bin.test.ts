@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import { openStoreFile } from '../helpers/store-file.js';
 import { STAMP } from '../../src/runtime/node/build.js';
 
 const REPO = resolve('.');
@@ -65,7 +65,7 @@ async function serveOne(run: Run, dataDir: string, eventId: string): Promise<voi
   const exited = new Promise<number | null>((ok) => run.child.once('exit', ok));
   run.child.kill('SIGTERM');
   expect(await exited, run.stderr()).toBe(0);
-  const db = new Database(join(dataDir, 'tagrelay.db'), { readonly: true });
+  const db = openStoreFile(join(dataDir, 'tagrelay.db'), { readonly: true });
   try {
     expect(db.prepare('SELECT event_id FROM records WHERE event_id = ?').all(eventId)).toEqual([{ event_id: eventId }]);
     // Written by the delivery thread, which in the bundle runs from its own entry's code.
