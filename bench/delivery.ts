@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { intakeFileOf } from '../src/runtime/node/db.js';
 import { printHeader, printTable, mib } from './lib/report.js';
 import { startSink, type Sink } from './lib/sink.js';
 import { benchConfig, writeBenchConfig } from './lib/config.js';
@@ -160,6 +161,7 @@ async function deepOutbox(events: number, sink: Sink, build: Build | undefined):
   const rssQueued = rssOf(child.pid);
 
   const db = new Database(join(cfg.dataDir, 'tagrelay.db'));
+  db.exec(`ATTACH DATABASE '${intakeFileOf(join(cfg.dataDir, 'tagrelay.db'))}' AS intake`);
   db.pragma('busy_timeout = 5000');
   const sampler = sampleRss(child.pid, 100);
   const started = performance.now();

@@ -56,6 +56,8 @@ const loader = chooseLoader(opts.loader === 'autocannon' ? 'autocannon' : 'wrk')
 
 /** Warm-up, then the measured run with RSS sampled; every run has its own visitors (`key` + phase). */
 async function measure(name: string, key: string, child: Child, url: string): Promise<TargetResult> {
+  // tagrelay starts its delivery thread after the first 202 or 500 ms after start: idle RSS includes it.
+  await new Promise((resolve) => setTimeout(resolve, 700));
   const rssIdle = rssOf(child.pid);
   console.log(`[${name}] warm-up ${WARMUP} s …`);
   const warm = await closedLoop(loader, url, { run: `${key}warm`, seconds: WARMUP, connections: CONNECTIONS, threads: THREADS });

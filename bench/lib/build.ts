@@ -1,5 +1,6 @@
 /**
- * @module Compile tagrelay into a temp dir (`tsc --outDir`), laid out like a package so the dist runs.
+ * @module Build tagrelay into a temp dir laid out like a package, so the dist runs: the same esbuild
+ * bundle `npm start` runs (src/runtime/node/build.js), or, for comparison, tsc's one file per module.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, symlinkSync, realpathSync } from 'node:fs';
@@ -16,28 +17,34 @@ export interface Build {
   /** `node <cli> serve --config …` */
   cli: string;
   ms: number;
+  /** How dist/ was made. */
+  kind: 'bundle' | 'tsc';
 }
 
 /**
- * `<tmp>/dist` from `tsc -p tsconfig.json --outDir <tmp>/dist`, plus package.json (ESM), config/ and a
- * node_modules symlink to the repo's, so imports resolve exactly as in a packaged install.
+ * `<tmp>/dist` from `node src/runtime/node/build.js --outdir <tmp>/dist` (what `npm run build` and a
+ * stale `npm start` run), or with `kind: 'tsc'` from `tsc -p tsconfig.json --outDir <tmp>/dist`; plus
+ * package.json (ESM), config/ and a node_modules symlink to the repo's, so the packages left out of the
+ * bundle resolve exactly as in a packaged install.
  */
-export function buildDist(): Build {
+export function buildDist(kind: Build['kind'] = 'bundle'): Build {
   const root = tempDir('tagrelay-dist-');
   const started = performance.now();
-  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', join(root, 'dist')], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-  });
+  const out = join(root, 'dist');
+  const args =
+    kind === 'bundle'
+      ? [join(REPO_ROOT, 'src/runtime/node/build.js'), '--outdir', out]
+      : [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', out];
+  execFileSync(process.execPath, args, { cwd: REPO_ROOT, stdio: 'inherit' });
   cpSync(join(REPO_ROOT, 'package.json'), join(root, 'package.json'));
   cpSync(join(REPO_ROOT, 'config'), join(root, 'config'), { recursive: true });
   symlinkSync(realpathSync(join(REPO_ROOT, 'node_modules')), join(root, 'node_modules'), 'dir');
-  return { root, cli: join(root, 'dist/runtime/node/cli.js'), ms: performance.now() - started };
+  return { root, cli: join(root, 'dist/runtime/node/cli.js'), ms: performance.now() - started, kind };
 }
 
 /** How to start tagrelay: the compiled dist, or the TypeScript source through tsx. */
 export function tagrelayCommand(build: Build | undefined, nodeFlags: string[] = []): { cmd: string; args: string[]; label: string } {
-  if (build) return { cmd: process.execPath, args: [...nodeFlags, build.cli], label: 'dist (tsc)' };
+  if (build) return { cmd: process.execPath, args: [...nodeFlags, build.cli], label: build.kind === 'bundle' ? 'dist (esbuild bundle, as npm start)' : 'dist (tsc)' };
   return { cmd: process.execPath, args: [...nodeFlags, '--import', 'tsx', join(REPO_ROOT, 'src/runtime/node/cli.ts')], label: 'tsx (src)' };
 }
 

@@ -47,6 +47,8 @@ export function benchConfig(sinkUrl: string): ConfigInput {
       regions: { EEA: 'opt_in', UK: 'opt_in', CH: 'opt_in', US: 'opt_out', 'US-CA': 'opt_out', default: 'opt_in' },
     },
     destinations: benchDestinations(sinkUrl).list,
+    // BENCH_THREAD_NICE=N compares the delivery thread's priority (delivery.thread_nice; default 10).
+    ...(process.env.BENCH_THREAD_NICE ? { delivery: { thread_nice: Number(process.env.BENCH_THREAD_NICE) } } : {}),
   };
 }
 

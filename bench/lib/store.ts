@@ -7,12 +7,17 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { intakeFileOf } from '../../src/runtime/node/db.js';
 
 /** Open the store read-only, run `fn`, close; undefined when the file or table is not there. */
 function read<T>(dataDir: string, fn: (db: Database.Database) => T): T | undefined {
   let db: Database.Database | undefined;
   try {
     db = new Database(join(dataDir, 'tagrelay.db'), { readonly: true, fileMustExist: true });
+    // The record log lives in the intake file beside it (src/store/schema.ts INTAKE_TABLES).
+    const intake = intakeFileOf(join(dataDir, 'tagrelay.db'));
+    if (existsSync(intake)) db.exec(`ATTACH DATABASE '${intake}' AS intake`);
     return fn(db);
   } catch {
     return undefined;

@@ -20,6 +20,12 @@ export const deliveryConfigSchema = z
      * separate cores and delivery never stalls a request. Other runtimes deliver in their event loop.
      */
     thread: z.boolean().default(true),
+    /**
+     * Linux: the delivery thread's nice value (0–19). Above 0, answering requests gets the CPU first
+     * when both want it: a burst is accepted at full speed and sits in the durable outbox, and
+     * delivery catches up as soon as requests leave a core idle. 0 shares the CPU equally.
+     */
+    thread_nice: z.number().int().min(0).max(19).default(10),
     /** Items claimed per destination per round. */
     claim_batch: z.number().int().min(1).max(5000).default(500),
     /** Per-destination circuit breaker: after `failures` failed sends in a row, stop sending for a cooldown. */

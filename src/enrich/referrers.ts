@@ -35,11 +35,20 @@ export interface HostInfo {
   label?: string;
 }
 
+/** Hosts parsed so far (referrers and a site's own hosts repeat); emptied when it grows past its bound. */
+const hosts = new Map<string, Readonly<HostInfo>>();
+const MAX_HOSTS = 2000;
+
 /** Parse a hostname with the Public Suffix List. */
-export function hostInfo(hostname: string): HostInfo {
+export function hostInfo(hostname: string): Readonly<HostInfo> {
+  let info = hosts.get(hostname);
+  if (info) return info;
   const host = hostname.toLowerCase().replace(/^www\./, '');
   const p = parseHost(host, { allowPrivateDomains: true });
-  return { host, domain: p.domain ?? undefined, label: p.domainWithoutSuffix ?? undefined };
+  info = { host, domain: p.domain ?? undefined, label: p.domainWithoutSuffix ?? undefined };
+  if (hosts.size >= MAX_HOSTS) hosts.clear();
+  hosts.set(hostname, info);
+  return info;
 }
 
 /** Classify a referrer host. */

@@ -217,8 +217,66 @@ const BACKFILL_COUNTS =
   `SELECT destination_id, received_at / 86400000, name, COALESCE(action, ''), status, COALESCE(consent, ''), updated_at - updated_at % ${COUNT_BUCKET_MS}, COUNT(*) ` +
   'FROM delivery_log WHERE received_at IS NOT NULL AND name IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7';
 
+/**
+ * The schema name of the intake file (Node: `tagrelay-intake.db`, attached beside `tagrelay.db`).
+ * It holds what the accepting side writes in its group commit; delivery, the warehouse and the rest
+ * stay in the main file. SQLite locks per file, so an accepting commit never waits for a delivery
+ * commit. Unqualified table names find a table in whichever file holds it.
+ */
+export const INTAKE_SCHEMA = 'intake';
+
+/** The tables of the accepting commit: the record log, and the counters and timers written with it. */
+export const INTAKE_TABLES: readonly string[] = ['records', 'traffic_counts', 'plan_counts', 'trigger_timers'];
+
+/** A schema statement, creating its table or index in the intake file when it belongs there. */
+function placed(sql: string, intake: string | undefined): string {
+  if (!intake) return sql;
+  const table = /^CREATE TABLE IF NOT EXISTS (\w+)/.exec(sql);
+  if (table && INTAKE_TABLES.includes(table[1]!)) return sql.replace(table[0], `CREATE TABLE IF NOT EXISTS ${intake}.${table[1]}`);
+  const index = /^CREATE INDEX IF NOT EXISTS (\w+) ON (\w+)/.exec(sql);
+  if (index && INTAKE_TABLES.includes(index[2]!)) return sql.replace(index[0], `CREATE INDEX IF NOT EXISTS ${intake}.${index[1]} ON ${index[2]}`);
+  return sql;
+}
+
+/** Whether the connection has the intake file attached (the Node store; other runtimes keep one file). */
+async function intakeSchema(db: SqlDb): Promise<string | undefined> {
+  try {
+    const list = await db.all<{ name: string }>('PRAGMA database_list');
+    return list.some((d) => d.name === INTAKE_SCHEMA) ? INTAKE_SCHEMA : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A store made before the intake file kept its intake tables in the main file: each is copied into
+ * the intake file in one transaction (with the record log's sequence, so no seq is handed out
+ * twice), then dropped from the main file. A crash between the two leaves a complete copy, and the
+ * next start only drops the original.
+ */
+async function moveToIntake(db: SqlDb, intake: string): Promise<void> {
+  for (const table of INTAKE_TABLES) {
+    if (!(await db.get("SELECT 1 AS x FROM main.sqlite_master WHERE type = 'table' AND name = ?", [table]))) continue;
+    if (!(await db.get(`SELECT 1 AS x FROM ${intake}.sqlite_master WHERE type = 'table' AND name = ?`, [table]))) {
+      const create = SCHEMA.find((sql) => new RegExp(`^CREATE TABLE IF NOT EXISTS ${table} \\(`).test(sql))!;
+      const cols = (await db.all<{ name: string }>(`PRAGMA main.table_info(${table})`)).map((c) => c.name).join(', ');
+      const copy = [{ sql: placed(create, intake) }, { sql: `INSERT INTO ${intake}.${table} (${cols}) SELECT ${cols} FROM main.${table}` }];
+      if (table === 'records') {
+        copy.push({ sql: `INSERT INTO ${intake}.sqlite_sequence (name, seq) SELECT 'records', 0 WHERE NOT EXISTS (SELECT 1 FROM ${intake}.sqlite_sequence WHERE name = 'records')` });
+        copy.push({
+          sql: `UPDATE ${intake}.sqlite_sequence SET seq = MAX(seq, COALESCE((SELECT seq FROM main.sqlite_sequence WHERE name = 'records'), 0)) WHERE name = 'records'`,
+        });
+      }
+      await db.batch(copy);
+    }
+    await db.exec(`DROP TABLE main.${table}`);
+  }
+}
+
 /** Create every table and index that does not exist yet. */
 export async function migrate(db: SqlDb): Promise<void> {
+  const intake = await intakeSchema(db);
+  if (intake) await moveToIntake(db, intake);
   for (const [table, column, type] of ADDED_COLUMNS) {
     const cols = await db.all<{ name: string }>(`PRAGMA table_info(${table})`);
     if (cols.length > 0 && !cols.some((c) => c.name === column)) await db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
@@ -227,7 +285,7 @@ export async function migrate(db: SqlDb): Promise<void> {
   // Indexes replaced (each cost a write per event): the report indexes by the summary and events_report_time;
   // the erasure indexes by partial ones.
   for (const index of ['events_report', 'events_name_time', 'events_mode_time', 'events_client', 'events_user', 'events_report_time']) await db.exec(`DROP INDEX IF EXISTS ${index}`);
-  for (const sql of SCHEMA) await db.exec(sql);
+  for (const sql of SCHEMA) await db.exec(placed(sql, intake));
   if (!hadCounts) await db.exec(BACKFILL_COUNTS);
   // A store whose events predate the report summary is filled after the start (fillReportSummary), not here.
   await markEmptySummary(db);

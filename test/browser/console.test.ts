@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openStoreFile } from '../helpers/store-file.js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, launchChromium, startTagrelay, VISITOR_UA } from './harness.js';
 import { startGa4Fake, type Ga4Fake } from '../fakes/ga4-fake.js';
@@ -35,7 +35,7 @@ describe('the console in Chromium against a running proxy with real traffic', ()
 
   /** One value from the store (read-only, next to the running server). */
   const q = <T = number>(sql: string, ...params: unknown[]): T => {
-    const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+    const db = openStoreFile(dbFile, { readonly: true, fileMustExist: true });
     try {
       const row = db.prepare(sql).get(...params) as Record<string, unknown> | undefined;
       return (row ? Object.values(row)[0] : undefined) as T;
@@ -230,7 +230,7 @@ describe('the console in Chromium against a running proxy with real traffic', ()
   it('Consent: policy per region, decisions per purpose and reason, and the receipts of one visitor', async () => {
     await page.goto(`${proxy}/admin/ui/consent`);
     const reasons = await page.locator('[data-table="consent-reasons"] [data-reason]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-reason'), Number(e.getAttribute('data-count'))]));
-    const db = new Database(dbFile, { readonly: true });
+    const db = openStoreFile(dbFile, { readonly: true });
     const expected = db
       .prepare("SELECT p.key || '|' || json_extract(p.value, '$.value') || '|' || json_extract(p.value, '$.reason') AS k, COUNT(*) AS n FROM records r, json_each(r.data, '$.consent_state.purposes') p GROUP BY k")
       .all() as { k: string; n: number }[];

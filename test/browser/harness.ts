@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openStoreFile } from '../helpers/store-file.js';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM } from '../tools/system-tools.mjs';
 
@@ -82,7 +82,7 @@ export interface StoredEvent {
 /** Rows of `events` whose page URL starts with `prefix`. */
 export function storedEvents(dbFile: string, prefix: string): StoredEvent[] {
   if (!existsSync(dbFile)) return [];
-  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  const db = openStoreFile(dbFile, { readonly: true, fileMustExist: true });
   try {
     const rows = db.prepare('SELECT event_id, name, page_url, data FROM events WHERE page_url LIKE ? ORDER BY received_at, rowid').all(`${prefix}%`) as { event_id: string; name: string; page_url: string | null; data: string }[];
     return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as StoredEvent['data'] }));

@@ -2,7 +2,7 @@
  * @module Proves the Dockerfile without a Docker engine: interpret its stages on the host, then run the final CMD.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
+import { openStoreFile } from '../helpers/store-file.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -185,7 +185,7 @@ describe('Dockerfile recipe (interpreted without an engine)', () => {
     // The store opened where the image's TAGRELAY_DATA_DIR (the /app/data volume) points, and holds
     // the accepted event's record (the 202 meant durable) and its warehouse row (delivered by shutdown at the latest).
     expect(readdirSync(dataDir!)).toContain('tagrelay.db');
-    const store = new Database(join(dataDir!, 'tagrelay.db'), { readonly: true, fileMustExist: true });
+    const store = openStoreFile(join(dataDir!, 'tagrelay.db'), { readonly: true, fileMustExist: true });
     try {
       expect(store.prepare('SELECT event_id FROM records WHERE event_id = ?').all(eventId)).toEqual([{ event_id: eventId }]);
       expect(store.prepare('SELECT name FROM events WHERE event_id = ?').all(eventId)).toEqual([{ name: 'page_view' }]);

@@ -76,3 +76,22 @@ describe('campaignFrom: parameters', () => {
     expect(campaignFrom({ pageUrl: PAGE, referrer: 'https://pay.example-checkout.com/' }, config).channel).toBe('referral');
   });
 });
+
+describe('campaignFrom: the cache of repeated URLs', () => {
+  it('a repeated page URL and referrer give the same answer, and a caller changing its copy changes nothing cached', () => {
+    const input = { pageUrl: 'https://shop.example.com/p/1?utm_source=news&utm_medium=email', referrer: 'https://mail.google.com/' };
+    const first = campaignFrom(input, config);
+    expect(first).toEqual({ source: 'news', medium: 'email', channel: 'email' });
+    first.source = 'changed';
+    delete first.channel;
+    expect(campaignFrom(input, config)).toEqual({ source: 'news', medium: 'email', channel: 'email' });
+  });
+
+  it('each config has its own answers (internal_domains changes the channel of the same URLs)', () => {
+    const input = { pageUrl: 'https://shop.example.com/', referrer: 'https://blog.example.org/post' };
+    expect(campaignFrom(input, config).channel).toBe('referral');
+    const internal = enrichConfigSchema.parse({ campaign: { internal_domains: ['example.org'] } }).campaign;
+    expect(campaignFrom(input, internal).channel).toBe('internal');
+    expect(campaignFrom(input, config).channel).toBe('referral');
+  });
+});

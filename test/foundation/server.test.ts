@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openStoreFile } from '../helpers/store-file.js';
 import { startProcess } from '../helpers/process.js';
 
 describe('the real server process over real HTTP', () => {
@@ -39,7 +39,7 @@ describe('the real server process over real HTTP', () => {
     expect(server.stderr()).toContain('tagrelay stopped');
     const file = join(dir, 'tagrelay.db');
     expect(existsSync(file)).toBe(true);
-    const db = new Database(file, { readonly: true });
+    const db = openStoreFile(file, { readonly: true });
     // The record (durable before the 202) and, delivered by the shutdown drain, the warehouse row.
     const record = db.prepare('SELECT event_id FROM records WHERE event_id = ?').get('it-1');
     const row = db.prepare('SELECT name, data FROM events WHERE event_id = ?').get('it-1') as { name: string; data: string };

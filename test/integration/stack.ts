@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import Database from 'better-sqlite3';
+import { openStoreFile } from '../helpers/store-file.js';
 import { startProcess, type StartedProcess } from '../helpers/process.js';
 import { ADMIN_SECRET, hsToken } from '../helpers/tokens.js';
 import { startGa4Fake, type Ga4Fake } from '../fakes/ga4-fake.js';
@@ -80,7 +81,7 @@ export async function startStack(): Promise<Stack> {
     dir,
     token,
     query<T>(sql: string, ...params: unknown[]): T[] {
-      db ??= new Database(join(dir, 'tagrelay.db'), { readonly: true, fileMustExist: true });
+      db ??= openStoreFile(join(dir, 'tagrelay.db'), { readonly: true, fileMustExist: true });
       return db.prepare(sql).all(...params) as T[];
     },
     async admin<T>(path: string): Promise<T> {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { openStoreFile } from '../helpers/store-file.js';
 
 /** A running proxy process. */
 export interface ProxyProcess {
@@ -111,7 +112,7 @@ export function copies(ids: readonly string[]): Map<string, number> {
 
 /** Run `fn` on a read-only connection to the proxy's store in `dataDir` (safe while it runs: WAL). */
 export function readStore<T>(dataDir: string, fn: (db: Database.Database) => T): T {
-  const db = new Database(join(dataDir, 'tagrelay.db'), { readonly: true, fileMustExist: true });
+  const db = openStoreFile(join(dataDir, 'tagrelay.db'), { readonly: true, fileMustExist: true });
   try {
     return fn(db);
   } finally {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import Database from 'better-sqlite3';
+import { openStoreFile } from '../helpers/store-file.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProcess, type StartedProcess } from '../helpers/process.js';
 import { waitFor } from '../helpers/deadline.js';
@@ -60,7 +60,7 @@ const stop = async (p: StartedProcess) => {
 };
 /** Read the store file between runs (read-only, closed at once). */
 function query<T>(sql: string): T[] {
-  const db = new Database(join(dir, 'tagrelay.db'), { readonly: true, fileMustExist: true });
+  const db = openStoreFile(join(dir, 'tagrelay.db'), { readonly: true, fileMustExist: true });
   try {
     return db.prepare(sql).all() as T[];
   } finally {

@@ -4,7 +4,7 @@
  * started again and picks up where the store says, and stop() ends it cleanly.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type TagrelayApp } from '../../src/app.js';
@@ -57,6 +57,15 @@ const warehouse = async () => (await app.services.runtime.db.all<{ event_id: str
 describe('delivery on a worker thread', () => {
   it('the services drive a thread, not an in-process worker', () => {
     expect(typeof (app.services.worker as DeliveryThread).crash).toBe('function');
+  });
+
+  it('the delivery thread runs at nice 10 (delivery.thread_nice), the accepting thread keeps its priority', async () => {
+    // /proc/<pid>/task/<tid>/stat: the fields after the command's closing parenthesis; nice is field 19.
+    const nice = (path: string) => Number(readFileSync(`${path}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const threads = () => readdirSync('/proc/self/task').map((tid) => nice(`/proc/self/task/${tid}`));
+    // The thread starts in the background of `ready`; it lowers its own priority first thing.
+    await vi.waitFor(() => expect(threads().filter((n) => n === 10)).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    expect(nice(`/proc/${readlinkSync('/proc/thread-self')}`)).toBe(0);
   });
 
   it('delivers what the accepting thread committed, once each, to GA4 and the warehouse', { timeout: 60_000 }, async () => {

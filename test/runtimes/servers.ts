@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import { openStoreFile } from '../helpers/store-file.js';
 import type { Target, WarehouseRow } from './conformance.js';
 
 export type RuntimeName = 'node' | 'bun' | 'deno' | 'workerd';
@@ -146,7 +146,7 @@ async function waitHealthy(base: string, child: ChildProcess, output: () => stri
 /** Read one row from a live SQLite file without disturbing the server (read-only; WAL allows it). */
 function readRow(file: string | undefined, eventId: string): WarehouseRow | undefined {
   if (!file || !existsSync(file)) return undefined;
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const db = openStoreFile(file, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 2000');
     return db.prepare('SELECT event_id, name, data FROM events WHERE event_id = ?').get(eventId) as WarehouseRow | undefined;

@@ -6,6 +6,7 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path';
 import type { SqlDb } from '../../ports.js';
 import { wrapSyncSqlite, type SyncSqlite } from '../shared/sync-sqlite.js';
+import { INTAKE_SCHEMA } from '../../store/schema.js';
 
 /**
  * A check that throws once `file` no longer names the file that was open when it was made (deleted,
@@ -59,7 +60,15 @@ function directoryReason(dir: string, err: unknown): string {
 }
 
 /**
- * Open (creating if needed) a SQLite file. Throws a {@link StoreOpenError} when the directory or the
+ * The intake file beside a store file (`tagrelay.db` → `tagrelay-intake.db`): the tables the accepting
+ * side writes (src/store/schema.ts `INTAKE_TABLES`), so its commits never wait for delivery's.
+ */
+export function intakeFileOf(file: string): string {
+  return file.endsWith('.db') ? `${file.slice(0, -3)}-intake.db` : `${file}-intake`;
+}
+
+/**
+ * Open (creating if needed) a SQLite file, with its intake file attached as the `intake` schema. Throws a {@link StoreOpenError} when the directory or the
  * file cannot be written. Writes are refused later once the file is deleted or replaced under the
  * open connection ({@link sameFileCheck}).
  *
@@ -83,10 +92,19 @@ export function openSqlite(file: string, opts: { autoCheckpoint?: number; yieldO
   } catch (err) {
     throw new StoreOpenError(file, reasonOf(err, 'file'), err);
   }
+  const intake = intakeFileOf(file);
   try {
-    // SQLite creates the file at open, so its inode is known from here on.
+    if (existsSync(intake)) accessSync(intake, constants.W_OK);
+  } catch (err) {
+    throw new StoreOpenError(intake, reasonOf(err, 'file'), err);
+  }
+  try {
+    // SQLite creates the files at open (the intake file at ATTACH), so their inodes are known from here on.
     const db = new Database(file) as unknown as SyncSqlite;
-    return wrapSyncSqlite(db, { check: sameFileCheck(file), ...opts });
+    let checks: (() => void)[] = [];
+    const wrapped = wrapSyncSqlite(db, { check: () => checks.forEach((c) => c()), attach: [{ schema: INTAKE_SCHEMA, file: intake }], ...opts });
+    checks = [sameFileCheck(file), sameFileCheck(intake)];
+    return wrapped;
   } catch (err) {
     throw new StoreOpenError(file, directoryReason(dir, err), err);
   }

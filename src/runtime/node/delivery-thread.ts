@@ -14,7 +14,10 @@
  */
 import { MessageChannel, Worker as NodeWorker, isMainThread, parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { dirname } from 'node:path';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import type { Config } from '../../config/schema.js';
+import { INTAKE_SCHEMA } from '../../store/schema.js';
 import type { DeliveryBridge, Logger } from '../../ports.js';
 import type { DeliveryStats, Worker } from '../../delivery/worker.js';
 import type { Registry } from '../../metrics/registry.js';
@@ -77,10 +80,30 @@ function loadFamilies(registry: Registry, snapshot: readonly FamilySnapshot[]): 
   }
 }
 
+/**
+ * The delivery thread's old-generation heap limit (MiB). Its live heap under load is small (~25 MiB at
+ * 400 events/s: a heap snapshot after a full GC), but with Node's default limit (a share of the
+ * machine's memory, GiBs) V8 lets garbage pile up to 90–145 MiB before collecting; with this limit it
+ * collects sooner: RSS peak 215–221 MiB against 236–254 MiB at 400 events/s (bench notes in
+ * docs/performance.md). Were the limit ever reached, the thread dies out of memory and is started
+ * again like any crashed thread: nothing is lost, its in-flight batch is sent again.
+ */
+const HEAP_LIMIT_MB = 128;
+
+/**
+ * How long after start() the thread is started when no event came first. The thread's start-up (an
+ * isolate loading its own copy of the bundle's chunks, ~250 ms of CPU) competed with the server's first
+ * requests: with it started at once, the first 202 came 182 ms (median of 11) after "listening";
+ * started after that 202 instead, 66 ms (a loaded 2-core machine; docs/performance.md).
+ */
+const START_AFTER_MS = 500;
+
 /** How long a dead thread waits before it is started again. */
 const RESTART_MS = 1000;
 /** How often the thread reports its fault and stats. */
 const STATE_MS = 250;
+/** How often the delivery thread checkpoints the intake file. */
+const INTAKE_CHECKPOINT_MS = 500;
 
 const emptyStats = (): DeliveryStats => ({ delivered: 0, retried: 0, dead: 0, decided: 0, breakers: {} });
 
@@ -105,9 +128,14 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
   let nextId = 1;
   const calls = new Map<number, { ok: () => void; fail: (err: Error) => void }>();
   let started: Promise<void> | undefined;
+  /** start() was called and the thread not started yet: the first wake-up, drain, stop or trace, or {@link START_AFTER_MS}, starts it. */
+  let armed: ReturnType<typeof setTimeout> | undefined;
+  let launchQueued = false;
 
   // From source (tsx: tests, `node --import tsx`), a worker's entry module does not go through the
-  // parent's loader hooks on Node 20: the thread registers tsx itself, then imports this file.
+  // parent's loader hooks on Node 20: the thread registers tsx itself, then imports this file. In the
+  // bundle (build.js) this module's code sits in the file import.meta.url names (an entry or a shared
+  // chunk, never the CLI's entry: this module is an entry of its own), so the thread loads just that.
   const self = new URL(import.meta.url);
   const entry = self.pathname.endsWith('.ts')
     ? ([`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); })`, { eval: true }] as const)
@@ -122,7 +150,7 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
     traces = channel.port1;
     Atomics.store(traceCount, 0, 0);
     const data: ThreadData = { tagrelayDelivery: true, config: opts.config, file: opts.file, traces: channel.port2, traceCount };
-    const t = new NodeWorker(entry[0], { ...entry[1], workerData: data, transferList: [channel.port2] });
+    const t = new NodeWorker(entry[0], { ...entry[1], workerData: data, transferList: [channel.port2], resourceLimits: { maxOldGenerationSizeMb: HEAP_LIMIT_MB } });
     thread = t;
     return new Promise<void>((ready, failed) => {
       t.on('message', (m: FromThread) => {
@@ -173,10 +201,21 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
     const trace = bridge.debug.trace.bind(bridge.debug);
     bridge.debug.trace = (eventId, name, session) => {
       trace(eventId, name, session);
+      // The trace must reach the thread before the record can be claimed: start it now if it waits.
+      if (armed) launch();
       if (!traces) return;
       traces.postMessage({ event_id: eventId, name, session: session.id } satisfies TraceNote);
       Atomics.add(traceCount, 0, 1);
     };
+  }
+
+  /** Start the thread now (once); later calls return the same start. */
+  function launch(): Promise<void> {
+    if (armed) clearTimeout(armed);
+    armed = undefined;
+    started ??= spawn();
+    started.catch(() => undefined);
+    return started;
   }
 
   function call(op: 'drain' | 'stop'): Promise<void> {
@@ -191,21 +230,37 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
 
   return {
     start() {
-      // The first 202 does not wait for the thread's start-up (its module loading): wake-ups posted
-      // meanwhile queue on the port, and drain/stop wait for it.
-      started ??= spawn();
-      started.catch(() => undefined);
+      // Neither the first 202 nor its CPU waits for the thread's start-up (its module loading): the
+      // thread starts right after the first commit's wake-up has been answered (the record is durable
+      // and the thread reads it from the store), or after START_AFTER_MS without one (a backlog left
+      // by the previous run). Wake-ups posted while it loads queue on its port; drain/stop wait for it.
+      if (!started && !armed) {
+        armed = setTimeout(() => void launch(), START_AFTER_MS);
+        armed.unref();
+      }
       return Promise.resolve();
     },
     wake() {
-      thread?.postMessage({ op: 'wake' } satisfies ToThread);
+      if (thread || !armed) {
+        thread?.postMessage({ op: 'wake' } satisfies ToThread);
+        return;
+      }
+      // The first commit: start the thread once the request that committed it has been answered.
+      if (launchQueued) return;
+      launchQueued = true;
+      setImmediate(() => {
+        void launch();
+        thread?.postMessage({ op: 'wake' } satisfies ToThread);
+      });
     },
     async drain() {
+      if (armed) void launch();
       await started?.catch(() => undefined);
       await call('drain');
     },
     async stop() {
       if (stopped) return;
+      if (armed) void launch();
       await started?.catch(() => undefined);
       const t = thread;
       stopped = true;
@@ -226,9 +281,24 @@ export function startDeliveryThread(opts: { config: Config; file: string; log: L
   };
 }
 
+/**
+ * Give this thread (not the process) a nice value. On Linux `setpriority` with a thread id applies to
+ * that thread alone; `/proc/thread-self` names it. Elsewhere the thread keeps the process's priority.
+ */
+function lowerPriority(nice: number): void {
+  if (nice <= 0 || process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) setPriority(tid, nice);
+  } catch {
+    /* no /proc, or not permitted: the thread runs at the process's priority */
+  }
+}
+
 /** The thread's side: the delivery services over the same file; answers the accepting side. */
 async function runThread(data: ThreadData): Promise<void> {
   const port = parentPort!;
+  lowerPriority(data.config.delivery.thread_nice);
   const [{ createServices }, { nodeRuntime, jsonLogger }] = await Promise.all([import('../../services.js'), import('./runtime.js')]);
   // This connection checkpoints the WAL for both threads: every 4,000 pages (16 MiB), so a page the
   // two keep rewriting (index leaves, the cursor row) is copied into the file once per checkpoint.
@@ -248,6 +318,11 @@ async function runThread(data: ThreadData): Promise<void> {
     });
     last = fault;
   };
+  // The intake file (the accepting thread's records) is checkpointed from here, without waiting for
+  // its writer (PASSIVE): the accepting connection checkpoints only past 10,000 pages, as a backstop.
+  const checkpoint = setInterval(() => {
+    void runtime.db.all(`PRAGMA ${INTAKE_SCHEMA}.wal_checkpoint(PASSIVE)`).catch(() => undefined);
+  }, INTAKE_CHECKPOINT_MS);
   const timer = setInterval(report, STATE_MS);
   port.on('message', (m: ToThread) => {
     if (m.op === 'wake') {
@@ -261,6 +336,7 @@ async function runThread(data: ThreadData): Promise<void> {
         post({ type: 'done', id: m.id });
         if (m.op === 'stop') {
           clearInterval(timer);
+          clearInterval(checkpoint);
           port.close();
         }
       },

@@ -38,6 +38,12 @@ export interface SyncSqliteOptions {
    * synchronous driver's event loop while another thread (the delivery thread) commits.
    */
   yieldOnBusy?: boolean;
+  /**
+   * Files attached under a schema name (`ATTACH file AS schema`) before anything else, each in WAL
+   * mode. With attachments a transaction is DEFERRED: it locks only the files it writes, so a commit
+   * to one file never waits for a writer of another (BEGIN IMMEDIATE would lock every attached file).
+   */
+  attach?: readonly { schema: string; file: string }[];
 }
 
 /** How long a yielding write keeps retrying a taken write lock before it fails. */
@@ -53,13 +59,18 @@ const isBusy = (err: unknown): boolean => /SQLITE_BUSY|database is locked/i.test
  */
 export function wrapSyncSqlite(db: SyncSqlite, options: SyncSqliteOptions = {}): SqlDb {
   const check = options.check ?? (() => undefined);
-  db.exec('PRAGMA journal_mode = WAL');
-  // WAL + NORMAL: a commit survives a process crash (kill -9); only an OS crash may lose the last commits.
-  db.exec('PRAGMA synchronous = NORMAL');
+  const attach = options.attach ?? [];
+  for (const a of attach) db.exec(`ATTACH DATABASE '${a.file.replace(/'/g, "''")}' AS ${a.schema}`);
   db.exec(`PRAGMA busy_timeout = ${options.yieldOnBusy ? 0 : 5000}`);
-  // Deleted rows (purged, erased on a data-subject request) are overwritten with zeros instead of
-  // staying readable in free page space and on the freelist of the file and its backups.
-  db.exec('PRAGMA secure_delete = ON');
+  for (const schema of ['main', ...attach.map((a) => a.schema)]) {
+    db.exec(`PRAGMA ${schema}.journal_mode = WAL`);
+    // WAL + NORMAL: a commit survives a process crash (kill -9); only an OS crash may lose the last commits.
+    db.exec(`PRAGMA ${schema}.synchronous = NORMAL`);
+    // Deleted rows (purged, erased on a data-subject request) are overwritten with zeros instead of
+    // staying readable in free page space and on the freelist of the file and its backups.
+    db.exec(`PRAGMA ${schema}.secure_delete = ON`);
+  }
+  const begin = attach.length > 0 ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE';
   if (options.autoCheckpoint !== undefined) db.exec(`PRAGMA wal_autocheckpoint = ${Math.max(0, Math.floor(options.autoCheckpoint))}`);
   const cache = new Map<string, SyncStatement>();
   const prepare = (sql: string) => {
@@ -74,7 +85,7 @@ export function wrapSyncSqlite(db: SyncSqlite, options: SyncSqliteOptions = {}):
   // are prepared once: exec() parses its SQL on every call (7% of ingest CPU in a profile).
   const runAll = (statements: readonly SqlStatement[]): number[] => {
     const changes: number[] = new Array(statements.length);
-    prepare('BEGIN IMMEDIATE').run();
+    prepare(begin).run();
     try {
       for (let i = 0; i < statements.length; i++) {
         const s = statements[i]!;
@@ -95,7 +106,17 @@ export function wrapSyncSqlite(db: SyncSqlite, options: SyncSqliteOptions = {}):
   };
   /** Run a write; with `yieldOnBusy`, a taken lock is waited for on timers (1, 2, 4 … 16 ms apart). */
   const write = async <T>(fn: () => T): Promise<T> => {
-    if (!options.yieldOnBusy) return fn();
+    if (!options.yieldOnBusy) {
+      // A deferred transaction that read a file before writing it fails at once with
+      // SQLITE_BUSY_SNAPSHOT when another connection wrote that file meanwhile: run it again.
+      for (let tries = 1; ; tries++) {
+        try {
+          return fn();
+        } catch (err) {
+          if (tries >= 5 || (err as { code?: string }).code !== 'SQLITE_BUSY_SNAPSHOT') throw err;
+        }
+      }
+    }
     const started = Date.now();
     for (let wait = 1; ; wait = Math.min(16, wait * 2)) {
       try {
