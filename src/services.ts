@@ -31,6 +31,7 @@ import type { DebugHub } from './debug/hub.js';
 import { combineObservers } from './delivery/observer.js';
 import { purgeWarehouses, type WarehouseContext, type WarehousePurgeCount } from './destinations/warehouse.js';
 import { createRedisStore } from './store/redis/store.js';
+import { fillSummaryInBackground } from './store/report-summary.js';
 import { TagrelayError } from './errors.js';
 
 /** Everything the routes use, created once per process. */
@@ -221,6 +222,8 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     .then(() => (acceptSide ? purgeLocal() : undefined))
     // External warehouses are purged in the background: a warehouse that is down must not delay the start.
     .then(() => (acceptSide ? runtime.waitUntil(purgeExternal().catch(() => undefined)) : undefined))
+    // A store written before the report summary is filled in the background (the reports read the rows meanwhile).
+    .then(() => (acceptSide ? runtime.waitUntil(fillSummaryInBackground(runtime.db, () => closed, runtime.log, runtime.now())) : undefined))
     // Delivery elsewhere starts without holding up the first 202: the cursors it will read from are
     // opened here first.
     .then(() => (remote ? openCursors(runtime.db, destinations.map((d) => d.config.id)) : undefined))

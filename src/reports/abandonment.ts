@@ -30,7 +30,7 @@ export interface AbandonmentData {
 
 /** Compute abandonment. */
 export async function abandonmentReport(source: ReportSource, p: ReportParams): Promise<AbandonmentData> {
-  const { counts, values } = source.dialect.name === 'sqlite' ? await fromSummary(source, p) : await fromSql(source, p);
+  const { counts, values } = source.summary === true ? await fromSummary(source, p) : await fromSql(source, p);
   const lines = new Map<string | null, AbandonmentLine>();
   const total = emptyLine(null);
   for (const row of counts) {

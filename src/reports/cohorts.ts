@@ -25,7 +25,7 @@ export interface CohortsData {
 
 /** Compute weekly cohorts. */
 export async function cohortsReport(source: ReportSource, p: ReportParams): Promise<CohortsData> {
-  const rows = source.dialect.name === 'sqlite' ? await fromSummary(source, p) : await fromSql(source, p);
+  const rows = source.summary === true ? await fromSummary(source, p) : await fromSql(source, p);
   const byWeek = new Map<number, number[]>();
   for (const row of rows) {
     const c = Number(row.c);

@@ -37,7 +37,7 @@ export function inRange(source: ReportSource, p: Pick<ReportParams, 'since' | 'u
 
 /** How many events of the range were seen in full, anonymized, cookieless (or before modes were recorded). */
 export async function coverage(source: ReportSource, p: Pick<ReportParams, 'since' | 'until'>): Promise<Coverage> {
-  if (source.dialect.name === 'sqlite') return summaryCoverage(source, p.since, p.until);
+  if (source.summary === true) return summaryCoverage(source, p.since, p.until);
   const r = inRange(source, p);
   const rows = await source.all<{ mode: string | null; n: unknown }>(
     `SELECT consent_mode AS mode, ${source.dialect.num('COUNT(*)')} AS n FROM ${source.dialect.modes} WHERE ${r.sql} GROUP BY consent_mode`,

@@ -9,7 +9,7 @@
 import type { SqlValue } from '../ports.js';
 import { inRange, placeholders, unitOf } from './common.js';
 import type { ReportSource } from './source.js';
-import { trailsWith, unitSteps, unitsSql } from './summary.js';
+import { piecesWith, trailsWith, unitSteps, unitsSql } from './summary.js';
 import { DIMENSIONS, median, ratio, type ReportParams } from './types.js';
 
 /** One step of a funnel. */
@@ -52,18 +52,27 @@ export interface FunnelUnit {
 
 /** Steps from units (shared by the report and anyone checking it). */
 export function funnelSteps(steps: readonly string[], units: readonly FunnelUnit[]): FunnelStep[] {
+  // One pass: units with each step, and the times from the previous step of those with both.
+  const counts = new Array<number>(steps.length).fill(0);
+  const gaps: number[][] = steps.map(() => []);
+  for (const u of units) {
+    const t = u.times;
+    for (let k = 0; k < steps.length; k++) {
+      if (t[k] === null) continue;
+      counts[k]!++;
+      if (k > 0 && t[k - 1] !== null) gaps[k]!.push(t[k]! - t[k - 1]!);
+    }
+  }
   return steps.map((name, k) => {
-    const reached = units.filter((u) => u.times[k] !== null);
-    const count = reached.length;
-    const prev = k === 0 ? count : units.filter((u) => u.times[k - 1] !== null).length;
-    const first = units.filter((u) => u.times[0] !== null).length;
+    const count = counts[k]!;
+    const prev = k === 0 ? count : counts[k - 1]!;
     return {
       name,
       count,
       step_conversion: k === 0 ? null : ratio(count, prev),
-      overall_conversion: ratio(count, first),
+      overall_conversion: ratio(count, counts[0]!),
       drop_off: prev - count,
-      median_ms_from_previous: k === 0 ? null : median(reached.map((u) => u.times[k]! - u.times[k - 1]!)),
+      median_ms_from_previous: k === 0 ? null : median(gaps[k]!),
     };
   });
 }
@@ -107,29 +116,47 @@ interface StepEvents {
   dim: string | null;
 }
 
-/** Step events per unit: SQL on PostgreSQL, the report summary on the embedded warehouse. */
-async function stepEvents(source: ReportSource, p: ReportParams, names: string[]): Promise<StepEvents[]> {
-  if (source.dialect.name === 'sqlite') {
+/**
+ * Step events per unit: SQL on PostgreSQL, the report summary on the embedded warehouse. `reachedFirstOnly`:
+ * units counted in SQL (per `by` value) that reached the first step and have no event of the second.
+ */
+async function stepEvents(source: ReportSource, p: ReportParams, names: string[]): Promise<{ units: StepEvents[]; reachedFirstOnly: Map<string | null, number> }> {
+  const reachedFirstOnly = new Map<string | null, number>();
+  if (source.summary === true) {
     // The units with a first-step event, with their trails (the report summary); only step events are parsed.
+    // A unit without any event of the second step reaches the first step only: counted in SQL, no trail
+    // leaves SQLite (unless users count by their deepest session, which needs every session's visitor).
+    const perSession = p.count === 'users' && p.within.kind === 'session';
     const u = unitsSql({
       since: p.since,
       until: p.until,
       unit: p.count === 'users' && p.within.kind === 'days' ? 'users' : 'sessions',
       ...(p.by ? { by: p.by } : {}),
-      aggs: [trailsWith(names)],
+      aggs: [trailsWith(names), piecesWith(p.steps[1]!, 'second')],
       // Without a split, only the pieces with step events matter.
       ...(p.by ? {} : { only: names }),
       having: { names: [p.steps[0]!] },
+      materialized: !perSession,
     });
     const keep = new Set(names);
-    // The visitor only matters when users count by their deepest session.
-    const client = p.count === 'users' && p.within.kind === 'session' ? 'client_id' : "'' AS client_id";
-    const rows = await source.all<{ client_id: string; dim: string | null; trails: string }>(`WITH ${u.sql} SELECT ${client}, dim, trails FROM u`, u.params);
-    return rows.map((r) => ({ client: r.client_id, dim: r.dim, events: unitSteps(r.trails, keep) }));
+    if (perSession) {
+      const rows = await source.all<{ client_id: string; dim: string | null; trails: string }>(`WITH ${u.sql} SELECT client_id, dim, trails FROM u`, u.params);
+      return { units: rows.map((r) => ({ client: r.client_id, dim: r.dim, events: unitSteps(r.trails, keep) })), reachedFirstOnly };
+    }
+    const rows = await source.all<{ dim: string | null; trails: string | null; n: number }>(
+      `WITH ${u.sql} SELECT dim, trails, 1 AS n FROM u WHERE second > 0 UNION ALL SELECT dim, NULL, COUNT(*) FROM u WHERE second = 0 GROUP BY dim`,
+      u.params,
+    );
+    const units: StepEvents[] = [];
+    for (const r of rows) {
+      if (r.trails === null) reachedFirstOnly.set(r.dim, (reachedFirstOnly.get(r.dim) ?? 0) + r.n);
+      else units.push({ client: '', dim: r.dim, events: unitSteps(r.trails, keep) });
+    }
+    return { units, reachedFirstOnly };
   }
   const q = funnelSql(source, p, names);
   const rows = await source.all<{ client_id: unknown; ev: string; dim?: unknown }>(q.sql, q.params);
-  return rows.map((row) => ({
+  const units = rows.map((row) => ({
     client: String(row.client_id),
     dim: row.dim === undefined || row.dim === null ? null : String(row.dim),
     events: row.ev.split(',').map((e) => {
@@ -137,6 +164,7 @@ async function stepEvents(source: ReportSource, p: ReportParams, names: string[]
       return { name: names[Number(e.slice(0, at))]!, t: Number(e.slice(at + 1)) };
     }),
   }));
+  return { units, reachedFirstOnly };
 }
 
 /** Compute the funnel. */
@@ -144,10 +172,14 @@ export async function funnelReport(source: ReportSource, p: ReportParams): Promi
   const names = [...new Set(p.steps)];
   const windowMs = p.within.kind === 'days' ? p.within.days * 86_400_000 : undefined;
   let units: (FunnelUnit & { client: string })[] = [];
-  for (const row of await stepEvents(source, p, names)) {
+  const { units: rows, reachedFirstOnly } = await stepEvents(source, p, names);
+  for (const row of rows) {
     const times = walkUnit(p.steps, row.events, windowMs);
     if (times[0] !== null) units.push({ client: row.client, key: row.dim, times });
   }
+  // Units that reached the first step only (its time does not matter: no median runs from it).
+  const firstOnly: (number | null)[] = p.steps.map((_, k) => (k === 0 ? 0 : null));
+  for (const [key, n] of reachedFirstOnly) for (let i = 0; i < n; i++) units.push({ client: '', key, times: firstOnly });
   if (p.count === 'users' && p.within.kind === 'session') {
     // A user counts once: by the session that went deepest (the earliest of equals).
     const best = new Map<string, (typeof units)[number]>();

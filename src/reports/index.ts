@@ -16,6 +16,7 @@ import { funnelReport } from './funnel.js';
 import { microReport, type MicroRule } from './micro.js';
 import { parseReportParams, reportName, type RawParams } from './params.js';
 import { revenueReport } from './revenue.js';
+import { SUMMARY_VERSION } from '../store/report-summary.js';
 import type { ReportSource } from './source.js';
 import type { ReportName, ReportParams, ReportResult } from './types.js';
 
@@ -49,6 +50,11 @@ export interface ReportContext {
  * const result = await runReport(sqliteSource(db), 'funnel', parseReportParams('funnel', { since: '30d', by: 'channel' }, now), { now })
  */
 export async function runReport(source: ReportSource, name: ReportName, params: ReportParams, ctx: ReportContext): Promise<ReportResult> {
+  // The embedded warehouse: its report summary once complete, else (an older store being filled) its rows.
+  if (source.dialect.name === 'sqlite' && source.summary === undefined) {
+    const [row] = await source.all<{ value: string }>("SELECT value FROM kv WHERE key = 'report_summary'");
+    source = { ...source, summary: row?.value === SUMMARY_VERSION };
+  }
   let data: unknown;
   switch (name) {
     case 'funnel':

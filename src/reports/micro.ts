@@ -45,7 +45,7 @@ export interface MicroRule {
  * rules seen in the warehouse but no longer configured are listed too.
  */
 export async function microReport(source: ReportSource, p: ReportParams, rules: readonly MicroRule[] = []): Promise<MicroData> {
-  const { all, bought, lines } = source.dialect.name === 'sqlite' ? await fromSummary(source, p) : await fromSql(source, p);
+  const { all, bought, lines } = source.summary === true ? await fromSummary(source, p) : await fromSql(source, p);
   const seen = new Map(lines.map((l) => [l.rule_id, l]));
   const ids = [...new Set([...rules.map((x) => x.id), ...lines.map((l) => l.rule_id)])];
   return {

@@ -50,7 +50,7 @@ function finish<L extends RevenueLine>(l: L): L {
 /** Compute revenue. */
 export async function revenueReport(source: ReportSource, p: ReportParams): Promise<RevenueData> {
   const by: Dimension = p.by ?? 'channel';
-  const { orders, sessions, purchasers } = source.dialect.name === 'sqlite' ? await fromSummary(source, p, by) : await fromSql(source, p, by);
+  const { orders, sessions, purchasers } = source.summary === true ? await fromSummary(source, p, by) : await fromSql(source, p, by);
 
   const total = { ...line(null), orders_anonymized: 0, currencies: [] as string[] };
   const days = new Map<number, RevenueLine>();
@@ -140,37 +140,51 @@ async function fromSql(source: ReportSource, p: ReportParams, by: Dimension): Pr
 }
 
 /**
- * The embedded warehouse: orders by the time index; sessions counted in SQL over the summary,
- * the orders and revenue of converting sessions and the purchasers from their trails.
+ * The embedded warehouse: orders by day from the hour counts; one grouping of the summary per session
+ * (and per visitor's rows without a session) gives the sessions without an order counted per day and
+ * `by` value, the units with an order with their trails, and each purchaser's first event.
  */
 async function fromSummary(source: ReportSource, p: ReportParams, by: Dimension): Promise<RevenueRows> {
   const orders = await readOrders(source, p.since, p.until, p.purchase);
   const buys = new Set([p.purchase]);
-  const sessions = new Map<string, { day: number; dim: string | null; sessions: number; converting: number; orders: number; revenue: number }>();
-  const s = unitsSql({ since: p.since, until: p.until, unit: 'sessions', by, aggs: [piecesWith(p.purchase, 'o'), trailsWith([p.purchase])] });
-  // Sessions without an order are counted per day and dim in SQL; converting ones come with their trails.
-  const rows = await source.all<{ day: number; dim: string | null; n: number; trails: string | null }>(
-    `WITH ${s.sql} SELECT first_time / 86400000 AS day, dim, COUNT(*) AS n, CASE WHEN o > 0 THEN trails END AS trails FROM uf ` +
-      'GROUP BY first_time / 86400000, dim, CASE WHEN o > 0 THEN k END',
-    s.params,
+  const u = unitsSql({ since: p.since, until: p.until, unit: 'pieces', by, aggs: [piecesWith(p.purchase, 'o'), trailsWith([p.purchase])], materialized: true });
+  const rows = await source.all<{ q: number; day: number; dim: string | null; n: number; client_id: string | null; s: string | null; trails: string | null }>(
+    `WITH ${u.sql} ` +
+      "SELECT 0 AS q, first_time / 86400000 AS day, dim, COUNT(*) AS n, NULL AS client_id, NULL AS s, NULL AS trails FROM uf WHERE s <> 'n' AND o = 0 GROUP BY 2, 3 " +
+      'UNION ALL SELECT 1, first_time / 86400000, dim, 1, client_id, s, trails FROM uf WHERE o > 0 ' +
+      'UNION ALL SELECT 2, MIN(first_time), NULL, 0, client_id, NULL, NULL FROM uf WHERE client_id IN (SELECT client_id FROM uf WHERE o > 0) GROUP BY client_id',
+    u.params,
   );
-  for (const r of rows) {
-    const key = JSON.stringify([r.day, r.dim]);
+  const sessions = new Map<string, { day: number; dim: string | null; sessions: number; converting: number; orders: number; revenue: number }>();
+  const lineOf = (day: number, dim: string | null) => {
+    const key = JSON.stringify([day, dim]);
     let line = sessions.get(key);
-    if (!line) sessions.set(key, (line = { day: r.day, dim: r.dim, sessions: 0, converting: 0, orders: 0, revenue: 0 }));
-    line.sessions += r.n;
-    if (r.trails === null) continue;
-    line.converting++;
-    for (const e of unitEvents(r.trails, buys)) {
-      line.orders++;
-      line.revenue += e.value ?? 0;
+    if (!line) sessions.set(key, (line = { day, dim, sessions: 0, converting: 0, orders: 0, revenue: 0 }));
+    return line;
+  };
+  const buyers = new Map<string, { first_seen: number; first_purchase: number; purchases: number }>();
+  const buyer = (client: string) => {
+    let b = buyers.get(client);
+    if (!b) buyers.set(client, (b = { first_seen: Infinity, first_purchase: Infinity, purchases: 0 }));
+    return b;
+  };
+  for (const r of rows) {
+    if (r.q === 0) lineOf(r.day, r.dim).sessions += r.n;
+    else if (r.q === 2) buyer(r.client_id!).first_seen = r.day;
+    else {
+      const events = unitEvents(r.trails!, buys);
+      const b = buyer(r.client_id!);
+      b.purchases += events.length;
+      b.first_purchase = Math.min(b.first_purchase, events[0]!.t);
+      if (r.s === 'n') continue;
+      const line = lineOf(r.day, r.dim);
+      line.sessions++;
+      line.converting++;
+      for (const e of events) {
+        line.orders++;
+        line.revenue += e.value ?? 0;
+      }
     }
   }
-  const v = unitsSql({ since: p.since, until: p.until, unit: 'users', aggs: [trailsWith([p.purchase])], having: { names: [p.purchase], before: true } });
-  const purchasers: RevenueRows['purchasers'] = [];
-  for (const r of await source.all<{ first_time: number; trails: string }>(`WITH ${v.sql} SELECT first_time, trails FROM uf`, v.params)) {
-    const events = unitEvents(r.trails, buys);
-    purchasers.push({ first_seen: r.first_time, first_purchase: events[0]!.t, purchases: events.length });
-  }
-  return { orders, sessions: [...sessions.values()], purchasers };
+  return { orders, sessions: [...sessions.values()], purchasers: [...buyers.values()] };
 }

@@ -44,6 +44,12 @@ export interface Dialect {
 /** A warehouse a report reads. */
 export interface ReportSource {
   dialect: Dialect;
+  /**
+   * The embedded warehouse's report summary is complete (store/report-summary.ts): the reports read it
+   * instead of the rows. Set by `runReport`; while a store written before the summary is being filled,
+   * false, and the reports run their SQL over the rows (exact, slower).
+   */
+  summary?: boolean;
   all<T = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
 }
 

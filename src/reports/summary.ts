@@ -138,7 +138,7 @@ export interface Sql {
  * The rows a range's units are built from: the summary pieces of its whole hours and, as one-event
  * pieces, the `events` rows of its edge hours (columns hour, client_id, s, first_time, first_id, dim, trail).
  */
-function piecesSql(since: number, until: number, unit: 'sessions' | 'users', dim: string, only?: readonly string[]): Sql {
+function piecesSql(since: number, until: number, unit: UnitsQuery['unit'], dim: string, only?: readonly string[]): Sql {
   const { h1, h2, edges } = split(since, until);
   const parts: string[] = [];
   const params: SqlValue[] = [];
@@ -149,7 +149,7 @@ function piecesSql(since: number, until: number, unit: 'sessions' | 'users', dim
   }
   for (const [a, b] of edges) {
     parts.push(
-      `SELECT time / 3600000, client_id, COALESCE('s' || session_id, 'n'), time, event_id, ${dim}, ${trailEntry('')} FROM events INDEXED BY events_report_time ` +
+      `SELECT time / 3600000, client_id, COALESCE('s' || session_id, 'n'), time, event_id, ${dim}, ${trailEntry('')} FROM events INDEXED BY events_time ` +
         `WHERE time >= ? AND time < ? AND consent_mode = 'send' AND client_id IS NOT NULL${unit === 'sessions' ? ' AND session_id IS NOT NULL' : ''}`,
     );
     params.push(a, b);
@@ -162,7 +162,8 @@ function piecesSql(since: number, until: number, unit: 'sessions' | 'users', dim
 export interface UnitsQuery {
   since: number;
   until: number;
-  unit: 'sessions' | 'users';
+  /** `pieces`: per session like `sessions`, plus per visitor the rows without a session as one unit (`s = 'n'`). */
+  unit: 'sessions' | 'users' | 'pieces';
   by?: Dimension;
   /** Aggregates over the unit's pieces (`trail` is a piece's trail; no MIN or MAX), e.g. `SUM(instr(trail, ?) > 0) AS bought`. */
   aggs: Sql[];
@@ -187,7 +188,7 @@ export interface UnitsQuery {
  */
 export function unitsSql(q: UnitsQuery): Sql {
   const src = piecesSql(q.since, q.until, q.unit, q.by ? DIMENSIONS[q.by] : 'NULL', q.only);
-  const keys = q.unit === 'sessions' ? 'client_id, s' : 'client_id';
+  const keys = q.unit === 'users' ? 'client_id' : 'client_id, s';
   const aggs = q.aggs.map((a) => `, ${a.sql}`).join('');
   let where = '';
   let having = '';
@@ -237,40 +238,65 @@ export function weeksSql(since: number, until: number): Sql {
     params.push(h1, h2);
   }
   for (const [a, b] of edges) {
-    parts.push("SELECT client_id, (time / 86400000 + 3) / 7 FROM events INDEXED BY events_report_time WHERE time >= ? AND time < ? AND consent_mode = 'send' AND client_id IS NOT NULL");
+    parts.push("SELECT client_id, (time / 86400000 + 3) / 7 FROM events INDEXED BY events_time WHERE time >= ? AND time < ? AND consent_mode = 'send' AND client_id IS NOT NULL");
     params.push(a, b);
   }
   return { sql: `a AS (SELECT client_id, w FROM (${parts.join(' UNION ALL ')}) GROUP BY client_id, w)`, params };
 }
 
+/**
+ * Lines of `report_hours` for the whole hours of a range and, counted the same way, the `events` rows
+ * of its edge hours: (hour, mode, name, rule, currency, n, value) rows for `select … FROM (this)`.
+ */
+function hoursSql(since: number, until: number, where = ''): Sql {
+  const { h1, h2, edges } = split(since, until);
+  const parts: string[] = [];
+  const params: SqlValue[] = [];
+  if (h1 < h2) {
+    parts.push(`SELECT hour, mode, name, rule, currency, n, value FROM report_hours WHERE hour >= ? AND hour < ?${where}`);
+    params.push(h1, h2);
+  }
+  for (const [a, b] of edges) {
+    parts.push(
+      "SELECT hour, mode, name, rule, currency, COUNT(*) AS n, TOTAL(value) AS value FROM (SELECT time / 3600000 AS hour, COALESCE(consent_mode, '') AS mode, name, " +
+        "CASE WHEN kind = 'micro' THEN COALESCE(rule_id, '') ELSE '' END AS rule, COALESCE(currency, '') AS currency, value FROM events INDEXED BY events_time WHERE time >= ? AND time < ?) " +
+        `WHERE 1${where} GROUP BY hour, mode, name, rule, currency`,
+    );
+    params.push(a, b);
+  }
+  if (parts.length === 0) parts.push('SELECT 0 AS hour, 0 AS mode, 0 AS name, 0 AS rule, 0 AS currency, 0 AS n, 0 AS value WHERE 0');
+  return { sql: parts.join(' UNION ALL '), params };
+}
+
 /** Orders of a range per UTC day and currency: count, summed value, and those not sent in full. */
 export async function readOrders(source: ReportSource, since: number, until: number, purchase: string): Promise<{ day: number; currency: string | null; orders: number; revenue: number; anon: number }[]> {
+  const h = hoursSql(since, until, ' AND name = ?');
+  const params = h.params.flatMap((v, i) => (i % 2 === 1 ? [v, purchase] : [v]));
   return source.all(
-    "SELECT time / 86400000 AS day, currency, COUNT(*) AS orders, COALESCE(SUM(value), 0) AS revenue, SUM(CASE WHEN consent_mode = 'send' THEN 0 ELSE 1 END) AS anon " +
-      'FROM events INDEXED BY events_report_time WHERE time >= ? AND time < ? AND name = ? GROUP BY time / 86400000, currency',
-    [since, until, purchase],
+    "SELECT hour / 24 AS day, NULLIF(currency, '') AS currency, SUM(n) AS orders, TOTAL(value) AS revenue, SUM(CASE WHEN mode = 'send' THEN 0 ELSE n END) AS anon " +
+      `FROM (${h.sql}) GROUP BY hour / 24, currency`,
+    params,
   );
 }
 
-/** The consent coverage of a range: one pass over the narrow time index. */
+/** The consent coverage of a range: the hour lines, and the rows of its edge hours. */
 export async function summaryCoverage(source: ReportSource, since: number, until: number): Promise<Coverage> {
+  const h = hoursSql(since, until);
   const [r] = await source.all<{ events: number; full: number | null; anonymized: number | null; cookieless: number | null; unknown: number | null }>(
-    "SELECT COUNT(*) AS events, SUM(consent_mode = 'send') AS full, SUM(consent_mode = 'anonymize') AS anonymized, SUM(consent_mode = 'cookieless') AS cookieless, " +
-      'SUM(consent_mode IS NULL) AS unknown FROM events INDEXED BY events_report_time WHERE time >= ? AND time < ?',
-    [since, until],
+    "SELECT SUM(n) AS events, SUM(CASE WHEN mode = 'send' THEN n END) AS full, SUM(CASE WHEN mode = 'anonymize' THEN n END) AS anonymized, " +
+      `SUM(CASE WHEN mode = 'cookieless' THEN n END) AS cookieless FROM (${h.sql})`,
+    h.params,
   );
   const events = r?.events ?? 0;
   const full = r?.full ?? 0;
   const anonymized = r?.anonymized ?? 0;
   const cookieless = r?.cookieless ?? 0;
-  // Any other mode (none is written today) counts as unknown, like the PostgreSQL definition.
+  // Any other mode (none is written today), or none recorded, counts as unknown, like the PostgreSQL definition.
   return { events, full, anonymized, cookieless, unknown: events - full - anonymized - cookieless };
 }
 
 /** The micro-conversion rules seen in full in a range, each with the least event name it emitted. */
 export async function readRules(source: ReportSource, since: number, until: number): Promise<{ rule: string; name: string }[]> {
-  return source.all(
-    "SELECT rule_id AS rule, MIN(name) AS name FROM events INDEXED BY events_report_time WHERE time >= ? AND time < ? AND consent_mode = 'send' AND kind = 'micro' AND rule_id IS NOT NULL GROUP BY rule_id ORDER BY rule_id",
-    [since, until],
-  );
+  const h = hoursSql(since, until, " AND mode = 'send' AND rule <> ''");
+  return source.all(`SELECT rule, MIN(name) AS name FROM (${h.sql}) GROUP BY rule ORDER BY rule`, h.params);
 }

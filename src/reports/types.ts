@@ -59,7 +59,7 @@ export const ratio = (a: number, b: number): number | null => (b === 0 ? null : 
 /** The median of numbers (mean of the two middle values for an even count), or null. */
 export function median(values: number[]): number | null {
   if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
+  const s = Float64Array.from(values).sort();
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }

@@ -3,7 +3,7 @@
  */
 import type { SqlDb } from '../ports.js';
 import { COUNT_BUCKET_MS } from '../delivery/settle.js';
-import { REPORT_SUMMARY_BACKFILL, REPORT_SUMMARY_SCHEMA } from './report-summary.js';
+import { markEmptySummary, REPORT_SUMMARY_SCHEMA } from './report-summary.js';
 
 /** Every table tagrelay keeps locally. Times are epoch ms. */
 export const SCHEMA = [
@@ -30,10 +30,9 @@ export const SCHEMA = [
     rule_id TEXT
   )`,
   'CREATE INDEX IF NOT EXISTS events_received ON events (received_at)',
-  // Reports (src/reports/) read the summary the triggers keep (store/report-summary.ts); counts over
-  // every row of a range (consent coverage, orders with their value, rules seen) read only this narrow
-  // index by time, and the rows of a range's partial edge hours are found through it.
-  'CREATE INDEX IF NOT EXISTS events_report_time ON events (time, consent_mode, name, kind, rule_id, value, currency)',
+  // Reports (src/reports/) read the summary the triggers keep (store/report-summary.ts); the rows of a
+  // range's partial edge hours are found by time.
+  'CREATE INDEX IF NOT EXISTS events_time ON events (time)',
   ...REPORT_SUMMARY_SCHEMA,
   // Erasure finds a visitor's or user's rows; rows without the id need no index entry (a write saved).
   'CREATE INDEX IF NOT EXISTS events_client_id ON events (client_id) WHERE client_id IS NOT NULL',
@@ -285,11 +284,9 @@ export async function migrate(db: SqlDb): Promise<void> {
   const hadCounts = (await db.all<{ name: string }>('PRAGMA table_info(delivery_counts)')).length > 0;
   // Indexes replaced (each cost a write per event): the report indexes by the summary and events_report_time;
   // the erasure indexes by partial ones.
-  for (const index of ['events_report', 'events_name_time', 'events_mode_time', 'events_client', 'events_user']) await db.exec(`DROP INDEX IF EXISTS ${index}`);
+  for (const index of ['events_report', 'events_name_time', 'events_mode_time', 'events_client', 'events_user', 'events_report_time']) await db.exec(`DROP INDEX IF EXISTS ${index}`);
   for (const sql of SCHEMA) await db.exec(placed(sql, intake));
   if (!hadCounts) await db.exec(BACKFILL_COUNTS);
-  // A store whose events predate the report summary: fill it once (one transaction; seconds per million rows).
-  if (!(await db.get("SELECT 1 AS x FROM kv WHERE key = 'report_summary'"))) {
-    await db.batch([...REPORT_SUMMARY_BACKFILL.map((sql) => ({ sql })), { sql: "INSERT OR REPLACE INTO kv (key, value) VALUES ('report_summary', '1')" }]);
-  }
+  // A store whose events predate the report summary is filled after the start (fillReportSummary), not here.
+  await markEmptySummary(db);
 }

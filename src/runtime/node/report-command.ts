@@ -2,6 +2,7 @@
  * @module `tagrelay report <name>`: a report over the warehouse (the embedded store, or a configured
  * postgres destination with --warehouse ID) as a table, JSON or CSV.
  */
+import { fillReportSummary } from '../../store/report-summary.js';
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -71,6 +72,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
   try {
     // Older stores get the report columns and indexes (additive): the same migration the server runs at start.
     await migrate(db);
+    // A store written before the report summary: fill it once here (the server does it in the background).
+    await fillReportSummary(db);
     const { source, ctx } = reportSetup(config, { db, postgres, now: Date.now(), warehouse: values.warehouse });
     const raw: RawParams = {};
     for (const key of ['since', 'until', 'by', 'steps', 'count', 'within', 'purchase', 'destination'] as const) if (values[key] !== undefined) raw[key] = values[key];
