@@ -49,6 +49,8 @@ export function benchConfig(sinkUrl: string): ConfigInput {
     destinations: benchDestinations(sinkUrl).list,
     // BENCH_THREAD_NICE=N compares the delivery thread's priority (delivery.thread_nice; default 10).
     ...(process.env.BENCH_THREAD_NICE ? { delivery: { thread_nice: Number(process.env.BENCH_THREAD_NICE) } } : {}),
+    // BENCH_NOTHREAD=1 delivers in the accepting event loop (delivery.thread: false).
+    ...(process.env.BENCH_NOTHREAD ? { delivery: { thread: false } } : {}),
   };
 }
 
