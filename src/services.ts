@@ -154,6 +154,8 @@ export function createServices(config: Config, runtime: Runtime, options: Servic
     device: () => device.stats(),
     debugSessions: () => debug.hub.size,
     runtime: runtime.stats,
+    // Created below; read only at scrape time.
+    alarms: () => alarms.open(),
   });
   const pipeline: PipelineDeps = {
     config,

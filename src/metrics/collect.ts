@@ -1,7 +1,7 @@
 /**
  * @module Gauges read at scrape time: outbox depth and oldest age per destination (from the store),
- * dead letters waiting, breakers, the User-Agent cache, debug sessions, and the runtime's event-loop
- * delay and memory.
+ * dead letters waiting, breakers, the User-Agent cache, debug sessions, open tracking alarms, and the
+ * runtime's event-loop delay and memory.
  */
 import type { RuntimeStats, SqlDb } from '../ports.js';
 import type { BreakerSnapshot } from '../delivery/breaker.js';
@@ -19,6 +19,8 @@ export interface CollectSources {
   device(): DeviceCacheStats;
   debugSessions(): number;
   runtime?: () => RuntimeStats;
+  /** Tracking alarms open now (as of the evaluator's last tick). */
+  alarms?: () => readonly { kind: string; subject: string }[];
 }
 
 const PENDING =
@@ -41,6 +43,7 @@ export function registerCollectors(registry: Registry, src: CollectSources): voi
   const sessions = registry.gauge('tagrelay_debug_sessions', 'Live debug sessions open now.');
   const loop = registry.gauge('tagrelay_event_loop_delay_seconds', 'Event-loop delay since the previous scrape (runtime measure).', ['stat']);
   const memory = registry.gauge('tagrelay_process_memory_bytes', 'Process memory (rss, heap_used, heap_total, external).', ['kind']);
+  const alarms = registry.gauge('tagrelay_alarm_open', 'A tracking alarm open now (1 per alarm: event_stopped, destination_failing, …, and what it is about).', ['kind', 'subject']);
 
   registry.collect(async () => {
     await src.ready();
@@ -73,5 +76,6 @@ export function registerCollectors(registry: Registry, src: CollectSources): voi
     const d = stats?.event_loop_delay;
     loop.set(d ? Object.entries(d).map(([stat, value]) => ({ labels: [stat], value })) : []);
     memory.set(stats?.memory ? Object.entries(stats.memory).map(([kind, value]) => ({ labels: [kind], value })) : []);
+    alarms.set((src.alarms?.() ?? []).map((a) => ({ labels: [a.kind, a.subject], value: 1 })));
   });
 }

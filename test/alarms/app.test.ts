@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { clock, post, testApp } from '../helpers/runtime.js';
 import { startFake, type VendorFake } from '../fakes/fake-server.js';
 import { waitFor } from '../helpers/deadline.js';
+import { exposition } from '../../src/metrics/exposition.js';
 
 const fakes: VendorFake[] = [];
 afterEach(async () => {
@@ -85,6 +86,8 @@ describe('alarms on the real app', () => {
     expect(fired.fired.map((a) => a.key)).toEqual(['destination_failing:hook']);
     expect(app.services.alarms.open().map((a) => [a.kind, a.subject])).toEqual([['destination_failing', 'hook']]);
     expect(app.services.alarms.open()[0]!.seen).toBe(100);
+    // The metrics channel: /metrics shows the open alarm.
+    expect(await exposition(app.services.metrics.registry)).toContain('tagrelay_alarm_open{kind="destination_failing",subject="hook"} 1');
     // The vendor recovers; past the breaker's cooldown and the window, the retries deliver.
     down = false;
     now.now += 16 * 60_000;
@@ -94,6 +97,7 @@ describe('alarms on the real app', () => {
     const resolved = await app.services.alarms.tick();
     expect(resolved.resolved.map((a) => a.key)).toEqual(['destination_failing:hook']);
     expect(app.services.alarms.open()).toEqual([]);
+    expect(await exposition(app.services.metrics.registry)).not.toContain('tagrelay_alarm_open{');
     await app.services.close();
   });
 });
