@@ -7,6 +7,7 @@ import type { SqlDb } from '../../src/ports.js';
 import { generate, type Dataset } from './generator.js';
 import { loadSqlite } from './load.js';
 import { cutRange, reportSuite } from './suite.js';
+import { summaryOf } from './summary.js';
 
 let state: { source: ReportSource; ds: Dataset };
 
@@ -27,23 +28,6 @@ describe('reports on the embedded warehouse (SQLite) equal the generator truth',
 describe('reports on the embedded warehouse over a range cut inside hours and sessions', () => {
   reportSuite(() => ({ source: state.source, ds: cutRange(state.ds) }));
 });
-
-/** The summary as a comparable value: pieces merged per hour and session, trails as sorted entries. */
-async function summaryOf(db: SqlDb): Promise<{ pieces: [string, unknown][] }> {
-  const pieces = new Map<string, { n: number; first: [number, string, unknown[]]; trail: string[] }>();
-  type Piece = { hour: number; client_id: string; s: string; n: number; first_time: number; first_id: string; trail: string } & Record<string, unknown>;
-  for (const p of await db.all<Piece>('SELECT * FROM report_pieces ORDER BY hour, client_id, s, part')) {
-    const key = `${p.hour}|${p.client_id}|${p.s}`;
-    const dims = [p.device_type, p.country, p.channel, p.source, p.medium, p.campaign];
-    const e = pieces.get(key) ?? { n: 0, first: [p.first_time, p.first_id, dims], trail: [] };
-    e.n += p.n;
-    e.trail.push(...p.trail.split(','));
-    if (p.first_time < e.first[0] || (p.first_time === e.first[0] && p.first_id < e.first[1])) e.first = [p.first_time, p.first_id, dims];
-    pieces.set(key, e);
-  }
-  for (const e of pieces.values()) e.trail.sort();
-  return { pieces: [...pieces.entries()] };
-}
 
 describe('the report summary follows every write to the warehouse', () => {
   it('inserts (in any order, in bursts past a piece), deletes and updates leave it equal to a rebuild from the rows', async () => {

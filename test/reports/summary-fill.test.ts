@@ -12,26 +12,9 @@ import { fillReportSummary, REPORT_SUMMARY_BACKFILL, summaryComplete } from '../
 import { sqliteSource, type ReportSource } from '../../src/reports/index.js';
 import type { SqlDb } from '../../src/ports.js';
 import { generate, type Dataset } from './generator.js';
+import { summaryOf } from './summary.js';
 import { loadSqlite } from './load.js';
 import { cutRange, reportSuite } from './suite.js';
-
-/** Both summary tables as comparable values (pieces merged per hour and session; trails as sorted entries). */
-async function summaryOf(db: SqlDb): Promise<{ pieces: [string, unknown][]; hours: unknown[] }> {
-  const pieces = new Map<string, { n: number; first: [number, string, unknown[]]; trail: string[] }>();
-  type Piece = { hour: number; client_id: string; s: string; n: number; first_time: number; first_id: string; trail: string } & Record<string, unknown>;
-  for (const p of await db.all<Piece>('SELECT * FROM report_pieces ORDER BY hour, client_id, s, part')) {
-    const key = `${p.hour}|${p.client_id}|${p.s}`;
-    const dims = [p.device_type, p.country, p.channel, p.source, p.medium, p.campaign];
-    const e = pieces.get(key) ?? { n: 0, first: [p.first_time, p.first_id, dims], trail: [] };
-    e.n += p.n;
-    e.trail.push(...p.trail.split(','));
-    if (p.first_time < e.first[0] || (p.first_time === e.first[0] && p.first_id < e.first[1])) e.first = [p.first_time, p.first_id, dims];
-    pieces.set(key, e);
-  }
-  for (const e of pieces.values()) e.trail.sort();
-  const hours = await db.all('SELECT hour, mode, name, rule, currency, n, value FROM report_hours ORDER BY hour, mode, name, rule, currency');
-  return { pieces: [...pieces.entries()], hours };
-}
 
 /** Rebuild both tables from the rows and compare with what the triggers (and fill) kept. */
 async function expectEqualToRebuild(db: SqlDb): Promise<void> {
