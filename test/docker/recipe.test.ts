@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStoreFile } from '../helpers/store-file.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,17 +14,6 @@ import { exec, interpret, isOsStep, makeContext, type BuiltStage } from './inter
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BUILD_TIMEOUT = 600_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Wait until the server answers /healthz or the process dies (no timing assertion: a readiness wait). */
 async function waitReady(child: ChildProcess, url: string, output: () => string): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -48,17 +48,6 @@ function serverUser(): { uid: number; gid: number } | undefined {
   if (existing) return existing;
   execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'tagrelay-pg']);
   return lookup('tagrelay-pg');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** initdb + pg_ctl start + CREATE DATABASE; the caller destroys it. */

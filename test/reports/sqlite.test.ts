@@ -3,7 +3,6 @@ import { openSqlite } from '../../src/runtime/node/db.js';
 import { migrate } from '../../src/store/schema.js';
 import { REPORT_SUMMARY_BACKFILL } from '../../src/store/report-summary.js';
 import { sqliteSource, type ReportSource } from '../../src/reports/index.js';
-import type { SqlDb } from '../../src/ports.js';
 import { generate, type Dataset } from './generator.js';
 import { loadSqlite } from './load.js';
 import { cutRange, reportSuite } from './suite.js';

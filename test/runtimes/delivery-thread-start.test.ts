@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type TagrelayApp } from '../../src/app.js';
@@ -15,18 +15,6 @@ import { silentLogger } from '../../src/ports.js';
 import { startGa4Fake, type Ga4Fake } from '../fakes/ga4-fake.js';
 
 const SECRET = 'thread-start-secret';
-
-/** A 127.0.0.1 port nothing listens on (connections are refused). */
-function closedPort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
 
 function appOn(dir: string, endpoint: string): TagrelayApp {
   const config = configSchema.parse({
@@ -49,7 +37,8 @@ describe('when the delivery thread starts', () => {
 
   it('a backlog from the previous run is delivered after a restart with no new event', { timeout: 60_000 }, async () => {
     // First run: GA4 unreachable, so the events stay due for a retry when it stops.
-    const first = appOn(dir, `http://127.0.0.1:${await closedPort()}`);
+    // Nothing listens on that port: every send is refused.
+    const first = appOn(dir, `http://127.0.0.1:${await freePort()}`);
     await first.services.ready;
     const ids = ['b-1', 'b-2', 'b-3'];
     const res = await first.fetch(
