@@ -177,6 +177,8 @@ export function createWorker(deps: WorkerDeps): Worker {
   const cache = deps.records ?? createRecordCache(4 * config.claim_batch);
   const sends = new Set<Promise<void>>();
   let stopped = true;
+  /** `stop()` was called (and no `start()` or `drain()` since): a drain still running ends, nothing claims any more. */
+  let halted = false;
   /** drain() runs even when the background loop is stopped (Workers: no timers outlive a request). */
   let draining = 0;
   let fault: string | undefined;
@@ -415,7 +417,7 @@ export function createWorker(deps: WorkerDeps): Worker {
 
   /** Claim and dispatch until the window is full or nothing is due; sends run concurrently. */
   async function pumpLoop(state: DestState): Promise<void> {
-    const active = () => !fault && (!stopped || draining > 0);
+    const active = () => !fault && !halted && (!stopped || draining > 0);
     if (state.pumping || !active()) return;
     state.pumping = true;
     try {
@@ -497,6 +499,9 @@ export function createWorker(deps: WorkerDeps): Worker {
       for (const state of states) schedule(state, state.dest.config.batch.max_wait_ms ?? state.dest.kind.batch.maxWaitMs);
     },
     async drain() {
+      // A drain asked for after a stop runs (the Workers runtime drains per invocation); one that was
+      // running when the stop came ends at its next round.
+      halted = false;
       draining++;
       try {
         // Delivery paused on outcomes the store refused: try to record them now (the retry timer may not
@@ -507,6 +512,8 @@ export function createWorker(deps: WorkerDeps): Worker {
         }
         await runDue();
         for (let round = 0; round < 100_000; round++) {
+          // A stop during the drain takes over: it settles what is in flight and closes the store.
+          if (halted) return;
           const before = counts.delivered + counts.retried + counts.dead + counts.decided;
           await Promise.all(states.map((s) => pump(s)));
           // Outcomes are settled from a deferred callback: let it run (a synchronous store never yields by itself).
@@ -514,6 +521,7 @@ export function createWorker(deps: WorkerDeps): Worker {
           settleWaiting();
           const quiet = await idle();
           const after = counts.delivered + counts.retried + counts.dead + counts.decided;
+          if (halted) return;
           if ((quiet && after === before) || fault) return void (await sweep());
         }
       } finally {
@@ -527,10 +535,12 @@ export function createWorker(deps: WorkerDeps): Worker {
         state.claimed = state.cursor;
       }
       stopped = false;
+      halted = false;
       poll();
     },
     async stop() {
       stopped = true;
+      halted = true;
       if (pollTimer) clearTimeout(pollTimer);
       for (const state of states) {
         if (state.timer) clearTimeout(state.timer);

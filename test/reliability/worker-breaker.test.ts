@@ -347,3 +347,35 @@ describe('a Retry-After holds the requests queued behind it', () => {
     }
   });
 });
+
+describe('stopping the worker while a drain runs (a shutdown whose drain outlasted shutdown_drain)', () => {
+  it('the drain ends with the stop: nothing claims or sweeps the store after it is closed, nothing is logged', async () => {
+    const a = scripted('a');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    a.state.script = async (batch) => {
+      await gate;
+      return ok(batch);
+    };
+    db = openSqlite(':memory:');
+    await migrate(db);
+    const logged: string[] = [];
+    const log = { ...silentLogger, warn: (msg: string) => logged.push(`warn ${msg}`), error: (msg: string) => logged.push(`error ${msg}`) };
+    const config = deliveryConfigSchema.parse({ poll_interval: '10ms', claim_batch: 2 });
+    const w = createWorker({ db, destinations: [a.dest], config, fetch, now: clock(), log, random: () => 0 });
+    // Started first: a destination's cursor starts at the records accepted after it.
+    await w.start();
+    await db.batch(Array.from({ length: 10 }, () => insertRecordStatement(record(++accepted))));
+    const draining = w.drain();
+    await vi.waitFor(() => expect(a.calls.length).toBeGreaterThan(0));
+    const stopping = w.stop();
+    release();
+    await stopping;
+    await db.close();
+    await draining;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(logged).toEqual([]);
+    // What was in flight when it stopped was settled: those records are not sent again at the next start.
+    expect(a.calls.flat().length).toBeGreaterThan(0);
+  });
+});
