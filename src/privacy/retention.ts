@@ -14,6 +14,9 @@ const TABLES = {
   delivery_log: 'updated_at',
   identity_links: 'last_seen',
   trigger_timers: 'updated_at',
+  // Counts only (no identifiers): the delivery report's and the console's history.
+  delivery_counts: 'bucket',
+  traffic_counts: 'minute',
 } as const;
 type Table = keyof typeof TABLES;
 
@@ -52,6 +55,8 @@ export const retentionConfigSchema = z
       delivery_log: '30d',
       identity_links: '395d',
       trigger_timers: '30d',
+      delivery_counts: '395d',
+      traffic_counts: '395d',
     }),
   })
   .prefault({});

@@ -89,6 +89,28 @@ describe('retention purge', () => {
     expect((await db.all<{ event_id: string }>('SELECT event_id FROM records ORDER BY seq')).map((r) => r.event_id)).toEqual(['held', 'pending']);
   });
 
+  it('the count tables (delivery_counts, traffic_counts) are kept 395 days by default, then deleted', async () => {
+    const c = clock();
+    app = testApp({}, { now: c }).app;
+    const db = app.services.runtime.db;
+    await app.services.ready;
+    const config = retentionConfigSchema.parse({});
+    expect([config.rules.delivery_counts, config.rules.traffic_counts]).toEqual([395 * DAY, 395 * DAY]);
+    const at = (ageDays: number) => c.now - ageDays * DAY;
+    await db.batch([
+      { sql: "INSERT INTO delivery_counts (destination_id, day, name, action, status, consent, bucket, n) VALUES ('lake', 1, 'x', 'send', 'delivered', '', ?, 3)", params: [at(400)] },
+      { sql: "INSERT INTO delivery_counts (destination_id, day, name, action, status, consent, bucket, n) VALUES ('lake', 2, 'x', 'send', 'delivered', '', ?, 4)", params: [at(10)] },
+      { sql: "INSERT INTO traffic_counts (minute, outcome, reason, count) VALUES (?, 'bot', 'enrich.bot_ua', 1), (?, 'bot', 'enrich.bot_ua', 2)", params: [at(396), at(1)] },
+    ]);
+    const done = await purge(db, config, c.now);
+    expect(done.filter((r) => r.rule.endsWith('_counts'))).toEqual([
+      { rule: 'delivery_counts', action: 'delete', rows: 1 },
+      { rule: 'traffic_counts', action: 'delete', rows: 1 },
+    ]);
+    expect(await db.all('SELECT n FROM delivery_counts')).toEqual([{ n: 4 }]);
+    expect(await db.all('SELECT count FROM traffic_counts')).toEqual([{ count: 2 }]);
+  });
+
   it('rejects unknown rules with the list of known ones', () => {
     const r = retentionConfigSchema.safeParse({ rules: { 'events.password': '1d' } });
     expect(r.success).toBe(false);
