@@ -63,6 +63,26 @@ async function post(base: string, id: string): Promise<{ status: number | 'no an
   }
 }
 
+/**
+ * `total` event ids, each sent to both instances (alternating which goes first): half race each other
+ * (both in flight at once), half are a browser retry after the first answer. Asserts every answer is a
+ * 202 and exactly one of each pair stored the event (the other answered it as a duplicate).
+ */
+async function sendPairs(prefix: string, total: number, one: string, other: string): Promise<string[]> {
+  const pairs = await Promise.all(
+    Array.from({ length: total }, async (_, i) => {
+      const id = `${prefix}-${i}`;
+      const [a, b] = i % 2 === 0 ? [one, other] : [other, one];
+      if (i % 4 < 2) return { id, answers: await Promise.all([post(a, id), post(b, id)]) };
+      const first = await post(a, id);
+      return { id, answers: [first, await post(b, id)] };
+    }),
+  );
+  expect(pairs.filter((p) => p.answers.some((a) => a.status !== 202))).toEqual([]);
+  expect(pairs.filter((p) => p.answers.reduce((n, a) => n + (a.duplicates ?? 0), 0) !== 1).map((p) => p.id)).toEqual([]);
+  return pairs.map((p) => p.id);
+}
+
 describe('store.kind redis on Deno', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tagrelay-deno-redis-'));
   let redis: TestRedis;
@@ -129,20 +149,7 @@ describe('store.kind redis on Deno', () => {
   it('an event id sent to the Node and the Deno instance is accepted once and delivered once', async ({ annotate }) => {
     node = await startProxy(configFile, join(dir, 'data-node'));
     const TOTAL = 60;
-    const pairs = await Promise.all(
-      Array.from({ length: TOTAL }, async (_, i) => {
-        const id = `dup-${i}`;
-        const [a, b] = i % 2 === 0 ? [node!.base, deno!.base] : [deno!.base, node!.base];
-        // Half race each other (both in flight at once), half are a browser retry after the first answer.
-        if (i % 4 < 2) return { id, answers: await Promise.all([post(a, id), post(b, id)]) };
-        const first = await post(a, id);
-        return { id, answers: [first, await post(b, id)] };
-      }),
-    );
-    expect(pairs.filter((p) => p.answers.some((a) => a.status !== 202))).toEqual([]);
-    // Exactly one of each pair stored the event; the other answered it as a duplicate.
-    expect(pairs.filter((p) => p.answers.reduce((n, a) => n + (a.duplicates ?? 0), 0) !== 1).map((p) => p.id)).toEqual([]);
-    const ids = pairs.map((p) => p.id);
+    const ids = await sendPairs('dup', TOTAL, node.base, deno!.base);
     await vi.waitFor(() => expect(ids.filter((id) => !gaIds().includes(id))).toEqual([]), { timeout: 20_000, interval: 100 });
     // A few more polls of both instances: still one copy each.
     await new Promise((r) => setTimeout(r, 1000));
@@ -163,18 +170,7 @@ describe('store.kind redis on Deno', () => {
     requireRuntime('bun');
     bun = await startDeno(configFile, join(dir, 'data-bun'), 'bun');
     const TOTAL = 40;
-    const pairs = await Promise.all(
-      Array.from({ length: TOTAL }, async (_, i) => {
-        const id = `bun-${i}`;
-        const [x, y] = i % 2 === 0 ? [bun!.base, deno!.base] : [deno!.base, bun!.base];
-        if (i % 4 < 2) return { id, answers: await Promise.all([post(x, id), post(y, id)]) };
-        const first = await post(x, id);
-        return { id, answers: [first, await post(y, id)] };
-      }),
-    );
-    expect(pairs.filter((p) => p.answers.some((a) => a.status !== 202))).toEqual([]);
-    expect(pairs.filter((p) => p.answers.reduce((n, a) => n + (a.duplicates ?? 0), 0) !== 1).map((p) => p.id)).toEqual([]);
-    const ids = pairs.map((p) => p.id);
+    const ids = await sendPairs('bun', TOTAL, bun.base, deno!.base);
     await vi.waitFor(() => expect(ids.filter((id) => !gaIds().includes(id))).toEqual([]), { timeout: 20_000, interval: 100 });
     await new Promise((r) => setTimeout(r, 1000));
     const counts = copies(gaIds().filter((id) => id.startsWith('bun-')));

@@ -6,7 +6,7 @@ import { createWorker, type ActiveDestination, type Worker } from '../../src/del
 import { deliveryConfigSchema } from '../../src/delivery/config.js';
 import { insertRecordStatement, type EventRecord } from '../../src/delivery/record.js';
 import { baseDestinationSchema, defineDestination, type OutboxItem, type SendResult } from '../../src/destinations/types.js';
-import { silentLogger, type SqlDb } from '../../src/ports.js';
+import { silentLogger, type Logger, type SqlDb } from '../../src/ports.js';
 import { clock } from '../helpers/runtime.js';
 import { consent } from '../destinations/fixtures.js';
 
@@ -63,12 +63,13 @@ async function setup(
   breaker = { failures: 3, cooldown: '1s', max_cooldown: '30s' },
   opts: { max_attempts?: number; claim_batch?: number } = {},
   now = clock(),
+  log: Logger = silentLogger,
 ) {
   db = openSqlite(':memory:');
   await migrate(db);
   const config = deliveryConfigSchema.parse({ max_attempts: 50, poll_interval: '10ms', claim_batch: 2, ...opts, breaker });
   // random = 0: retries are due at once, so only the breaker stops the worker from hammering.
-  worker = createWorker({ db, destinations: dests, config, fetch: fetch, now, log: silentLogger, random: () => 0 });
+  worker = createWorker({ db, destinations: dests, config, fetch: fetch, now, log, random: () => 0 });
   at = now.now;
   accepted = 0;
   return { now, worker };
@@ -357,15 +358,12 @@ describe('stopping the worker while a drain runs (a shutdown whose drain outlast
       await gate;
       return ok(batch);
     };
-    db = openSqlite(':memory:');
-    await migrate(db);
     const logged: string[] = [];
     const log = { ...silentLogger, warn: (msg: string) => logged.push(`warn ${msg}`), error: (msg: string) => logged.push(`error ${msg}`) };
-    const config = deliveryConfigSchema.parse({ poll_interval: '10ms', claim_batch: 2 });
-    const w = createWorker({ db, destinations: [a.dest], config, fetch, now: clock(), log, random: () => 0 });
+    const { worker: w } = await setup([a.dest], undefined, {}, clock(), log);
     // Started first: a destination's cursor starts at the records accepted after it.
     await w.start();
-    await db.batch(Array.from({ length: 10 }, () => insertRecordStatement(record(++accepted))));
+    await accept(10);
     const draining = w.drain();
     await vi.waitFor(() => expect(a.calls.length).toBeGreaterThan(0));
     const stopping = w.stop();
@@ -375,6 +373,7 @@ describe('stopping the worker while a drain runs (a shutdown whose drain outlast
     await draining;
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(logged).toEqual([]);
+    worker = undefined; // stopped and closed above
     // What was in flight when it stopped was settled: those records are not sent again at the next start.
     expect(a.calls.flat().length).toBeGreaterThan(0);
   });
